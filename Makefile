@@ -1,0 +1,66 @@
+# Net Desk — the two commands a new user needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
+# System packages: the Japanese font (PDFs), gettext (message catalogues), poppler (PDF checks).
+RUN_DEBS := fonts-ipaexfont gettext poppler-utils
+TEST_DEBS := $(RUN_DEBS) chromium
+BENCH_DEBS := $(TEST_DEBS) wrk
+
+.PHONY: run test bench lint format setup debs-run debs-test debs-bench messages clean
+
+run: debs-run setup
+	@DEBUG=1 $(PY) manage.py migrate --no-input -v0
+	@DEBUG=1 $(PY) manage.py demo
+	@echo "Net Desk: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	@DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Tests run with production-like settings (DEBUG off); the key is a throw-away one.
+test: debs-test setup
+	SECRET_KEY=tests-only-not-secret $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: debs-bench setup
+	$(PY) bench/run.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+setup: $(VENV)/.installed messages
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+# Compiled catalogues are build output: made from the .po files whenever these change.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+messages: $(MO_FILES)
+locale/%.mo: locale/%.po
+	msgfmt --check -o $@ $<
+
+define install_debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+debs-run:
+	$(call install_debs,$(RUN_DEBS))
+debs-test:
+	$(call install_debs,$(TEST_DEBS))
+debs-bench:
+	$(call install_debs,$(BENCH_DEBS))
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 netdesk.egg-info

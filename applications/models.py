@@ -1,0 +1,147 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Application(models.Model):
+    """A contractor's request (申込) for one or both guarantee kinds on one works contract."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("作成中")
+        SENT = "sent", _("送信済")
+        ACCEPTED = "accepted", _("受付")
+        REVIEWING = "reviewing", _("審査中")
+        COMPLETED = "completed", _("完了")
+        RETURNED = "returned", _("差戻し")
+        WITHDRAWN = "withdrawn", _("取下げ")
+
+    class ContractType(models.TextChoices):
+        WORKS = "works", _("工事")
+        CONSULTING = "consulting", _("業務委託")
+
+    class ThisYearBasis(models.TextChoices):
+        PLANNED_WORK = "planned_work", _("出来高予定額")
+        PAYMENT_LIMIT = "payment_limit", _("支払限度額")
+
+    # Statuses in which the contractor may still change what the application says.
+    EDITABLE = (Status.DRAFT, Status.RETURNED)
+
+    contractor = models.ForeignKey(
+        "accounts.Contractor",
+        verbose_name=_("請負者"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("作成者"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    number = models.CharField(_("申込番号"), max_length=20, unique=True, null=True, blank=True)
+    status = models.CharField(
+        _("手続状況"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    # Set by the form the draft was first saved from: a second POST of the same blank form (a
+    # double click, a retry) finds this draft instead of creating another one.
+    form_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    copied_from = models.ForeignKey(
+        "self", verbose_name=_("複写元"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+
+    # 請負工事の情報 — blank while a draft; required on sending (checked by the form).
+    obligee = models.ForeignKey(
+        "obligees.Obligee", verbose_name=_("発注者"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="applications",
+    )  # fmt: skip
+    contract_type = models.CharField(
+        _("工事・業務委託"), max_length=12, choices=ContractType.choices, default=ContractType.WORKS
+    )
+    works_name = models.CharField(_("工事名"), max_length=200, blank=True)
+    works_place = models.CharField(_("工事場所"), max_length=200, blank=True)
+    contract_date = models.DateField(_("契約日"), null=True, blank=True)
+    period_start = models.DateField(_("工期(自)"), null=True, blank=True)
+    period_end = models.DateField(_("工期(至)"), null=True, blank=True)
+    contract_amount = models.PositiveBigIntegerField(_("請負金額(税込)"), null=True, blank=True)
+    this_year_amount = models.PositiveBigIntegerField(_("今年度対象額"), null=True, blank=True)
+    this_year_basis = models.CharField(
+        _("今年度対象額の区分"), max_length=16, choices=ThisYearBasis.choices, blank=True
+    )
+
+    # インフォメーション
+    branch = models.ForeignKey(
+        "accounts.Branch", verbose_name=_("申込送信先"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="applications",
+    )  # fmt: skip
+    notify_issuance = models.BooleanField(_("電子保証発行完了のお知らせ"), default=False)
+    notify_email = models.EmailField(_("メールアドレス"), blank=True)
+
+    # 連絡先
+    contact_department = models.CharField(_("担当部署"), max_length=100, blank=True)
+    contact_title = models.CharField(_("役職"), max_length=100, blank=True)
+    contact_person = models.CharField(_("担当者名"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("連絡先電話番号"), max_length=20, blank=True)
+    message_to_company = models.TextField(_("お客様から弊社への連絡事項"), blank=True)
+
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("保証申込")
+        verbose_name_plural = _("保証申込")
+        indexes = [
+            models.Index(fields=["contractor", "-updated_at", "-id"]),
+            models.Index(fields=["branch", "status", "-sent_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="application_sent_has_number",
+                condition=Q(status="draft") | Q(number__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="application_contract_amount_positive",
+                condition=Q(contract_amount__isnull=True) | Q(contract_amount__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"{self.get_status_display()} #{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+    @property
+    def is_withdrawable(self) -> bool:
+        return self.status == self.Status.SENT
+
+    @property
+    def base_amount(self) -> int | None:
+        """The amount the advance-payment cap is measured against (SPEC §3)."""
+        return self.this_year_amount or self.contract_amount
+
+
+class CompanyMessage(models.Model):
+    """A message from the surety company to the contractor (弊社からお客様へのお知らせ)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="company_messages"
+    )
+    body = models.TextField(_("本文"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("弊社からお客様へのお知らせ")
+        verbose_name_plural = _("弊社からお客様へのお知らせ")
+
+    def __str__(self) -> str:
+        return self.body[:40]

@@ -1,0 +1,113 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from obligees.models import GuaranteeKind
+
+
+class Guarantee(models.Model):
+    """One guarantee kind requested by an application, and — once approved — the guarantee itself."""
+
+    Kind = GuaranteeKind
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("申込中")
+        REVIEWING = "reviewing", _("審査中")
+        APPROVED = "approved", _("承諾")
+        ISSUED = "issued", _("発行済")
+        AMENDED = "amended", _("変更")
+        CANCELLED = "cancelled", _("解約")
+        EXPIRED = "expired", _("期間満了")
+
+    class Format(models.TextChoices):
+        PAPER = "paper", _("証書(紙)")
+        ELECTRONIC = "electronic", _("電子保証(認証キーを含む)")
+
+    class Redeposit(models.TextChoices):
+        NOT_USED = "not_used", _("再預託を利用しない")
+        USED = "used", _("再預託を利用する")
+
+    class PaymentMethod(models.TextChoices):
+        LUMP_SUM = "lump_sum", _("一括納付")
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="guarantees"
+    )
+    kind = models.CharField(_("保証の種類"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("手続状況"), max_length=12, choices=Status.choices, default=Status.REQUESTED
+    )
+    number = models.CharField(_("保証契約番号"), max_length=24, unique=True, null=True, blank=True)
+    certificate_format = models.CharField(
+        _("保証証書の形式"), max_length=12, choices=Format.choices, default=Format.PAPER
+    )
+    amount = models.PositiveBigIntegerField(_("保証金額"), null=True, blank=True)
+    # Advance-payment guarantees only.
+    deposit_bank = models.CharField(_("預託金融機関"), max_length=100, blank=True)
+    redeposit = models.CharField(
+        _("再預託利用区分"), max_length=10, choices=Redeposit.choices, blank=True
+    )
+    fee_payment_method = models.CharField(
+        _("保証料支払方法"), max_length=10, choices=PaymentMethod.choices,
+        default=PaymentMethod.LUMP_SUM,
+    )  # fmt: skip
+    fee_billing_address = models.CharField(_("保証料請求先"), max_length=200, blank=True)
+    fee_statement_paper = models.BooleanField(_("保証料計算書(紙)"), default=False)
+    fee = models.PositiveBigIntegerField(_("保証料"), null=True, blank=True)
+    fee_breakdown = models.JSONField(_("保証料の計算内訳"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("承諾日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application_id", "kind"]
+        verbose_name = _("保証")
+        verbose_name_plural = _("保証")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kind"], name="guarantee_one_per_kind"),
+            models.CheckConstraint(
+                name="guarantee_amount_positive",
+                condition=Q(amount__isnull=True) | Q(amount__gt=0),
+            ),
+            models.CheckConstraint(
+                name="guarantee_number_once_approved",
+                condition=Q(status__in=["requested", "reviewing"]) | Q(number__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number or ''}".strip()
+
+
+class Certificate(models.Model):
+    """One version of an issued certificate (保証証書). An amendment adds a version."""
+
+    guarantee = models.ForeignKey(Guarantee, on_delete=models.PROTECT, related_name="certificates")
+    version = models.PositiveSmallIntegerField(_("版"))
+    certificate_format = models.CharField(
+        _("保証証書の形式"), max_length=12, choices=Guarantee.Format.choices
+    )
+    pdf = models.FileField(_("証書PDF"), upload_to="certificates/%Y/%m/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # The authentication key (electronic only): a keyed hash for lookup, and the key encrypted so
+    # the contractor can display it again. The key itself is never stored in clear.
+    key_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    key_encrypted = models.TextField(blank=True)
+    issued_at = models.DateTimeField(_("発行日時"))
+    superseded_at = models.DateTimeField(_("変更日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["guarantee_id", "version"]
+        verbose_name = _("保証証書")
+        verbose_name_plural = _("保証証書")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guarantee", "version"], name="certificate_one_per_version"
+            ),
+            models.CheckConstraint(name="certificate_version_positive", condition=Q(version__gte=1)),
+            models.CheckConstraint(
+                name="certificate_superseded_after_issue",
+                condition=Q(superseded_at__isnull=True) | Q(superseded_at__gte=F("issued_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guarantee} v{self.version}"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from obligees import views
+
+app_name = "obligees"
+
+urlpatterns = [
+    path("", views.obligee_list, name="list"),
+]

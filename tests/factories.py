@@ -1,0 +1,98 @@
+"""Factories for the personas and records tests need (no JSON fixtures)."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from accounts.models import Branch, Contractor
+from applications.models import Application
+from guarantees.models import Guarantee
+from obligees.models import Obligee
+
+PASSWORD = "correct-horse-battery"
+
+
+class BranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Branch
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"B{n:02d}")
+    name = factory.Sequence(lambda n: f"第{n}支店")
+
+
+class ContractorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contractor
+
+    name = factory.Sequence(lambda n: f"テスト建設{n} 株式会社")
+    kana = factory.Sequence(lambda n: f"テストケンセツ{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.jp")
+    full_name = factory.Sequence(lambda n: f"利用者{n}")
+    contractor = factory.SubFactory(ContractorFactory)
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            obj.save()
+
+
+class ObligeeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Obligee
+
+    code = None
+    name = factory.Sequence(lambda n: f"テスト市{n}")
+    kana = factory.Sequence(lambda n: f"テストシ{n}")
+    category = Obligee.Category.MUNICIPALITY
+    prefecture = 10
+
+
+class ElectronicObligeeFactory(ObligeeFactory):
+    e_advance_since = datetime.date(2022, 5, 9)
+    e_contract_since = datetime.date(2022, 5, 9)
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    """A complete application, as a draft unless `status` says otherwise."""
+
+    class Meta:
+        model = Application
+
+    contractor = factory.SubFactory(ContractorFactory)
+    created_by = factory.SubFactory(UserFactory, contractor=factory.SelfAttribute("..contractor"))
+    obligee = factory.SubFactory(ObligeeFactory)
+    branch = factory.SubFactory(BranchFactory)
+    works_name = factory.Sequence(lambda n: f"市道{n}号線道路改良工事")
+    works_place = "渋川市石原地内"
+    contract_date = datetime.date(2026, 11, 20)
+    period_start = datetime.date(2026, 11, 21)
+    period_end = datetime.date(2027, 3, 19)
+    contract_amount = 50_000_000
+    contact_person = "山田 太郎"
+    contact_phone = "027-252-1661"
+    number = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status != Application.Status.DRAFT),
+        yes_declaration=factory.Sequence(lambda n: f"A2026-{n:06d}"),
+        no_declaration=None,
+    )
+
+
+class GuaranteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Guarantee
+
+    application = factory.SubFactory(ApplicationFactory)
+    kind = Guarantee.Kind.ADVANCE
+    amount = 20_000_000
+    deposit_bank = "〇〇銀行　××支店"
+    redeposit = Guarantee.Redeposit.NOT_USED
