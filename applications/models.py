@@ -6,6 +6,15 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+# What the contractor writes in the form (and what a copy carries over).
+REQUEST_FIELDS = [
+    "obligee", "contract_type", "works_name", "works_place", "contract_date", "period_start",
+    "period_end", "contract_amount", "this_year_amount", "this_year_basis", "branch",
+    "notify_issuance", "notify_email", "contact_department", "contact_title", "contact_person",
+    "contact_phone", "message_to_company",
+]  # fmt: skip
+
+
 class Application(models.Model):
     """A contractor's request (申込) for one or both guarantee kinds on one works contract."""
 

@@ -5,6 +5,19 @@ from django.utils.translation import gettext_lazy as _
 from obligees.models import GuaranteeKind
 
 
+# What the contractor writes for each kind (and what a copy carries over).
+REQUEST_FIELDS = {
+    GuaranteeKind.ADVANCE: [
+        "certificate_format", "amount", "deposit_bank", "redeposit", "fee_payment_method",
+        "fee_billing_address", "fee_statement_paper",
+    ],
+    GuaranteeKind.CONTRACT: [
+        "certificate_format", "amount", "fee_payment_method", "fee_billing_address",
+        "fee_statement_paper",
+    ],
+}  # fmt: skip
+
+
 class Guarantee(models.Model):
     """One guarantee kind requested by an application, and — once approved — the guarantee itself."""
 

@@ -1,0 +1,331 @@
+"""The application form (申込作成): one form for the whole seed screen.
+
+Field names are the model's: Application fields as they are, guarantee fields prefixed by kind
+("ag_" 前払金保証, "cg_" 契約保証) so that the rules' errors land next to the right control.
+"""
+
+import datetime
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Branch
+from applications import rules
+from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
+from applications.models import Application
+from core.text import normalise_phone, parse_yen, to_fullwidth
+from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
+from guarantees.models import Guarantee
+from obligees.models import Obligee
+
+PREFIX = {Guarantee.Kind.ADVANCE: "ag_", Guarantee.Kind.CONTRACT: "cg_"}
+WANTED_CHOICES = [("1", _("希望する")), ("0", _("希望しない"))]
+
+
+class YenField(forms.CharField):
+    """A whole number of yen; accepts full-width digits, commas and a trailing 円."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "class": "nd-amount"})
+    default_error_messages = {
+        "invalid": _("金額は数字で入力してください(例: 20,000,000)。"),
+        "positive": _("1円以上の金額を入力してください。"),
+    }
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        try:
+            amount = parse_yen(text)
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(self.error_messages["positive"], code="positive")
+        return amount
+
+    def prepare_value(self, value):
+        return f"{value:,}" if isinstance(value, int) else value
+
+
+def _wanted_field(label: str, **kwargs) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=WANTED_CHOICES,
+        coerce=lambda v: v in (True, "1", "True"),
+        widget=forms.RadioSelect,
+        initial="0",
+        **kwargs,
+    )
+
+
+class ObligeeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Obligee) -> str:
+        if obj.category == Obligee.Category.MUNICIPALITY and obj.prefecture:
+            return f"{obj.name}({obj.get_prefecture_display()})"
+        return obj.name
+
+
+class ObligeeSelect(forms.Select):
+    """Carries each obligee's e-guarantee acceptance dates, for the note beside the format choice."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        obligee = getattr(value, "instance", None)
+        if obligee is not None:
+            option["attrs"]["data-kana"] = obligee.kana
+            for kind in Guarantee.Kind:
+                since = obligee.electronic_since(kind)
+                if since:
+                    option["attrs"][f"data-e-{kind}"] = since.isoformat()
+        return option
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self):
+        super().__init__(format="%Y-%m-%d")
+
+
+class ApplicationForm(forms.Form):
+    form_token = forms.UUIDField(widget=forms.HiddenInput)
+
+    # 請負工事の情報
+    obligee = ObligeeChoiceField(
+        label=_("発注者"),
+        queryset=Obligee.objects.only("id", "name", "kana", "category", "prefecture",
+                                      "e_advance_since", "e_contract_since"),
+        required=False,
+        widget=ObligeeSelect,
+        empty_label=_("選択してください"),
+        help_text=_("発注者名の一部(漢字・かな)を入力すると候補を絞り込めます。"),
+    )  # fmt: skip
+    contract_type = forms.ChoiceField(
+        label=_("工事・業務委託"),
+        choices=Application.ContractType.choices,
+        widget=forms.RadioSelect,
+        initial=Application.ContractType.WORKS,
+    )
+    works_name = forms.CharField(label=_("工事名"), max_length=200, required=False)
+    works_place = forms.CharField(label=_("工事場所"), max_length=200, required=False)
+    contract_date = forms.DateField(label=_("契約日"), required=False, widget=DateInput())
+    period_start = forms.DateField(label=_("工期(自)"), required=False, widget=DateInput())
+    period_end = forms.DateField(label=_("工期(至)"), required=False, widget=DateInput())
+    contract_amount = YenField(label=_("請負金額(税込)"), required=False)
+    this_year_amount = YenField(
+        label=_("今年度対象額"),
+        required=False,
+        help_text=_(
+            "複数年度にわたる契約で、前払金が今年度の出来高予定額または支払限度額に対して"
+            "支払われる場合に入力してください。"
+        ),
+    )
+    this_year_basis = forms.ChoiceField(
+        label=_("今年度対象額の区分"),
+        choices=Application.ThisYearBasis.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    # 保証の申込内容: 前払金保証
+    ag_requested = forms.BooleanField(label=_("前払金保証を申し込む"), required=False)
+    ag_certificate_format = forms.ChoiceField(
+        label=_("保証証書の形式"),
+        choices=Guarantee.Format.choices,
+        widget=forms.RadioSelect,
+        initial=Guarantee.Format.PAPER,
+        required=False,
+        help_text=_(
+            "電子保証を選択すると、保証証書は電子データで発行され、発注者へは認証キーをお渡しいただきます。"
+        ),
+    )
+    ag_amount = YenField(
+        label=_("前払金保証金額"),
+        required=False,
+        help_text=_("請負金額(今年度対象額を入力した場合は今年度対象額)の4割(業務委託は3割)以内です。"),
+    )  # fmt: skip
+    ag_deposit_bank = forms.CharField(
+        label=_("預託金融機関(全角)"),
+        max_length=100,
+        required=False,
+        help_text=_("前払金を預け入れる金融機関と支店名を全角で入力してください(例: 〇〇銀行 ××支店)。"),
+    )  # fmt: skip
+    ag_redeposit = forms.ChoiceField(
+        label=_("再預託利用区分"),
+        choices=Guarantee.Redeposit.choices,
+        widget=forms.RadioSelect,
+        initial=Guarantee.Redeposit.NOT_USED,
+        required=False,
+    )
+    ag_fee_payment_method = forms.ChoiceField(
+        label=_("前払金保証料支払方法"), choices=Guarantee.PaymentMethod.choices, required=False
+    )
+    ag_fee_billing_address = forms.CharField(
+        label=_("前払金保証料請求先"),
+        max_length=200,
+        required=False,
+        help_text=_("御社以外(本店・他支店など)へ請求する場合に入力してください。空欄の場合は御社へ請求します。"),
+    )  # fmt: skip
+    ag_fee_statement_paper = _wanted_field(_("保証料計算書(紙)について"))
+
+    # 保証の申込内容: 契約保証
+    cg_requested = forms.BooleanField(label=_("契約保証を申し込む"), required=False)
+    cg_certificate_format = forms.ChoiceField(
+        label=_("保証証書の形式"),
+        choices=Guarantee.Format.choices,
+        widget=forms.RadioSelect,
+        initial=Guarantee.Format.PAPER,
+        required=False,
+        help_text=ag_certificate_format.help_text,
+    )
+    cg_amount = YenField(
+        label=_("契約保証金額"),
+        required=False,
+        help_text=_("請負金額の1割以上、請負金額以下です。"),
+    )
+    cg_fee_payment_method = forms.ChoiceField(
+        label=_("契約保証料支払方法"), choices=Guarantee.PaymentMethod.choices, required=False
+    )
+    cg_fee_billing_address = forms.CharField(
+        label=_("契約保証料請求先"),
+        max_length=200,
+        required=False,
+        help_text=ag_fee_billing_address.help_text,
+    )
+    cg_fee_statement_paper = _wanted_field(_("保証料計算書(紙)について"))
+
+    # インフォメーション
+    branch = forms.ModelChoiceField(
+        label=_("申込送信先"),
+        queryset=Branch.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("選択してください"),
+    )
+    notify_issuance = _wanted_field(
+        _("電子保証発行完了のお知らせ"),
+        help_text=_("「希望する」場合、弊社手続き完了後にメールを送信します。"),
+    )
+    notify_email = forms.EmailField(
+        label=_("メールアドレス"),
+        required=False,
+        error_messages={"invalid": _("メールアドレスの形式が正しくありません。")},
+    )
+    contact_department = forms.CharField(
+        label=_("担当部署"),
+        max_length=100,
+        required=False,
+        help_text=_("本件のお問い合わせ先となる部署名を入力してください。"),
+    )
+    contact_title = forms.CharField(label=_("役職"), max_length=100, required=False)
+    contact_person = forms.CharField(label=_("担当者名"), max_length=100, required=False)
+    contact_phone = forms.CharField(
+        label=_("連絡先電話番号"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    message_to_company = forms.CharField(
+        label=_("お客様から弊社への連絡事項"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, today: datetime.date, complete: bool, **kwargs):
+        """`complete`: the form must be ready to send (確認へ進む); otherwise a draft is enough."""
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.complete = complete
+        for name, field in self.fields.items():
+            if isinstance(field, YenField):
+                field.widget.attrs.setdefault("data-yen", name)
+
+    @classmethod
+    def initial_for(cls, application: Application) -> dict:
+        """The form's initial data for an existing application and its guarantees."""
+        initial = {name: getattr(application, name) for name in APPLICATION_FIELDS}
+        initial["form_token"] = application.form_token
+        initial["notify_issuance"] = "1" if application.notify_issuance else "0"
+        for guarantee in application.guarantees.all():
+            prefix = PREFIX[guarantee.kind]
+            initial[f"{prefix}requested"] = True
+            for name in GUARANTEE_FIELDS[guarantee.kind]:
+                initial[prefix + name] = getattr(guarantee, name)
+            initial[f"{prefix}fee_statement_paper"] = "1" if guarantee.fee_statement_paper else "0"
+        return initial
+
+    def live_percentages(self) -> dict[str, str]:
+        """The percentages shown beside the amounts when the page loads (the script then keeps
+        them up to date as the user types)."""
+
+        def amount(name):
+            value = self[name].value()
+            if isinstance(value, int):
+                return value
+            try:
+                return parse_yen(value or "")
+            except ValueError:
+                return None
+
+        base = amount("this_year_amount") or amount("contract_amount")
+        shares = {
+            Guarantee.Kind.ADVANCE: rules.percentage(amount("ag_amount"), base),
+            Guarantee.Kind.CONTRACT: rules.percentage(amount("cg_amount"), amount("contract_amount")),
+        }
+        return {kind: str(share) for kind, share in shares.items() if share is not None}
+
+    @staticmethod
+    def new_token() -> uuid.UUID:
+        return uuid.uuid4()
+
+    def clean_ag_deposit_bank(self) -> str:
+        return to_fullwidth(self.cleaned_data["ag_deposit_bank"]).strip("\u3000 ")
+
+    def clean_contact_phone(self) -> str:
+        value = normalise_phone(self.cleaned_data["contact_phone"])
+        if value and (message := rules.phone_error(value)):
+            raise forms.ValidationError(message)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.complete and not self.errors:
+            application, guarantees = self.to_instances()
+            for key, message in rules.sending_errors(application, guarantees, today=self.today):
+                self.add_error(self._field_for(key), message)
+        return cleaned
+
+    def application_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in APPLICATION_FIELDS}
+
+    def guarantee_values(self) -> dict[str, dict]:
+        """The requested kinds and their fields; a kind that is not requested is absent."""
+        values = {}
+        for kind, prefix in PREFIX.items():
+            if self.cleaned_data.get(f"{prefix}requested"):
+                fields = {name: self.cleaned_data[prefix + name] for name in GUARANTEE_FIELDS[kind]}
+                # One payment method exists today (一括納付); an emptied choice means that one.
+                fields["fee_payment_method"] = (
+                    fields["fee_payment_method"] or Guarantee.PaymentMethod.LUMP_SUM
+                )
+                values[kind] = fields
+        return values
+
+    def to_instances(self) -> tuple[Application, list[Guarantee]]:
+        """Unsaved instances carrying the form's values, for the rules."""
+        application = Application(**self.application_values())
+        guarantees = [
+            Guarantee(kind=kind, **fields) for kind, fields in self.guarantee_values().items()
+        ]
+        return application, guarantees
+
+    @staticmethod
+    def _field_for(key: rules.FieldKey | None) -> str | None:
+        if isinstance(key, tuple):
+            kind, name = key
+            return PREFIX[kind] + name
+        return key
+
+
+class CopyForm(forms.Form):
+    """複写して新規作成: the token makes a double click copy once."""
+
+    form_token = forms.UUIDField(widget=forms.HiddenInput)

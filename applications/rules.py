@@ -1,0 +1,162 @@
+"""The rules an application must satisfy before it can be sent (SPEC §3).
+
+Plain functions over (possibly unsaved) model instances, so that the form, the send service and
+the tests all apply the very same rules. Each error names the field it belongs to: an Application
+field ("contract_amount"), or a guarantee field qualified by its kind ("advance", "amount").
+"""
+
+import datetime
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.utils.translation import gettext as _
+
+from applications.models import Application
+from guarantees.models import Guarantee
+
+FieldKey = str | tuple[str, str]
+Error = tuple[FieldKey | None, str]
+
+# Advance-payment cap against the base amount: 4/10 for works, 3/10 for consulting (業務委託).
+ADVANCE_CAP = {
+    Application.ContractType.WORKS: Fraction(4, 10),
+    Application.ContractType.CONSULTING: Fraction(3, 10),
+}
+CONTRACT_GUARANTEE_MIN = Fraction(1, 10)
+
+_PHONE = re.compile(r"^[0-9-]+$")
+
+
+def percentage(part: int | None, whole: int | None) -> Decimal | None:
+    """`part` as a percentage of `whole`, to one decimal (8,000,000 of 20,000,000 → 40.0)."""
+    if not part or not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def phone_error(value: str) -> str | None:
+    digits = value.replace("-", "")
+    if not _PHONE.match(value) or not 10 <= len(digits) <= 11 or not digits.startswith("0"):
+        return _("電話番号は市外局番から、数字とハイフンで入力してください(10桁または11桁)。")
+    return None
+
+
+def required_fields_errors(application: Application) -> list[Error]:
+    required = [
+        ("obligee", application.obligee_id or application.obligee),
+        ("works_name", application.works_name),
+        ("works_place", application.works_place),
+        ("contract_date", application.contract_date),
+        ("period_start", application.period_start),
+        ("period_end", application.period_end),
+        ("contract_amount", application.contract_amount),
+        ("branch", application.branch_id or application.branch),
+        ("contact_person", application.contact_person),
+        ("contact_phone", application.contact_phone),
+    ]
+    return [(name, _("入力してください。")) for name, value in required if not value]
+
+
+def works_errors(application: Application) -> list[Error]:
+    errors: list[Error] = []
+    start, end = application.period_start, application.period_end
+    if start and end and end < start:
+        errors.append(("period_end", _("工期(至)は工期(自)以降の日付にしてください。")))
+    if application.contract_date and end and application.contract_date > end:
+        errors.append(("contract_date", _("契約日は工期(至)以前の日付にしてください。")))
+    amount, this_year = application.contract_amount, application.this_year_amount
+    if this_year and amount and this_year > amount:
+        errors.append(("this_year_amount", _("今年度対象額は請負金額以下にしてください。")))
+    if this_year and not application.this_year_basis:
+        errors.append(
+            ("this_year_basis", _("今年度対象額が出来高予定額か支払限度額かを選択してください。"))
+        )
+    return errors
+
+
+def guarantee_errors(
+    application: Application, guarantee: Guarantee, *, today: datetime.date
+) -> list[Error]:
+    kind = guarantee.kind
+    errors: list[Error] = []
+    if not guarantee.certificate_format:
+        errors.append(((kind, "certificate_format"), _("保証証書の形式を選択してください。")))
+    if not guarantee.amount:
+        errors.append(((kind, "amount"), _("保証金額を入力してください。")))
+    if kind == Guarantee.Kind.ADVANCE:
+        if not guarantee.deposit_bank:
+            errors.append(((kind, "deposit_bank"), _("預託金融機関を入力してください。")))
+        if not guarantee.redeposit:
+            errors.append(((kind, "redeposit"), _("再預託利用区分を選択してください。")))
+    if guarantee.amount:
+        errors.extend(_amount_errors(application, guarantee))
+    obligee = application.obligee
+    if (
+        guarantee.certificate_format == Guarantee.Format.ELECTRONIC
+        and obligee is not None
+        and not obligee.accepts_electronic(kind, today)
+    ):
+        errors.append(
+            (
+                (kind, "certificate_format"),
+                _(
+                    "%(obligee)sは%(kind)sの電子保証に対応していません。"
+                    "証書(紙)を選択してください。"
+                )
+                % {"obligee": obligee.name, "kind": guarantee.get_kind_display()},
+            )
+        )
+    return errors
+
+
+def _amount_errors(application: Application, guarantee: Guarantee) -> list[Error]:
+    amount = guarantee.amount
+    if guarantee.kind == Guarantee.Kind.ADVANCE:
+        base = application.base_amount
+        cap = ADVANCE_CAP[Application.ContractType(application.contract_type)]
+        if base and amount > base * cap:
+            if application.this_year_amount:
+                message = _(
+                    "前払金保証金額は今年度対象額の%(cap)s割(%(limit)s円)以下にしてください。"
+                )
+            else:
+                message = _(
+                    "前払金保証金額は請負金額の%(cap)s割(%(limit)s円)以下にしてください。"
+                )
+            limit = int(base * cap)
+            return [(("advance", "amount"), message % {"cap": cap * 10, "limit": f"{limit:,}"})]
+        return []
+    contract_amount = application.contract_amount
+    if contract_amount and amount > contract_amount:
+        return [(("contract", "amount"), _("契約保証金額は請負金額以下にしてください。"))]
+    if contract_amount and amount < contract_amount * CONTRACT_GUARANTEE_MIN:
+        limit = -(-contract_amount // 10)  # rounded up: the smallest amount that is 10% or more
+        return [
+            (
+                ("contract", "amount"),
+                _("契約保証金額は請負金額の1割(%(limit)s円)以上にしてください。")
+                % {"limit": f"{limit:,}"},
+            )
+        ]
+    return []
+
+
+def sending_errors(
+    application: Application, guarantees: list[Guarantee], *, today: datetime.date
+) -> list[Error]:
+    """Everything that stops `application` with these requested guarantees from being sent."""
+    errors = required_fields_errors(application) + works_errors(application)
+    if not guarantees:
+        errors.append((None, _("前払金保証、契約保証のいずれかを申し込んでください。")))
+    for guarantee in guarantees:
+        errors.extend(guarantee_errors(application, guarantee, today=today))
+    if application.contact_phone:
+        message = phone_error(application.contact_phone)
+        if message:
+            errors.append(("contact_phone", message))
+    if application.notify_issuance and not application.notify_email:
+        errors.append(
+            ("notify_email", _("「希望する」場合はメールアドレスを入力してください。"))
+        )
+    return errors

@@ -1,0 +1,194 @@
+"""State changes of applications: the only way views, admin, tasks and tests change them."""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import rules
+from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
+from applications.models import Application
+from core.audit import log_action
+from core.sequences import fiscal_year, next_value
+from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
+from guarantees.models import Guarantee
+from notifications.services import message_enqueue
+
+
+class ApplicationStateError(ValidationError):
+    """The application is not in a state that allows this action."""
+
+
+def _today():
+    return timezone.localdate()
+
+
+@transaction.atomic
+def application_save(
+    *,
+    user,
+    form_token: uuid.UUID,
+    values: dict,
+    guarantees: dict[str, dict],
+    application: Application | None = None,
+) -> Application:
+    """Create or update an editable application (a draft, or one returned for correction).
+
+    Without `application`, the draft first saved from the same form (same `form_token`) is
+    updated rather than a second one created: a double click or a retried POST saves once.
+    """
+    contractor = user.contractor
+    if contractor is None:
+        raise PermissionDenied("Only contractor users write applications.")
+    if application is None:
+        application, created = Application.objects.select_for_update().get_or_create(
+            form_token=form_token,
+            contractor=contractor,
+            defaults={"created_by": user, **values},
+        )
+    else:
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        created = False
+    if application.contractor_id != contractor.id:
+        raise PermissionDenied("This application belongs to another contractor.")
+    if not application.is_editable:
+        raise ApplicationStateError(
+            _("この申込は%(status)sのため変更できません。")
+            % {"status": application.get_status_display()},
+            code="not_editable",
+        )
+    for name, value in values.items():
+        setattr(application, name, value)
+    application.save()
+    _sync_guarantees(application, guarantees)
+    if created:
+        log_action(application, "application.created", user=user)
+    return application
+
+
+def _sync_guarantees(application: Application, requested: dict[str, dict]) -> None:
+    existing = {g.kind: g for g in application.guarantees.all()}
+    for kind, guarantee in existing.items():
+        if kind not in requested:
+            guarantee.delete()
+    for kind, fields in requested.items():
+        guarantee = existing.get(kind) or Guarantee(application=application, kind=kind)
+        for name, value in fields.items():
+            setattr(guarantee, name, value)
+        guarantee.save()
+
+
+def application_errors(application: Application) -> list[rules.Error]:
+    """What stops this saved application from being sent today."""
+    return rules.sending_errors(
+        application, list(application.guarantees.all()), today=_today()
+    )
+
+
+@transaction.atomic
+def application_submit(*, application_id: int, user) -> Application:
+    """Send the application to its branch (送信). Sending an already sent application is a no-op,
+    so a double click, the back button or a second tab send it once."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("obligee", "branch", "contractor")
+        .get(pk=application_id, contractor=user.contractor)
+    )
+    if application.status == Application.Status.SENT:
+        return application
+    if not application.is_editable:
+        raise ApplicationStateError(
+            _("この申込は%(status)sのため送信できません。")
+            % {"status": application.get_status_display()},
+            code="not_editable",
+        )
+    errors = application_errors(application)
+    if errors:
+        raise ValidationError([message for _key, message in errors], code="incomplete")
+    resent = application.status == Application.Status.RETURNED
+    now = timezone.now()
+    if application.number is None:
+        year = fiscal_year(timezone.localdate(now))
+        serial = next_value(f"application-{year}")
+        application.number = f"A{year}-{serial:06d}"
+    application.status = Application.Status.SENT
+    application.sent_at = now
+    application.save(update_fields=["number", "status", "sent_at", "updated_at"])
+    log_action(
+        application,
+        "application.resent" if resent else "application.sent",
+        user=user,
+        data={"number": application.number, "branch": application.branch.name},
+    )
+    message_enqueue(
+        template="application_received",
+        recipient=application.notify_email or user.email,
+        context={"application": application, "guarantees": application.guarantees.all(),
+                 "resent": resent},
+        dedup_key=f"application_received:{application.pk}:{now.isoformat()}",
+    )  # fmt: skip
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application_id: int, user) -> Application:
+    """Withdraw (取下げ) a sent application before the branch accepts it. Idempotent."""
+    application = Application.objects.select_for_update().get(
+        pk=application_id, contractor=user.contractor
+    )
+    if application.status == Application.Status.WITHDRAWN:
+        return application
+    if not application.is_withdrawable:
+        raise ApplicationStateError(
+            _("受付後の申込は取り下げできません。営業部・支店へご連絡ください。"),
+            code="not_withdrawable",
+        )
+    application.status = Application.Status.WITHDRAWN
+    application.save(update_fields=["status", "updated_at"])
+    log_action(application, "application.withdrawn", user=user)
+    return application
+
+
+@transaction.atomic
+def application_copy(*, source: Application, user, form_token: uuid.UUID) -> Application:
+    """Start a new draft from an earlier application (複写して新規作成).
+
+    Keyed by the copy form's token, so that a double click makes one copy.
+    """
+    if source.contractor_id != user.contractor_id:
+        raise PermissionDenied("This application belongs to another contractor.")
+    existing = Application.objects.filter(form_token=form_token, contractor=user.contractor).first()
+    if existing:
+        return existing
+    copy = Application.objects.create(
+        contractor=source.contractor,
+        created_by=user,
+        form_token=form_token,
+        copied_from=source,
+        **{name: getattr(source, name) for name in APPLICATION_FIELDS},
+    )
+    for guarantee in source.guarantees.all():
+        Guarantee.objects.create(
+            application=copy,
+            kind=guarantee.kind,
+            **{name: getattr(guarantee, name) for name in GUARANTEE_FIELDS[guarantee.kind]},
+        )
+    log_action(copy, "application.created", user=user, data={"copied_from": source.number})
+    return copy
+
+
+@transaction.atomic
+def application_delete_draft(*, application_id: int, user) -> None:
+    """Delete a draft that was never sent. Deleting it twice is a no-op."""
+    application = (
+        Application.objects.select_for_update()
+        .filter(pk=application_id, contractor=user.contractor)
+        .first()
+    )
+    if application is None:
+        return
+    if application.status != Application.Status.DRAFT:
+        raise ApplicationStateError(_("送信済みの申込は削除できません。"), code="not_draft")
+    application.delete()

@@ -1,0 +1,104 @@
+"""Demo data for trying Net Desk locally: `manage.py demo` (run by `make run`). Idempotent.
+
+Refuses to run unless DEBUG is on: the demo accounts share one published password.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Branch, Contractor
+from obligees.models import Obligee
+from obligees.services import BUNDLED_CSV, obligees_import_csv
+
+DEMO_PASSWORD = "netdesk-demo"
+E_GUARANTEE_START = datetime.date(2022, 5, 9)  # 令和4年5月9日: the e-guarantee service began
+
+BRANCHES = [
+    ("HQ", "東京本店営業部", "03-3545-5131", "東京都中央区八丁堀2-5-1"),
+    ("GM", "群馬支店", "027-252-1661", "群馬県前橋市大手町1-1-1"),
+    ("TG", "栃木支店", "028-622-3411", "栃木県宇都宮市本町3-9"),
+]
+CONTRACTORS = [
+    ("contractor@example.jp", "〇〇建設 株式会社", "マルマルケンセツ", "GM", "総務 花子"),
+    ("contractor2@example.jp", "△△工業 株式会社", "サンカクコウギョウ", "TG", "工藤 一郎"),
+]
+OBLIGEE_USERS = [
+    ("shibukawa@example.jp", "102083", "渋川市 契約検査課 担当"),
+    ("takasaki@example.jp", "102024", "高崎市 契約課 担当"),
+]
+STAFF = [
+    ("staff-gunma@example.jp", "GM", "群馬支店 審査担当", False),
+    ("headoffice@example.jp", "HQ", "本店 業務部 担当", True),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo branches, companies, obligees and accounts (DEBUG only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("The demo data is for development only (set DEBUG=1).")
+        report = obligees_import_csv(BUNDLED_CSV)
+        with transaction.atomic():
+            branches = self._branches()
+            self._obligee_acceptance()
+            self._accounts(branches)
+        self.stdout.write(
+            f"Obligee registry: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged."
+        )
+        self._print_sign_ins()
+
+    def _branches(self) -> dict[str, Branch]:
+        branches = {}
+        for code, name, phone, address in BRANCHES:
+            branches[code], _ = Branch.objects.update_or_create(
+                code=code, defaults={"name": name, "phone": phone, "address": address}
+            )
+        return branches
+
+    def _obligee_acceptance(self) -> None:
+        # 渋川市 and 群馬県 accept both kinds; every other obligee (高崎市 too) accepts none.
+        accepting = ["102083", "100005"]
+        Obligee.objects.filter(code__in=accepting).update(
+            e_advance_since=E_GUARANTEE_START, e_contract_since=E_GUARANTEE_START
+        )
+        Obligee.objects.exclude(code__in=accepting).exclude(
+            e_advance_since=None, e_contract_since=None
+        ).update(e_advance_since=None, e_contract_since=None)
+        shibukawa = Obligee.objects.get(code="102083")
+        if not shibukawa.address:
+            shibukawa.address = "群馬県渋川市石原80"
+            shibukawa.save(update_fields=["address"])
+
+    def _accounts(self, branches: dict[str, Branch]) -> None:
+        for email, company, kana, branch_code, person in CONTRACTORS:
+            contractor, _ = Contractor.objects.update_or_create(
+                name=company, defaults={"kana": kana, "home_branch": branches[branch_code]}
+            )
+            self._user(email, full_name=person, contractor=contractor)
+        for email, code, person in OBLIGEE_USERS:
+            self._user(email, full_name=person, obligee=Obligee.objects.get(code=code))
+        for email, branch_code, person, head_office in STAFF:
+            user = self._user(email, full_name=person, branch=branches[branch_code], is_staff=True)
+            user.is_superuser = head_office
+            user.save(update_fields=["is_superuser"])
+
+    def _user(self, email: str, **fields):
+        user, created = get_user_model().objects.update_or_create(email=email, defaults=fields)
+        if created or not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _print_sign_ins(self) -> None:
+        self.stdout.write(self.style.SUCCESS("\nDemo sign-ins (password for all: netdesk-demo):"))
+        rows = [(email, company) for email, company, *_ in CONTRACTORS]
+        rows += [(email, f"発注者 {person.split()[0]}") for email, _code, person in OBLIGEE_USERS]
+        rows += [(email, person) for email, _branch, person, _head in STAFF]
+        for email, who in rows:
+            self.stdout.write(f"  {email:<26} {who}")

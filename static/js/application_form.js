@@ -1,0 +1,87 @@
+// 申込作成: live percentages, obligee filter, e-guarantee notes, the two clear buttons and a
+// guard against double submission. The page works without it; the server checks everything.
+(function () {
+  "use strict";
+  const form = document.getElementById("application-form");
+  if (!form) return;
+  const $ = (name) => form.elements.namedItem(name);
+
+  function yen(name) {
+    const el = $(name);
+    if (!el) return null;
+    const text = el.value
+      .replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      .replace(/[,，\s　円]/g, "");
+    return /^\d+$/.test(text) ? parseInt(text, 10) : null;
+  }
+
+  function share(part, whole) {
+    if (!part || !whole) return "0.0";
+    // Round half up to one decimal with integer arithmetic, as the server does.
+    const tenths = Math.floor((part * 2000 + whole) / (2 * whole));
+    return (tenths / 10).toFixed(1);
+  }
+
+  function updatePercentages() {
+    const contract = yen("contract_amount");
+    const base = yen("this_year_amount") || contract;
+    form.querySelector('[data-percent="advance"]').textContent = share(yen("ag_amount"), base) + "%";
+    form.querySelector('[data-percent="contract"]').textContent = share(yen("cg_amount"), contract) + "%";
+  }
+
+  const obligee = $("obligee");
+  const filter = document.getElementById("obligee-filter");
+  const allOptions = Array.from(obligee.options);
+  const toKatakana = (s) => s.replace(/[ぁ-ゖ]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
+
+  function filterObligees() {
+    const q = toKatakana(filter.value.trim());
+    const selected = obligee.value;
+    obligee.replaceChildren(...allOptions.filter((o) =>
+      !o.value || o.value === selected || !q ||
+      o.text.includes(q) || (o.dataset.kana || "").includes(q)));
+    obligee.value = selected;
+  }
+
+  const KIND_NAMES = { advance: "前払金保証", contract: "契約保証" };
+  function updateElectronicNotes() {
+    const option = obligee.selectedOptions[0];
+    form.querySelectorAll(".nd-e-note").forEach((note) => {
+      const kind = note.dataset.kind;
+      if (!option || !option.value) { note.textContent = ""; return; }
+      const name = option.text.replace(/（.*$|\(.*$/, "");
+      const since = option.dataset["e" + kind.charAt(0).toUpperCase() + kind.slice(1)];
+      if (since) {
+        const [y, m, d] = since.split("-").map(Number);
+        note.textContent = `${name}は${KIND_NAMES[kind]}の電子保証に対応しています(${y}年${m}月${d}日から)。`;
+        note.className = "nd-e-note d-block fw-semibold text-success";
+      } else {
+        note.textContent = `${name}は${KIND_NAMES[kind]}の電子保証に対応していません。証書(紙)を選択してください。`;
+        note.className = "nd-e-note d-block fw-semibold text-danger";
+      }
+    });
+  }
+
+  // Values the seed form starts with; "クリア" returns the radios to them.
+  const DEFAULT_RADIOS = new Set(["paper", "not_used", "0", "lump_sum"]);
+  function clearSection(section) {
+    section.querySelectorAll("input, select, textarea").forEach((el) => {
+      if (el.type === "radio") el.checked = DEFAULT_RADIOS.has(el.value);
+      else if (el.type === "checkbox") el.checked = false;
+      else if (el.tagName === "SELECT") el.selectedIndex = 0;
+      else if (el.type !== "hidden") el.value = "";
+    });
+    updatePercentages();
+  }
+
+  form.addEventListener("input", updatePercentages);
+  filter.addEventListener("input", filterObligees);
+  obligee.addEventListener("change", updateElectronicNotes);
+  document.querySelectorAll("[data-clear]").forEach((button) =>
+    button.addEventListener("click", () => clearSection(document.getElementById(button.dataset.clear))));
+  updatePercentages();
+  updateElectronicNotes();
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
+
