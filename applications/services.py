@@ -92,7 +92,7 @@ def application_submit(*, application_id: int, user) -> Application:
     """Send the application to its branch (送信). Sending an already sent application is a no-op,
     so a double click, the back button or a second tab send it once."""
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("obligee", "branch", "contractor")
         .get(pk=application_id, contractor=user.contractor)
     )

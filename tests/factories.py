@@ -80,6 +80,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     contract_amount = 50_000_000
     contact_person = "山田 太郎"
     contact_phone = "027-252-1661"
+    status = Application.Status.DRAFT
     number = factory.Maybe(
         factory.LazyAttribute(lambda o: o.status != Application.Status.DRAFT),
         yes_declaration=factory.Sequence(lambda n: f"A2026-{n:06d}"),
