@@ -181,3 +181,5 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+AUTHENTICATION_BACKENDS = ["accounts.backends.UserWithOrganisationBackend"]

@@ -1,0 +1,91 @@
+"""申込一覧: the company's applications, filtered, searched and paginated."""
+
+import pytest
+from django.urls import reverse
+
+from applications.models import Application
+from guarantees.models import Guarantee
+from tests.factories import ApplicationFactory, GuaranteeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lists_the_company_applications_only(client, alice, bob, charlie):
+    mine = ApplicationFactory(contractor=alice.contractor, created_by=bob, works_name="渋川の工事",
+                              status="sent")  # fmt: skip
+    GuaranteeFactory(application=mine, status=Guarantee.Status.APPROVED, number="GM-2026-000007")
+    ApplicationFactory(contractor=charlie.contractor, created_by=charlie, works_name="他社の工事")
+    client.force_login(alice)
+    html = client.get(reverse("applications:dashboard")).content.decode()
+    assert "渋川の工事" in html and "他社の工事" not in html
+    assert mine.number in html
+    assert "50,000,000円" in html and "20,000,000円" in html
+    assert "GM-2026-000007" in html and "承諾" in html and "送信済" in html
+
+
+def test_filters_by_status_and_searches_text(client, alice):
+    for name, status in [("国道橋梁補修", "draft"), ("市道舗装", "sent"), ("市道側溝", "sent")]:
+        ApplicationFactory(contractor=alice.contractor, created_by=alice, works_name=name, status=status)
+    client.force_login(alice)
+    url = reverse("applications:dashboard")
+    html = client.get(url, {"status": "sent"}).content.decode()
+    assert "市道舗装" in html and "市道側溝" in html and "国道橋梁補修" not in html
+    html = client.get(url, {"q": "側溝"}).content.decode()
+    assert "市道側溝" in html and "市道舗装" not in html
+    html = client.get(url, {"q": "存在しない"}).content.decode()
+    assert "条件に合う申込はありません。" in html
+    # An unknown status is ignored rather than an error.
+    assert client.get(url, {"status": "bogus"}).status_code == 200
+
+
+def test_search_finds_a_guarantee_number(client, alice):
+    application = ApplicationFactory(contractor=alice.contractor, created_by=alice, status="sent")
+    GuaranteeFactory(application=application, status="approved", number="GM-2026-000123")
+    GuaranteeFactory(application=application, kind="contract", amount=5_000_000,
+                     status="approved", number="GM-2026-000124")  # fmt: skip
+    client.force_login(alice)
+    response = client.get(reverse("applications:dashboard"), {"q": "GM-2026-0001"})
+    assert list(response.context["page"]) == [application]  # once, though two guarantees match
+
+
+def test_paginates_and_keeps_the_filters(client, alice):
+    ApplicationFactory.create_batch(25, contractor=alice.contractor, created_by=alice, status="sent")
+    client.force_login(alice)
+    response = client.get(reverse("applications:dashboard"), {"status": "sent"})
+    html = response.content.decode()
+    assert len(response.context["page"]) == 20
+    assert "1 / 2 ページ" in html
+    assert "?status=sent&amp;page=2" in html
+    second = client.get(reverse("applications:dashboard"), {"status": "sent", "page": 2})
+    assert len(second.context["page"]) == 5
+
+
+def _fill(contractor, user, count):
+    applications = Application.objects.bulk_create(
+        ApplicationFactory.build(contractor=contractor, created_by=user, status="sent",
+                                 obligee=None, branch=None)  # fmt: skip
+        for _ in range(count)
+    )
+    Guarantee.objects.bulk_create(
+        GuaranteeFactory.build(application=application) for application in applications
+    )
+
+
+def test_the_same_number_of_queries_with_10_and_1000_rows(
+    client, alice, charlie, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _fill(alice.contractor, alice, 10)
+    _fill(charlie.contractor, charlie, 1000)
+    counts = {}
+    for user in (alice, charlie):
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("applications:dashboard"))
+        assert response.status_code == 200
+        counts[user.email] = len(queries)
+    assert counts["alice@example.jp"] == counts["charlie@example.jp"]
+    # session, user, count, page of applications (+ obligee, branch), guarantees
+    assert counts["alice@example.jp"] == 5
