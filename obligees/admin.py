@@ -1,3 +1,60 @@
-from django.contrib import admin
+import unicodedata
 
-# Register your models here.
+import jaconv
+from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from obligees.models import Obligee
+
+_ACCEPTS_ANY = Q(e_advance_since__isnull=False) | Q(e_contract_since__isnull=False)
+
+
+class ElectronicFilter(admin.SimpleListFilter):
+    """Whether the obligee accepts electronic guarantees of at least one kind."""
+
+    title = _("電子保証対応")
+    parameter_name = "electronic"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("対応")), ("no", _("未対応"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(_ACCEPTS_ANY)
+        if self.value() == "no":
+            return queryset.exclude(_ACCEPTS_ANY)
+        return queryset
+
+
+@admin.register(Obligee)
+class ObligeeAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "name",
+        "kana",
+        "category",
+        "prefecture",
+        "e_advance_since",
+        "e_contract_since",
+    ]
+    list_display_links = ["code", "name"]
+    list_filter = ["category", "prefecture", ElectronicFilter]
+    search_fields = ["code", "name", "kana"]
+    ordering = ["prefecture", "code", "name"]
+    list_per_page = 100
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["code", "name", "kana", "category", "prefecture", "address"]}),
+        (_("電子保証"), {"fields": ["e_advance_since", "e_contract_since"]}),
+    ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find フリガナ typed in hiragana or half-width katakana (しぶかわ → シブカワ)."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        as_katakana = jaconv.hira2kata(unicodedata.normalize("NFKC", search_term))
+        if as_katakana != search_term:
+            more, more_duplicates = super().get_search_results(request, queryset, as_katakana)
+            results |= more
+            may_have_duplicates |= more_duplicates
+        return results, may_have_duplicates

@@ -43,20 +43,21 @@
     obligee.value = selected;
   }
 
-  const KIND_NAMES = { advance: "前払金保証", contract: "契約保証" };
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => values[key]);
   function updateElectronicNotes() {
     const option = obligee.selectedOptions[0];
     form.querySelectorAll(".nd-e-note").forEach((note) => {
-      const kind = note.dataset.kind;
       if (!option || !option.value) { note.textContent = ""; return; }
-      const name = option.text.replace(/（.*$|\(.*$/, "");
+      const name = option.text.replace(/\(.*$/, "");
+      const kind = note.dataset.kind;
       const since = option.dataset["e" + kind.charAt(0).toUpperCase() + kind.slice(1)];
       if (since) {
         const [y, m, d] = since.split("-").map(Number);
-        note.textContent = `${name}は${KIND_NAMES[kind]}の電子保証に対応しています(${y}年${m}月${d}日から)。`;
+        const date = fill(note.dataset.date, { y, m, d });
+        note.textContent = fill(note.dataset.accepts, { obligee: name, since: date });
         note.className = "nd-e-note d-block fw-semibold text-success";
       } else {
-        note.textContent = `${name}は${KIND_NAMES[kind]}の電子保証に対応していません。証書(紙)を選択してください。`;
+        note.textContent = fill(note.dataset.refuses, { obligee: name });
         note.className = "nd-e-note d-block fw-semibold text-danger";
       }
     });
