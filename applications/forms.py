@@ -92,13 +92,14 @@ class ApplicationForm(forms.Form):
     # 請負工事の情報
     obligee = ObligeeChoiceField(
         label=_("発注者"),
-        queryset=Obligee.objects.only("id", "name", "kana", "category", "prefecture",
-                                      "e_advance_since", "e_contract_since"),
+        queryset=Obligee.objects.only(
+            "id", "name", "kana", "category", "prefecture", "e_advance_since", "e_contract_since"
+        ),
         required=False,
         widget=ObligeeSelect,
         empty_label=_("選択してください"),
         help_text=_("発注者名の一部(漢字・かな)を入力すると候補を絞り込めます。"),
-    )  # fmt: skip
+    )
     contract_type = forms.ChoiceField(
         label=_("工事・業務委託"),
         choices=Application.ContractType.choices,
@@ -141,14 +142,18 @@ class ApplicationForm(forms.Form):
     ag_amount = YenField(
         label=_("前払金保証金額"),
         required=False,
-        help_text=_("請負金額(今年度対象額を入力した場合は今年度対象額)の4割(業務委託は3割)以内です。"),
-    )  # fmt: skip
+        help_text=_(
+            "請負金額(今年度対象額を入力した場合は今年度対象額)の4割(業務委託は3割)以内です。"
+        ),
+    )
     ag_deposit_bank = forms.CharField(
         label=_("預託金融機関(全角)"),
         max_length=100,
         required=False,
-        help_text=_("前払金を預け入れる金融機関と支店名を全角で入力してください(例: 〇〇銀行 ××支店)。"),
-    )  # fmt: skip
+        help_text=_(
+            "前払金を預け入れる金融機関と支店名を全角で入力してください(例: 〇〇銀行 ××支店)。"
+        ),
+    )
     ag_redeposit = forms.ChoiceField(
         label=_("再預託利用区分"),
         choices=Guarantee.Redeposit.choices,
@@ -163,8 +168,10 @@ class ApplicationForm(forms.Form):
         label=_("前払金保証料請求先"),
         max_length=200,
         required=False,
-        help_text=_("御社以外(本店・他支店など)へ請求する場合に入力してください。空欄の場合は御社へ請求します。"),
-    )  # fmt: skip
+        help_text=_(
+            "御社以外(本店・他支店など)へ請求する場合に入力してください。空欄の場合は御社へ請求します。"
+        ),
+    )
     ag_fee_statement_paper = _wanted_field(_("保証料計算書(紙)について"))
 
     # 保証の申込内容: 契約保証
@@ -268,7 +275,9 @@ class ApplicationForm(forms.Form):
         base = amount("this_year_amount") or amount("contract_amount")
         shares = {
             Guarantee.Kind.ADVANCE: rules.percentage(amount("ag_amount"), base),
-            Guarantee.Kind.CONTRACT: rules.percentage(amount("cg_amount"), amount("contract_amount")),
+            Guarantee.Kind.CONTRACT: rules.percentage(
+                amount("cg_amount"), amount("contract_amount")
+            ),
         }
         return {kind: str(share) for kind, share in shares.items() if share is not None}
 

@@ -5,7 +5,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
 # What the contractor writes in the form (and what a copy carries over).
 REQUEST_FIELDS = [
     "obligee", "contract_type", "works_name", "works_place", "contract_date", "period_start",
@@ -63,9 +62,13 @@ class Application(models.Model):
 
     # 請負工事の情報 — blank while a draft; required on sending (checked by the form).
     obligee = models.ForeignKey(
-        "obligees.Obligee", verbose_name=_("発注者"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="applications",
-    )  # fmt: skip
+        "obligees.Obligee",
+        verbose_name=_("発注者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
     contract_type = models.CharField(
         _("工事・業務委託"), max_length=12, choices=ContractType.choices, default=ContractType.WORKS
     )
@@ -82,9 +85,13 @@ class Application(models.Model):
 
     # インフォメーション
     branch = models.ForeignKey(
-        "accounts.Branch", verbose_name=_("申込送信先"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="applications",
-    )  # fmt: skip
+        "accounts.Branch",
+        verbose_name=_("申込送信先"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
     notify_issuance = models.BooleanField(_("電子保証発行完了のお知らせ"), default=False)
     notify_email = models.EmailField(_("メールアドレス"), blank=True)
 

@@ -100,10 +100,7 @@ def guarantee_errors(
         errors.append(
             (
                 (kind, "certificate_format"),
-                _(
-                    "%(obligee)sは%(kind)sの電子保証に対応していません。"
-                    "証書(紙)を選択してください。"
-                )
+                _("%(obligee)sは%(kind)sの電子保証に対応していません。証書(紙)を選択してください。")
                 % {"obligee": obligee.name, "kind": guarantee.get_kind_display()},
             )
         )
@@ -121,9 +118,7 @@ def _amount_errors(application: Application, guarantee: Guarantee) -> list[Error
                     "前払金保証金額は今年度対象額の%(cap)s割(%(limit)s円)以下にしてください。"
                 )
             else:
-                message = _(
-                    "前払金保証金額は請負金額の%(cap)s割(%(limit)s円)以下にしてください。"
-                )
+                message = _("前払金保証金額は請負金額の%(cap)s割(%(limit)s円)以下にしてください。")
             limit = int(base * cap)
             return [(("advance", "amount"), message % {"cap": cap * 10, "limit": f"{limit:,}"})]
         return []
@@ -156,7 +151,5 @@ def sending_errors(
         if message:
             errors.append(("contact_phone", message))
     if application.notify_issuance and not application.notify_email:
-        errors.append(
-            ("notify_email", _("「希望する」場合はメールアドレスを入力してください。"))
-        )
+        errors.append(("notify_email", _("「希望する」場合はメールアドレスを入力してください。")))
     return errors

@@ -82,9 +82,7 @@ def _sync_guarantees(application: Application, requested: dict[str, dict]) -> No
 
 def application_errors(application: Application) -> list[rules.Error]:
     """What stops this saved application from being sent today."""
-    return rules.sending_errors(
-        application, list(application.guarantees.all()), today=_today()
-    )
+    return rules.sending_errors(application, list(application.guarantees.all()), today=_today())
 
 
 @transaction.atomic
@@ -125,10 +123,13 @@ def application_submit(*, application_id: int, user) -> Application:
     message_enqueue(
         template="application_received",
         recipient=application.notify_email or user.email,
-        context={"application": application, "guarantees": application.guarantees.all(),
-                 "resent": resent},
+        context={
+            "application": application,
+            "guarantees": application.guarantees.all(),
+            "resent": resent,
+        },
         dedup_key=f"application_received:{application.pk}:{now.isoformat()}",
-    )  # fmt: skip
+    )
     return application
 
 

@@ -4,7 +4,9 @@ from django.db import models
 from core.models import AuditEntry
 
 
-def log_action(obj: models.Model, action: str, *, user=None, data: dict | None = None) -> AuditEntry:
+def log_action(
+    obj: models.Model, action: str, *, user=None, data: dict | None = None
+) -> AuditEntry:
     """Record that `user` did `action` (e.g. "application.sent") to `obj`."""
     return AuditEntry.objects.create(
         content_type=ContentType.objects.get_for_model(obj),

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class GuaranteesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'guarantees'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "guarantees"

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 
 from obligees.models import GuaranteeKind
 
-
 # What the contractor writes for each kind (and what a copy carries over).
 REQUEST_FIELDS = {
     GuaranteeKind.ADVANCE: [
@@ -61,9 +60,11 @@ class Guarantee(models.Model):
         _("再預託利用区分"), max_length=10, choices=Redeposit.choices, blank=True
     )
     fee_payment_method = models.CharField(
-        _("保証料支払方法"), max_length=10, choices=PaymentMethod.choices,
+        _("保証料支払方法"),
+        max_length=10,
+        choices=PaymentMethod.choices,
         default=PaymentMethod.LUMP_SUM,
-    )  # fmt: skip
+    )
     fee_billing_address = models.CharField(_("保証料請求先"), max_length=200, blank=True)
     fee_statement_paper = models.BooleanField(_("保証料計算書(紙)"), default=False)
     fee = models.PositiveBigIntegerField(_("保証料"), null=True, blank=True)
@@ -115,7 +116,9 @@ class Certificate(models.Model):
             models.UniqueConstraint(
                 fields=["guarantee", "version"], name="certificate_one_per_version"
             ),
-            models.CheckConstraint(name="certificate_version_positive", condition=Q(version__gte=1)),
+            models.CheckConstraint(
+                name="certificate_version_positive", condition=Q(version__gte=1)
+            ),
             models.CheckConstraint(
                 name="certificate_superseded_after_issue",
                 condition=Q(superseded_at__isnull=True) | Q(superseded_at__gte=F("issued_at")),

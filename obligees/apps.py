@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ObligeesConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'obligees'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "obligees"

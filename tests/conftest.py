@@ -6,7 +6,9 @@ from tests.factories import ContractorFactory, UserFactory
 @pytest.fixture
 def alice(db):
     """A contractor user: the owner of the records in most tests."""
-    return UserFactory(email="alice@example.jp", contractor=ContractorFactory(name="〇〇建設 株式会社"))
+    return UserFactory(
+        email="alice@example.jp", contractor=ContractorFactory(name="〇〇建設 株式会社")
+    )
 
 
 @pytest.fixture
@@ -18,4 +20,6 @@ def bob(alice):
 @pytest.fixture
 def charlie(db):
     """A user of another contractor company: must never see alice's records."""
-    return UserFactory(email="charlie@example.jp", contractor=ContractorFactory(name="△△工業 株式会社"))
+    return UserFactory(
+        email="charlie@example.jp", contractor=ContractorFactory(name="△△工業 株式会社")
+    )

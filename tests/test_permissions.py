@@ -25,8 +25,9 @@ ID_URLS = [
 
 @pytest.fixture(params=["draft", "sent"])
 def alices_application(request, alice):
-    application = ApplicationFactory(contractor=alice.contractor, created_by=alice,
-                                     status=request.param)  # fmt: skip
+    application = ApplicationFactory(
+        contractor=alice.contractor, created_by=alice, status=request.param
+    )
     GuaranteeFactory(application=application)
     return application
 
@@ -40,7 +41,10 @@ def test_another_company_gets_404_and_changes_nothing(
     response = getattr(client, method)(url, {"form_token": str(uuid.uuid4())})
     assert response.status_code == 404
     after = Application.objects.get(pk=alices_application.pk)
-    assert (after.status, after.works_name) == (alices_application.status, alices_application.works_name)
+    assert (after.status, after.works_name) == (
+        alices_application.status,
+        alices_application.works_name,
+    )
     assert Application.objects.count() == 1
 
 

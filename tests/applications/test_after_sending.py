@@ -51,9 +51,17 @@ def test_copy_starts_a_draft_with_the_same_content(client, alice, bob, sent):
     assert response["Location"] == reverse("applications:edit", args=[copy.pk])
     assert copy.status == Application.Status.DRAFT and copy.number is None
     assert copy.copied_from == sent and copy.created_by == bob
-    assert (copy.works_name, copy.obligee, copy.branch) == (sent.works_name, sent.obligee, sent.branch)
+    assert (copy.works_name, copy.obligee, copy.branch) == (
+        sent.works_name,
+        sent.obligee,
+        sent.branch,
+    )
     (guarantee,) = copy.guarantees.all()
-    assert (guarantee.kind, guarantee.amount, guarantee.status) == ("advance", 20_000_000, "requested")
+    assert (guarantee.kind, guarantee.amount, guarantee.status) == (
+        "advance",
+        20_000_000,
+        "requested",
+    )
     assert guarantee.number is None
     # A double click copies once.
     client.post(reverse("applications:copy", args=[sent.pk]), {"form_token": token})

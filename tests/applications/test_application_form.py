@@ -24,10 +24,18 @@ def test_the_form_has_every_seed_field_with_a_bound_label(client, alice, branch,
     client.force_login(alice)
     html = client.get(reverse("applications:new")).content.decode()
     for label in SEED_LABELS:
-        assert re.search(rf'<(label|legend)[^>]*>\s*{re.escape(label)}', html), label
+        assert re.search(rf"<(label|legend)[^>]*>\s*{re.escape(label)}", html), label
     for_ids = set(re.findall(r'<label[^>]+for="([^"]+)"', html))
-    for control in ["id_works_name", "id_ag_amount", "id_cg_amount", "id_ag_deposit_bank",
-                    "id_branch", "id_notify_email", "id_contact_phone", "id_obligee"]:  # fmt: skip
+    for control in [
+        "id_works_name",
+        "id_ag_amount",
+        "id_cg_amount",
+        "id_ag_deposit_bank",
+        "id_branch",
+        "id_notify_email",
+        "id_contact_phone",
+        "id_obligee",
+    ]:
         assert control in for_ids
     assert re.search(r"<legend>前払金保証</legend>", html)
     assert re.search(r"<legend>契約保証</legend>", html)
@@ -63,8 +71,12 @@ def test_a_valid_form_saves_a_normalised_draft_and_goes_to_confirm(client, alice
 
 def test_errors_are_shown_in_japanese_and_nothing_typed_is_lost(client, alice, form_data):
     client.force_login(alice)
-    data = form_data(ag_amount="２０，０００，００１", works_name="", notify_email="",
-                     message_to_company="至急お願いします")  # fmt: skip
+    data = form_data(
+        ag_amount="２０，０００，００１",
+        works_name="",
+        notify_email="",
+        message_to_company="至急お願いします",
+    )
     response = client.post(reverse("applications:new"), data)
     html = response.content.decode()
 
@@ -73,7 +85,9 @@ def test_errors_are_shown_in_japanese_and_nothing_typed_is_lost(client, alice, f
     assert "入力内容に誤りがあります" in html
     assert "前払金保証金額は請負金額の4割(20,000,000円)以下にしてください。" in html
     assert "「希望する」場合はメールアドレスを入力してください。" in html
-    assert re.search(r'<a href="#id_works_name" class="alert-link">工事名</a>: 入力してください', html)
+    assert re.search(
+        r'<a href="#id_works_name" class="alert-link">工事名</a>: 入力してください', html
+    )
     assert 'value="２０，０００，００１"' in html
     assert "至急お願いします" in html
     assert 'value="渋川市石原地内"' in html
@@ -81,8 +95,9 @@ def test_errors_are_shown_in_japanese_and_nothing_typed_is_lost(client, alice, f
 
 def test_bad_amounts_and_dates_are_reported_on_their_field(client, alice, form_data):
     client.force_login(alice)
-    data = form_data(contract_amount="五千万", cg_requested="on", cg_amount="-5",
-                     period_end="2027-02-30")  # fmt: skip
+    data = form_data(
+        contract_amount="五千万", cg_requested="on", cg_amount="-5", period_end="2027-02-30"
+    )
     html = client.post(reverse("applications:new"), data).content.decode()
     assert "金額は数字で入力してください(例: 20,000,000)。" in html
     assert "金額は数字で入力してください" in html  # "-5" is not a yen amount either

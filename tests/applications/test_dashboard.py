@@ -11,8 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_lists_the_company_applications_only(client, alice, bob, charlie):
-    mine = ApplicationFactory(contractor=alice.contractor, created_by=bob, works_name="渋川の工事",
-                              status="sent")  # fmt: skip
+    mine = ApplicationFactory(
+        contractor=alice.contractor, created_by=bob, works_name="渋川の工事", status="sent"
+    )
     GuaranteeFactory(application=mine, status=Guarantee.Status.APPROVED, number="GM-2026-000007")
     ApplicationFactory(contractor=charlie.contractor, created_by=charlie, works_name="他社の工事")
     client.force_login(alice)
@@ -25,7 +26,9 @@ def test_lists_the_company_applications_only(client, alice, bob, charlie):
 
 def test_filters_by_status_and_searches_text(client, alice):
     for name, status in [("国道橋梁補修", "draft"), ("市道舗装", "sent"), ("市道側溝", "sent")]:
-        ApplicationFactory(contractor=alice.contractor, created_by=alice, works_name=name, status=status)
+        ApplicationFactory(
+            contractor=alice.contractor, created_by=alice, works_name=name, status=status
+        )
     client.force_login(alice)
     url = reverse("applications:dashboard")
     html = client.get(url, {"status": "sent"}).content.decode()
@@ -41,15 +44,22 @@ def test_filters_by_status_and_searches_text(client, alice):
 def test_search_finds_a_guarantee_number(client, alice):
     application = ApplicationFactory(contractor=alice.contractor, created_by=alice, status="sent")
     GuaranteeFactory(application=application, status="approved", number="GM-2026-000123")
-    GuaranteeFactory(application=application, kind="contract", amount=5_000_000,
-                     status="approved", number="GM-2026-000124")  # fmt: skip
+    GuaranteeFactory(
+        application=application,
+        kind="contract",
+        amount=5_000_000,
+        status="approved",
+        number="GM-2026-000124",
+    )
     client.force_login(alice)
     response = client.get(reverse("applications:dashboard"), {"q": "GM-2026-0001"})
     assert list(response.context["page"]) == [application]  # once, though two guarantees match
 
 
 def test_paginates_and_keeps_the_filters(client, alice):
-    ApplicationFactory.create_batch(25, contractor=alice.contractor, created_by=alice, status="sent")
+    ApplicationFactory.create_batch(
+        25, contractor=alice.contractor, created_by=alice, status="sent"
+    )
     client.force_login(alice)
     response = client.get(reverse("applications:dashboard"), {"status": "sent"})
     html = response.content.decode()
@@ -62,8 +72,9 @@ def test_paginates_and_keeps_the_filters(client, alice):
 
 def _fill(contractor, user, count):
     applications = Application.objects.bulk_create(
-        ApplicationFactory.build(contractor=contractor, created_by=user, status="sent",
-                                 obligee=None, branch=None)  # fmt: skip
+        ApplicationFactory.build(
+            contractor=contractor, created_by=user, status="sent", obligee=None, branch=None
+        )
         for _ in range(count)
     )
     Guarantee.objects.bulk_create(

@@ -67,9 +67,19 @@ def test_at_least_one_kind_must_be_requested():
 
 
 @pytest.mark.parametrize(
-    "field", ["obligee", "works_name", "works_place", "contract_date", "period_start",
-              "period_end", "contract_amount", "contact_person", "contact_phone"],
-)  # fmt: skip
+    "field",
+    [
+        "obligee",
+        "works_name",
+        "works_place",
+        "contract_date",
+        "period_start",
+        "period_end",
+        "contract_amount",
+        "contact_person",
+        "contact_phone",
+    ],
+)
 def test_required_fields(field):
     assert field in fields_of(application(**{field: None}), [advance()])
 
@@ -78,15 +88,16 @@ def test_branch_is_required():
     assert "branch" in fields_of(application(branch_id=None), [advance()])
 
 
-@pytest.mark.parametrize(
-    ("amount", "ok"), [(20_000_000, True), (20_000_001, False), (1, True)]
-)
+@pytest.mark.parametrize(("amount", "ok"), [(20_000_000, True), (20_000_001, False), (1, True)])
 def test_advance_cap_is_four_tenths_of_the_contract_amount(amount, ok):
     errors = errors_of(application(), [advance(amount)])
     assert (errors == []) is ok
     if not ok:
         assert errors == [
-            (("advance", "amount"), "前払金保証金額は請負金額の4割(20,000,000円)以下にしてください。")
+            (
+                ("advance", "amount"),
+                "前払金保証金額は請負金額の4割(20,000,000円)以下にしてください。",
+            )
         ]
 
 
@@ -100,7 +111,10 @@ def test_advance_cap_uses_the_this_year_amount_when_given():
     app = application(this_year_amount=30_000_000, this_year_basis="planned_work")
     assert errors_of(app, [advance(12_000_000)]) == []
     assert errors_of(app, [advance(12_000_001)]) == [
-        (("advance", "amount"), "前払金保証金額は今年度対象額の4割(12,000,000円)以下にしてください。")
+        (
+            ("advance", "amount"),
+            "前払金保証金額は今年度対象額の4割(12,000,000円)以下にしてください。",
+        )
     ]
 
 
@@ -152,7 +166,10 @@ def test_electronic_acceptance_is_per_kind():
     partial = Obligee(pk=2, name="某県", category="prefecture",
                       e_advance_since=datetime.date(2022, 5, 9), e_contract_since=None)  # fmt: skip
     app = application(obligee=partial)
-    guarantees = [advance(certificate_format="electronic"), contract(certificate_format="electronic")]
+    guarantees = [
+        advance(certificate_format="electronic"),
+        contract(certificate_format="electronic"),
+    ]
     assert fields_of(app, guarantees) == [("contract", "certificate_format")]
 
 
@@ -172,18 +189,29 @@ def test_email_is_required_only_when_the_notice_is_wanted():
 
 @pytest.mark.parametrize(
     ("phone", "ok"),
-    [("027-252-1661", True), ("0272521661", True), ("090-1234-5678", True),
-     ("03-1234-567", False), ("27-252-1661", False), ("027(252)1661", False),
-     ("090-1234-56789", False)],
-)  # fmt: skip
+    [
+        ("027-252-1661", True),
+        ("0272521661", True),
+        ("090-1234-5678", True),
+        ("03-1234-567", False),
+        ("27-252-1661", False),
+        ("027(252)1661", False),
+        ("090-1234-56789", False),
+    ],
+)
 def test_phone_numbers(phone, ok):
     assert (phone_error(phone) is None) is ok
 
 
 @pytest.mark.parametrize(
     ("part", "whole", "shown"),
-    [(20_000_000, 50_000_000, "40.0"), (1, 3, "33.3"), (2, 3, "66.7"), (1, 8, "12.5"),
-     (1, 16, "6.3")],
-)  # fmt: skip
+    [
+        (20_000_000, 50_000_000, "40.0"),
+        (1, 3, "33.3"),
+        (2, 3, "66.7"),
+        (1, 8, "12.5"),
+        (1, 16, "6.3"),
+    ],
+)
 def test_percentage_has_one_decimal_rounded_half_up(part, whole, shown):
     assert str(percentage(part, whole)) == shown

@@ -117,7 +117,7 @@ def test_concurrent_sends_make_one_application(alice, form_data, client):
         try:
             barrier.wait()
             services.application_submit(application_id=application.pk, user=alice)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
