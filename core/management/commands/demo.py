@@ -4,6 +4,7 @@ Refuses to run unless DEBUG is on: the demo accounts share one published passwor
 """
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Branch, Contractor
+from applications import services as application_services
+from applications.models import Application
 from obligees.models import Obligee
 from obligees.services import BUNDLED_CSV, obligees_import_csv
 
@@ -47,6 +50,7 @@ class Command(BaseCommand):
             branches = self._branches()
             self._obligee_acceptance()
             self._accounts(branches)
+            self._applications()
         self.stdout.write(
             f"Obligee registry: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged."
@@ -70,10 +74,6 @@ class Command(BaseCommand):
         Obligee.objects.exclude(code__in=accepting).exclude(
             e_advance_since=None, e_contract_since=None
         ).update(e_advance_since=None, e_contract_since=None)
-        shibukawa = Obligee.objects.get(code="102083")
-        if not shibukawa.address:
-            shibukawa.address = "群馬県渋川市石原80"
-            shibukawa.save(update_fields=["address"])
 
     def _accounts(self, branches: dict[str, Branch]) -> None:
         for email, company, kana, branch_code, person in CONTRACTORS:
@@ -87,6 +87,65 @@ class Command(BaseCommand):
             user = self._user(email, full_name=person, branch=branches[branch_code], is_staff=True)
             user.is_superuser = head_office
             user.save(update_fields=["is_superuser"])
+
+    def _applications(self) -> None:
+        """A sent application and a draft for 〇〇建設, made as a user would (through services)."""
+        user = get_user_model().objects.get(email="contractor@example.jp")
+        if Application.objects.filter(contractor=user.contractor).exists():
+            return
+        values = {
+            "obligee": Obligee.objects.get(code="102083"),
+            "contract_type": Application.ContractType.WORKS,
+            "works_name": "市道1-2345号線道路改良工事",
+            "works_place": "渋川市石原地内",
+            "contract_date": datetime.date(2026, 11, 20),
+            "period_start": datetime.date(2026, 11, 21),
+            "period_end": datetime.date(2027, 3, 19),
+            "contract_amount": 50_000_000,
+            "this_year_amount": None,
+            "this_year_basis": "",
+            "branch": user.contractor.home_branch,
+            "notify_issuance": True,
+            "notify_email": user.email,
+            "contact_department": "工事部",
+            "contact_title": "課長",
+            "contact_person": user.full_name,
+            "contact_phone": "027-252-1661",
+            "message_to_company": "",
+        }
+        guarantees = {
+            "advance": {
+                "certificate_format": "electronic",
+                "amount": 20_000_000,
+                "deposit_bank": "〇〇銀行　渋川支店",
+                "redeposit": "not_used",
+                "fee_payment_method": "lump_sum",
+                "fee_billing_address": "",
+                "fee_statement_paper": False,
+            },
+            "contract": {
+                "certificate_format": "electronic",
+                "amount": 5_000_000,
+                "fee_payment_method": "lump_sum",
+                "fee_billing_address": "",
+                "fee_statement_paper": False,
+            },
+        }
+        sent = application_services.application_save(
+            user=user, form_token=uuid.uuid4(), values=values, guarantees=guarantees
+        )
+        application_services.application_submit(application_id=sent.pk, user=user)
+        draft_values = {
+            **values,
+            "works_name": "渋川市立小学校体育館改修工事",
+            "contract_amount": 80_000_000,
+        }
+        application_services.application_save(
+            user=user,
+            form_token=uuid.uuid4(),
+            values=draft_values,
+            guarantees={"advance": {**guarantees["advance"], "amount": 32_000_000}},
+        )
 
     def _user(self, email: str, **fields):
         user, created = get_user_model().objects.update_or_create(email=email, defaults=fields)
