@@ -130,7 +130,7 @@ class ApplicationForm(forms.Form):
     # 保証の申込内容: 前払金保証
     ag_requested = forms.BooleanField(label=_("前払金保証を申し込む"), required=False)
     ag_certificate_format = forms.ChoiceField(
-        label=_("保証証書の形式"),
+        label=_("保証証書の形式について"),
         choices=Guarantee.Format.choices,
         widget=forms.RadioSelect,
         initial=Guarantee.Format.PAPER,
@@ -177,7 +177,7 @@ class ApplicationForm(forms.Form):
     # 保証の申込内容: 契約保証
     cg_requested = forms.BooleanField(label=_("契約保証を申し込む"), required=False)
     cg_certificate_format = forms.ChoiceField(
-        label=_("保証証書の形式"),
+        label=_("保証証書の形式について"),
         choices=Guarantee.Format.choices,
         widget=forms.RadioSelect,
         initial=Guarantee.Format.PAPER,

@@ -10,6 +10,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import phonenumbers
 from django.utils.translation import gettext as _
 
 from applications.models import Application
@@ -36,9 +37,12 @@ def percentage(part: int | None, whole: int | None) -> Decimal | None:
 
 
 def phone_error(value: str) -> str | None:
+    """A Japanese phone number: digits and hyphens, 10 or 11 digits, a number plan that exists."""
     digits = value.replace("-", "")
     if not _PHONE.match(value) or not 10 <= len(digits) <= 11 or not digits.startswith("0"):
         return _("電話番号は市外局番から、数字とハイフンで入力してください(10桁または11桁)。")
+    if not phonenumbers.is_valid_number(phonenumbers.parse(digits, "JP")):
+        return _("この電話番号は日本の電話番号として正しくありません。番号をご確認ください。")
     return None
 
 

@@ -197,6 +197,9 @@ def test_email_is_required_only_when_the_notice_is_wanted():
         ("27-252-1661", False),
         ("027(252)1661", False),
         ("090-1234-56789", False),
+        ("0120-123-456", True),
+        ("050-1234-5678", True),
+        ("011-111-1111", False),
     ],
 )
 def test_phone_numbers(phone, ok):
