@@ -7,7 +7,6 @@ PostgreSQL and Redis (broker and cache). Production sets DEBUG=0 and SECRET_KEY 
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from netdesk.env import env_bool, env_int, env_list, env_str
 
@@ -106,7 +105,8 @@ PASSWORD_HASHERS = env_list(
 # Japanese first; English as the second language. The Japanese wording of the seed screens is
 # the source text, English is its translation (locale/en).
 LANGUAGE_CODE = "ja"
-LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
+# Each language is named in itself, so that a reader of either can find the switch.
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Tokyo"
