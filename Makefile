@@ -10,7 +10,7 @@ RUN_DEBS := fonts-ipaexfont gettext poppler-utils
 TEST_DEBS := $(RUN_DEBS) chromium
 BENCH_DEBS := $(TEST_DEBS) wrk
 
-.PHONY: run test bench lint format setup debs-run debs-test debs-bench messages clean
+.PHONY: po run test bench lint format setup debs-run debs-test debs-bench messages clean
 
 run: debs-run setup
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v0
@@ -64,3 +64,9 @@ debs-bench:
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 netdesk.egg-info
+
+# Refresh the English catalogue from the Japanese source strings (then translate the new entries).
+po: setup
+	DEBUG=1 $(PY) manage.py makemessages -l en --no-obsolete --no-location \
+	  --ignore '.venv/*' --ignore 'bench/*' --ignore 'var/*' --ignore 'tests/*' \
+	  --ignore 'static/*' --ignore 'test-results/*' --ignore '.ci/*'

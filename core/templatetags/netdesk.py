@@ -3,6 +3,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -12,7 +13,7 @@ def yen(value) -> str:
     """20000000 → '20,000,000円'; None or '' → ''."""
     if value in (None, ""):
         return ""
-    return f"{int(value):,}円"
+    return gettext("%(amount)s円") % {"amount": f"{int(value):,}"}
 
 
 @register.filter
