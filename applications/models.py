@@ -110,6 +110,11 @@ class Application(models.Model):
         ordering = ["-updated_at", "-id"]
         verbose_name = _("保証申込")
         verbose_name_plural = _("保証申込")
+        permissions = [
+            # Head office (本店) processes the applications of every branch; other staff only
+            # those sent to their own branch.
+            ("view_all_branches", _("全営業部・支店の申込を扱う")),
+        ]
         indexes = [
             models.Index(fields=["contractor", "-updated_at", "-id"]),
             models.Index(fields=["branch", "status", "-sent_at"]),

@@ -4,9 +4,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application
+from applications.models import Application, CompanyMessage
 from core.audit import audit_entries_for
 from guarantees.models import Guarantee
+from obligees.models import GuaranteeKind
 
 # Audit actions the contractor sees on its timeline, with their Japanese wording. Staff-internal
 # entries (notes, views) are not listed and so never shown.
@@ -17,6 +18,7 @@ TIMELINE_LABELS = {
     "application.withdrawn": _("申込を取り下げました"),
     "application.accepted": _("営業部・支店が申込を受け付けました"),
     "application.returned": _("営業部・支店から差戻しがありました"),
+    "application.message_posted": _("弊社からお知らせがあります"),
     "guarantee.approved": _("保証を承諾しました"),
     "guarantee.issued": _("保証証書を発行しました"),
 }
@@ -41,10 +43,27 @@ def application_for_user_or_404(user, pk: int) -> Application:
 
 
 def dashboard_applications(user, *, status: str = "", query: str = "") -> QuerySet[Application]:
+    """The rows of 申込一覧, with only the columns the list shows (it is the busiest page)."""
+    guarantees = Guarantee.objects.only(
+        "id", "application_id", "kind", "amount", "number", "status"
+    ).order_by("kind")
     queryset = (
         applications_for(user)
-        .select_related("obligee", "branch")
-        .prefetch_related(Prefetch("guarantees", queryset=Guarantee.objects.order_by("kind")))
+        .select_related("obligee")
+        .only(
+            "id", "number", "status", "works_name", "contract_amount", "updated_at", "obligee__name"
+        )
+        .prefetch_related(
+            Prefetch("guarantees", queryset=guarantees),
+            # A returned application shows what the branch asked for, right in the list.
+            Prefetch(
+                "company_messages",
+                queryset=CompanyMessage.objects.filter(
+                    application__status=Application.Status.RETURNED
+                ).only("id", "application_id", "body"),
+                to_attr="return_messages",
+            ),
+        )
         .order_by("-updated_at", "-id")
     )
     if status:
@@ -60,8 +79,31 @@ def dashboard_applications(user, *, status: str = "", query: str = "") -> QueryS
 
 
 def contractor_timeline(application: Application) -> list[dict]:
+    """What happened to the application, in the contractor's words (staff notes left out)."""
     return [
-        {"at": entry.created_at, "label": TIMELINE_LABELS[entry.action], "user": entry.user}
+        {"at": entry.created_at, "label": _timeline_label(entry), "user": entry.user}
         for entry in audit_entries_for(application)
         if entry.action in TIMELINE_LABELS
     ]
+
+
+def _timeline_label(entry) -> str:
+    if entry.action == "guarantee.approved":
+        return _("%(kind)sを承諾しました(保証契約番号 %(number)s)") % {
+            "kind": GuaranteeKind(entry.data["kind"]).label,
+            "number": entry.data["number"],
+        }
+    return str(TIMELINE_LABELS[entry.action])
+
+
+def applications_for_staff(user) -> QuerySet[Application]:
+    """What a staff user may process: the applications sent to the user's branch, or every
+    branch's with the head-office permission. Drafts are the contractor's own business."""
+    if not user.is_active or not user.is_staff:
+        return Application.objects.none()
+    queryset = Application.objects.exclude(status=Application.Status.DRAFT)
+    if user.has_perm("applications.view_all_branches"):
+        return queryset
+    if user.branch_id is None:
+        return Application.objects.none()
+    return queryset.filter(branch_id=user.branch_id)

@@ -193,3 +193,90 @@ def application_delete_draft(*, application_id: int, user) -> None:
     if application.status != Application.Status.DRAFT:
         raise ApplicationStateError(_("送信済みの申込は削除できません。"), code="not_draft")
     application.delete()
+
+
+# Branch processing (営業部・支店): called from the Django admin, each with its audit entry.
+
+
+def _locked_for_staff(application_id: int) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("contractor", "branch", "obligee")
+        .get(pk=application_id)
+    )
+
+
+def notify_contractor(application: Application, template: str, event: str, **context) -> None:
+    message_enqueue(
+        template=template,
+        recipient=application.notify_email or application.created_by.email,
+        context={"application": application, **context},
+        dedup_key=f"{template}:{application.pk}:{event}",
+    )
+
+
+@transaction.atomic
+def application_accept(*, application_id: int, user) -> Application:
+    """受付: the branch takes a sent application into review (審査中)."""
+    application = _locked_for_staff(application_id)
+    if application.status != Application.Status.SENT:
+        raise ApplicationStateError(
+            _("%(status)sの申込は受付できません(受付できるのは送信済の申込です)。")
+            % {"status": application.get_status_display()},
+            code="not_sent",
+        )
+    application.status = Application.Status.REVIEWING
+    application.save(update_fields=["status", "updated_at"])
+    application.guarantees.update(status=Guarantee.Status.REVIEWING)
+    entry = log_action(application, "application.accepted", user=user)
+    notify_contractor(application, "application_accepted", f"accepted-{entry.pk}")
+    return application
+
+
+@transaction.atomic
+def application_return(*, application_id: int, user, message: str) -> Application:
+    """差戻し: send the application back to the contractor with what to correct.
+
+    It keeps its number and history; the contractor corrects it and sends it again.
+    """
+    message = message.strip()
+    if not message:
+        raise ValidationError(_("差戻しの理由(お客様へのお知らせ)を入力してください。"))
+    application = _locked_for_staff(application_id)
+    if application.status not in (Application.Status.SENT, Application.Status.REVIEWING):
+        raise ApplicationStateError(
+            _("%(status)sの申込は差し戻せません。") % {"status": application.get_status_display()},
+            code="not_returnable",
+        )
+    if application.guarantees.exclude(
+        status__in=[Guarantee.Status.REQUESTED, Guarantee.Status.REVIEWING]
+    ).exists():
+        raise ApplicationStateError(
+            _("承諾済みの保証がある申込は差し戻せません。"), code="already_approved"
+        )
+    application.status = Application.Status.RETURNED
+    application.save(update_fields=["status", "updated_at"])
+    application.guarantees.update(status=Guarantee.Status.REQUESTED)
+    application.company_messages.create(body=message, author=user)
+    entry = log_action(application, "application.returned", user=user, data={"message": message})
+    notify_contractor(application, "application_returned", f"returned-{entry.pk}", message=message)
+    return application
+
+
+@transaction.atomic
+def application_post_message(
+    *, application_id: int, user, message: str, internal: bool = False
+) -> Application:
+    """弊社からお客様へのお知らせ — or, with `internal`, a staff note the contractor never sees."""
+    message = message.strip()
+    if not message:
+        raise ValidationError(_("本文を入力してください。"))
+    application = _locked_for_staff(application_id)
+    if application.status == Application.Status.DRAFT:
+        raise ApplicationStateError(_("作成中の申込にはお知らせを送れません。"), code="draft")
+    if internal:
+        log_action(application, "application.note", user=user, data={"note": message})
+    else:
+        application.company_messages.create(body=message, author=user)
+        log_action(application, "application.message_posted", user=user)
+    return application

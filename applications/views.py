@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from applications import selectors, services
 from applications.forms import ApplicationForm, CopyForm
 from applications.models import Application
+from fees.calculation import estimate_for
 
 PAGE_SIZE = 20
 
@@ -139,6 +140,9 @@ def application_confirm(request, pk: int):
         return redirect("applications:sent", pk=application.pk)
     if not application.is_editable:
         return redirect("applications:detail", pk=application.pk)
+    today = timezone.localdate()
+    for guarantee in application.guarantees.all():
+        guarantee.fee_estimate = estimate_for(guarantee, application, today)
     return render(
         request,
         "applications/application_confirm.html",

@@ -4,6 +4,7 @@ A fresh clone runs on SQLite with tasks executed in-process; DATABASE_URL and RE
 PostgreSQL and Redis (broker and cache). Production sets DEBUG=0 and SECRET_KEY (or SECRET_KEY_FILE).
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -20,7 +21,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "netdesk.apps.AdminConfig",  # django.contrib.admin with the two-factor site (netdesk.admin)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -30,11 +31,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_otp",
+    "netdesk.apps.TOTPDeviceConfig",  # django_otp.plugins.otp_totp
+    "netdesk.apps.StaticDeviceConfig",  # django_otp.plugins.otp_static
+    "netdesk.apps.AxesConfig",  # axes
     "core",
     "accounts",
     "obligees",
     "applications",
     "guarantees",
+    "fees",
     "notifications",
 ]
 
@@ -46,8 +52,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a sign-in refused by django-axes into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "netdesk.urls"
@@ -114,7 +123,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "media/"
 STORAGES = {
@@ -180,7 +189,35 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # axes reports every sign-in at INFO; failures and lockouts are WARNING.
+        "axes": {"level": "WARNING"},
+    },
 }
 
-AUTHENTICATION_BACKENDS = ["accounts.backends.UserWithOrganisationBackend"]
+# django-axes first: it refuses a locked-out address before any password is checked. Every
+# authenticate() call must pass the request (Django's LoginView does).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.UserWithOrganisationBackend",
+]
+
+# Login lockout (django-axes) for every persona: counted per e-mail address, whichever sign-in
+# form was used, normalised as the forms do. Deleting the address's access attempts in the admin
+# (ログイン制限) unlocks it at once; otherwise it unlocks AXES_COOLOFF_MINUTES after the last failure.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 60))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.forms.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# axes.W006 asks for an IP-address lockout too; we leave it out on purpose: many users of one
+# contractor or town hall share an office IP address, and one person's typos must not lock out
+# the whole office. Failures are added up per address whatever the IP address or browser.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Two-factor sign-in for the admin (django-otp). Wrong codes are throttled by django-otp itself
+# (OTP_TOTP_THROTTLE_FACTOR / OTP_STATIC_THROTTLE_FACTOR, default 1 s doubling per failure).
+OTP_TOTP_ISSUER = "Net Desk"

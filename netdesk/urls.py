@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("accounts/", include("accounts.urls")),
     path("obligees/", include("obligees.urls")),
+    path("fees/", include("fees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),

@@ -1,6 +1,15 @@
+import datetime
+import uuid
+
 import pytest
 
-from tests.factories import ContractorFactory, UserFactory
+from tests.factories import (
+    BranchFactory,
+    ContractorFactory,
+    ElectronicObligeeFactory,
+    ObligeeFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -23,3 +32,70 @@ def charlie(db):
     return UserFactory(
         email="charlie@example.jp", contractor=ContractorFactory(name="△△工業 株式会社")
     )
+
+
+@pytest.fixture
+def branch(db):
+    return BranchFactory(code="GM", name="群馬支店")
+
+
+@pytest.fixture
+def shibukawa(db):
+    return ElectronicObligeeFactory(code="102083", name="渋川市", kana="シブカワシ")
+
+
+@pytest.fixture
+def takasaki(db):
+    return ObligeeFactory(code="102024", name="高崎市", kana="タカサキシ")
+
+
+@pytest.fixture
+def form_data(shibukawa, branch):
+    """The POST of a complete, valid application form; override what a test is about."""
+
+    def build(**overrides):
+        data = {
+            "form_token": str(uuid.uuid4()),
+            "obligee": shibukawa.pk,
+            "contract_type": "works",
+            "works_name": "市道1号線道路改良工事",
+            "works_place": "渋川市石原地内",
+            "contract_date": "2026-11-20",
+            "period_start": "2026-11-21",
+            "period_end": "2027-03-19",
+            "contract_amount": "50,000,000",
+            "this_year_amount": "",
+            "ag_requested": "on",
+            "ag_certificate_format": "electronic",
+            "ag_amount": "20,000,000",
+            "ag_deposit_bank": "〇〇銀行 ××支店",
+            "ag_redeposit": "not_used",
+            "ag_fee_payment_method": "lump_sum",
+            "ag_fee_billing_address": "",
+            "ag_fee_statement_paper": "0",
+            "cg_certificate_format": "paper",
+            "cg_amount": "",
+            "cg_fee_payment_method": "lump_sum",
+            "cg_fee_statement_paper": "0",
+            "branch": branch.pk,
+            "notify_issuance": "1",
+            "notify_email": "soumu@example.jp",
+            "contact_department": "工事部",
+            "contact_title": "課長",
+            "contact_person": "山田 太郎",
+            "contact_phone": "027-252-1661",
+            "message_to_company": "",
+            "action": "confirm",
+        }
+        data.update(overrides)
+        return {key: value for key, value in data.items() if value is not None}
+
+    return build
+
+
+@pytest.fixture
+def frozen_today(monkeypatch):
+    """Pin the application date the rules use."""
+    day = datetime.date(2026, 11, 24)
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
+    return day

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from accounts.models import Branch
 from applications.models import Application
@@ -26,7 +27,8 @@ def test_demo_data_loads_twice_without_changing_anything(settings):
     call_command("demo", stdout=out)
     for email in DEMO_EMAILS:
         assert email in out.getvalue()
-        assert authenticate(username=email, password="netdesk-demo") is not None
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=email, password="netdesk-demo") is not None
     assert set(Branch.objects.values_list("name", flat=True)) >= {"群馬支店", "栃木支店"}
     shibukawa = Obligee.objects.get(name="渋川市")
     assert shibukawa.e_advance_since.isoformat() == "2022-05-09"

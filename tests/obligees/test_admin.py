@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from tests.accounts.otp import login_verified_staff
 from tests.factories import ElectronicObligeeFactory, ObligeeFactory, UserFactory
 
 URL = reverse("admin:obligees_obligee_changelist")
@@ -8,7 +9,7 @@ URL = reverse("admin:obligees_obligee_changelist")
 
 @pytest.fixture
 def staff_client(client, db):
-    client.force_login(UserFactory(contractor=None, is_staff=True, is_superuser=True))
+    login_verified_staff(client, UserFactory(contractor=None, is_staff=True, is_superuser=True))
     return client
 
 

@@ -11,9 +11,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.demo import ensure_demo_second_factors
+from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
 from accounts.models import Branch, Contractor
 from applications import services as application_services
 from applications.models import Application
+from fees.demo import load_demo_fee_tables
 from obligees.models import Obligee
 from obligees.services import BUNDLED_CSV, obligees_import_csv
 
@@ -34,8 +37,8 @@ OBLIGEE_USERS = [
     ("takasaki@example.jp", "102024", "高崎市 契約課 担当"),
 ]
 STAFF = [
-    ("staff-gunma@example.jp", "GM", "群馬支店 審査担当", False),
-    ("headoffice@example.jp", "HQ", "本店 業務部 担当", True),
+    ("staff-gunma@example.jp", "GM", "群馬支店 審査担当", BRANCH_STAFF),
+    ("headoffice@example.jp", "HQ", "本店 業務部 担当", HEAD_OFFICE),
 ]
 
 
@@ -49,13 +52,15 @@ class Command(BaseCommand):
         with transaction.atomic():
             branches = self._branches()
             self._obligee_acceptance()
-            self._accounts(branches)
+            load_demo_fee_tables()
+            self._accounts(branches, ensure_staff_groups())
+            second_factors = ensure_demo_second_factors()
             self._applications()
         self.stdout.write(
             f"Obligee registry: {report.created} created, {report.updated} updated, "
             f"{report.unchanged} unchanged."
         )
-        self._print_sign_ins()
+        self._print_sign_ins(second_factors)
 
     def _branches(self) -> dict[str, Branch]:
         branches = {}
@@ -75,7 +80,7 @@ class Command(BaseCommand):
             e_advance_since=None, e_contract_since=None
         ).update(e_advance_since=None, e_contract_since=None)
 
-    def _accounts(self, branches: dict[str, Branch]) -> None:
+    def _accounts(self, branches: dict[str, Branch], groups) -> None:
         for email, company, kana, branch_code, person in CONTRACTORS:
             contractor, _ = Contractor.objects.update_or_create(
                 name=company, defaults={"kana": kana, "home_branch": branches[branch_code]}
@@ -83,10 +88,9 @@ class Command(BaseCommand):
             self._user(email, full_name=person, contractor=contractor)
         for email, code, person in OBLIGEE_USERS:
             self._user(email, full_name=person, obligee=Obligee.objects.get(code=code))
-        for email, branch_code, person, head_office in STAFF:
+        for email, branch_code, person, group in STAFF:
             user = self._user(email, full_name=person, branch=branches[branch_code], is_staff=True)
-            user.is_superuser = head_office
-            user.save(update_fields=["is_superuser"])
+            user.groups.set([groups[group]])
 
     def _applications(self) -> None:
         """A sent application and a draft for 〇〇建設, made as a user would (through services)."""
@@ -154,10 +158,18 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
         return user
 
-    def _print_sign_ins(self) -> None:
+    def _print_sign_ins(self, second_factors) -> None:
         self.stdout.write(self.style.SUCCESS("\nDemo sign-ins (password for all: netdesk-demo):"))
         rows = [(email, company) for email, company, *_ in CONTRACTORS]
         rows += [(email, f"発注者 {person.split()[0]}") for email, _code, person in OBLIGEE_USERS]
-        rows += [(email, person) for email, _branch, person, _head in STAFF]
+        rows += [(email, person) for email, _branch, person, _group in STAFF]
         for email, who in rows:
             self.stdout.write(f"  {email:<26} {who}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nStaff second factor at /admin/ (authenticator secret, backup codes):"
+            )
+        )
+        for email, secret, codes in second_factors:
+            self.stdout.write(f"  {email:<26} {secret}  {' '.join(codes)}")
+        self.stdout.write("  Current code: DEBUG=1 .venv/bin/python manage.py totp EMAIL")

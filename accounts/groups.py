@@ -1,0 +1,61 @@
+"""The staff roles, as Django groups with their permissions (used by the demo and by setup)."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+BRANCH_STAFF = "営業部・支店 担当者"
+HEAD_OFFICE = "本店 業務部"
+
+# (app_label, codename) pairs.
+_BRANCH_PERMISSIONS = [
+    ("applications", "view_application"),
+    ("applications", "change_application"),  # process: accept, return, approve, messages
+    ("guarantees", "view_guarantee"),
+    ("obligees", "view_obligee"),
+    ("fees", "view_feetable"),
+    ("fees", "view_feetier"),
+    ("fees", "view_feeperiodfactor"),
+]
+_HEAD_OFFICE_PERMISSIONS = [
+    *_BRANCH_PERMISSIONS,
+    ("applications", "view_all_branches"),
+    ("obligees", "add_obligee"),
+    ("obligees", "change_obligee"),
+    *[
+        ("fees", f"{verb}_{model}")
+        for verb in ("add", "change", "delete")
+        for model in ("feetable", "feetier", "feeperiodfactor")
+    ],
+    *[
+        ("accounts", f"{verb}_{model}")
+        for verb in ("view", "add", "change")
+        for model in ("user", "contractor", "branch")
+    ],
+    *[
+        (app, f"{verb}_{model}")
+        for verb in ("view", "add", "change", "delete")
+        for app, model in (("otp_totp", "totpdevice"), ("otp_static", "staticdevice"))
+    ],
+    ("axes", "view_accessattempt"),
+    ("axes", "delete_accessattempt"),  # unlock a locked-out address
+]
+
+
+def _permissions(pairs):
+    condition = Q()
+    for app_label, codename in pairs:
+        condition |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(condition)
+
+
+def ensure_staff_groups() -> dict[str, Group]:
+    """Create or refresh the two staff groups; idempotent."""
+    groups = {}
+    for name, pairs in [
+        (BRANCH_STAFF, _BRANCH_PERMISSIONS),
+        (HEAD_OFFICE, _HEAD_OFFICE_PERMISSIONS),
+    ]:
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(_permissions(pairs))
+        groups[name] = group
+    return groups

@@ -1,0 +1,62 @@
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.text import parse_yen, to_halfwidth_ascii
+from obligees.models import GuaranteeKind
+
+
+class EstimateForm(forms.Form):
+    """The query of the live estimate: what the application form holds so far."""
+
+    kind = forms.ChoiceField(
+        choices=GuaranteeKind.choices,
+        error_messages={
+            "required": _("保証の種類を指定してください。"),
+            "invalid_choice": _("保証の種類が正しくありません。"),
+        },
+    )
+    amount = forms.CharField(error_messages={"required": _("保証金額を入力してください。")})
+    contract_date = forms.CharField(error_messages={"required": _("契約日を入力してください。")})
+    period_end = forms.CharField(error_messages={"required": _("工期(至)を入力してください。")})
+
+    def clean_amount(self) -> int:
+        try:
+            amount = parse_yen(self.cleaned_data["amount"])
+        except ValueError:
+            raise forms.ValidationError(
+                _("金額は数字で入力してください(例: 20,000,000)。"), code="invalid"
+            ) from None
+        if not amount:
+            raise forms.ValidationError(_("1円以上の金額を入力してください。"), code="positive")
+        return amount
+
+    def clean_contract_date(self) -> datetime.date:
+        return _parse_date(
+            self.cleaned_data["contract_date"], _("契約日の日付が正しくありません。")
+        )
+
+    def clean_period_end(self) -> datetime.date:
+        return _parse_date(self.cleaned_data["period_end"], _("工期(至)の日付が正しくありません。"))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("contract_date"), cleaned.get("period_end")
+        if start and end and start > end:
+            self.add_error("period_end", _("工期(至)が契約日より前になっています。"))
+        return cleaned
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return str(errors[0])
+        return ""
+
+
+def _parse_date(value: str, message) -> datetime.date:
+    """'2026-11-20' as the date inputs send it; also 2026/11/20 and full-width digits."""
+    text = to_halfwidth_ascii(value).strip().replace("/", "-")
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise forms.ValidationError(message, code="invalid") from None
