@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Branch
 from applications import selectors, services
 from applications.models import Application, CompanyMessage
-from core.audit import audit_entries_for
 from core.templatetags.netdesk import label, yen
 from guarantees import services as guarantee_services
 from guarantees.models import Guarantee
@@ -78,7 +77,6 @@ class GuaranteeInline(admin.TabularInline):
         "redeposit",
         "fee_billing_address",
         "fee_display",
-        "approve",
     ]
     readonly_fields = fields
 
@@ -108,27 +106,6 @@ class GuaranteeInline(admin.TabularInline):
     @admin.display(description=_("保証料"))
     def fee_display(self, guarantee):
         return yen(guarantee.fee) or "-"
-
-    @admin.display(description=_("承諾"))
-    def approve(self, guarantee):
-        if guarantee.status != Guarantee.Status.REVIEWING:
-            return "-"
-        url = reverse(
-            "admin:applications_application_approve", args=[guarantee.application_id, guarantee.pk]
-        )
-        return format_html(
-            '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" '
-            'value="{}"><button type="submit" class="button default">{}</button></form>',
-            url,
-            self.csrf_token,
-            _("承諾する"),
-        )
-
-    def get_formset(self, request, obj=None, **kwargs):
-        from django.middleware.csrf import get_token
-
-        self.csrf_token = get_token(request)
-        return super().get_formset(request, obj, **kwargs)
 
 
 class CompanyMessageInline(admin.TabularInline):
@@ -280,13 +257,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.display(description=_("手続の経過(社内メモを含む)"))
     def audit_timeline(self, application):
         rows = [
-            (
-                timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
-                entry.action,
-                entry.user or "-",
-                entry.data.get("message") or entry.data.get("note") or "",
-            )
-            for entry in audit_entries_for(application)
+            (timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), what, who, detail)
+            for at, what, who, detail in selectors.staff_timeline(application)
         ]
         return format_html(
             "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"

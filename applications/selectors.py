@@ -81,7 +81,12 @@ def dashboard_applications(user, *, status: str = "", query: str = "") -> QueryS
 def contractor_timeline(application: Application) -> list[dict]:
     """What happened to the application, in the contractor's words (staff notes left out)."""
     return [
-        {"at": entry.created_at, "label": _timeline_label(entry), "user": entry.user}
+        {
+            "at": entry.created_at,
+            "label": _timeline_label(entry),
+            # Staff act for their branch: the contractor sees the branch, not the person.
+            "user": entry.user if entry.user and entry.user.contractor_id else application.branch,
+        }
         for entry in audit_entries_for(application)
         if entry.action in TIMELINE_LABELS
     ]
@@ -94,6 +99,31 @@ def _timeline_label(entry) -> str:
             "number": entry.data["number"],
         }
     return str(TIMELINE_LABELS[entry.action])
+
+
+# The staff timeline words every action, the internal ones too.
+STAFF_ACTION_LABELS = {
+    **TIMELINE_LABELS,
+    "application.accepted": _("受付(審査中へ)"),
+    "application.returned": _("差戻し"),
+    "application.message_posted": _("お客様へのお知らせ"),
+    "application.note": _("社内メモ"),
+}
+
+
+def staff_timeline(application: Application) -> list[tuple]:
+    """(when, what, who, detail) for every audit entry of the application."""
+    return [
+        (
+            entry.created_at,
+            _timeline_label(entry)
+            if entry.action == "guarantee.approved"
+            else str(STAFF_ACTION_LABELS.get(entry.action, entry.action)),
+            entry.user or "-",
+            entry.data.get("message") or entry.data.get("note") or "",
+        )
+        for entry in audit_entries_for(application)
+    ]
 
 
 def applications_for_staff(user) -> QuerySet[Application]:

@@ -151,7 +151,7 @@ def test_accept_return_and_approve_through_the_admin(
     approve_url = reverse(
         "admin:applications_application_approve", args=[sent_application.pk, advance.pk]
     )
-    assert approve_url in page
+    assert approve_url in page and "前払金保証を承諾する" in page
     response = client.post(approve_url, follow=True)
     assert "前払金保証を承諾しました。" in response.content.decode()
     advance.refresh_from_db()

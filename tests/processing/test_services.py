@@ -159,5 +159,6 @@ def test_contractor_sees_status_number_and_timeline(
     assert f"前払金保証を承諾しました(保証契約番号 {advance.number})" in detail
     assert "証書は本日発行予定です。" in detail
     assert "与信確認済" not in detail
+    assert staff.full_name not in detail and "(群馬支店)" in detail
     dashboard = client.get(reverse("applications:dashboard")).content.decode()
     assert advance.number in dashboard and "審査中" in dashboard
