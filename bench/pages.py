@@ -25,10 +25,32 @@ class Page:
     user: str | None = None
     small: Probe | None = None  # the same page on a small data set; None: same as large
     baseline: bool = False
+    # Text the page must contain (besides HTTP 200), in the probes and before wrk: e.g. the
+    # admin's result table, so that a login page or an empty list is not what gets timed.
+    expect: str | None = None
+    explain: bool = False  # print EXPLAIN ANALYZE of the page's slowest query
 
     @property
     def large(self) -> Probe:
         return Probe(self.path, self.user)
+
+
+ADMIN_LIST = "/admin/applications/application/"
+RESULT_TABLE = 'id="result_list"'  # the admin changelist's table: only when rows were found
+
+
+def _admin_list(name: str, query: str = "", explain: bool = False) -> Page:
+    """The branch-scoped changelist: staff of the ~60,000-application branch; small data set:
+    staff of the office with 10 applications."""
+    path = ADMIN_LIST + query
+    return Page(
+        name,
+        path,
+        user=seed.STAFF_USER,
+        small=Probe(path, user=seed.SMALL_STAFF_USER),
+        expect=RESULT_TABLE,
+        explain=explain,
+    )
 
 
 PAGES: list[Page] = [
@@ -48,5 +70,21 @@ PAGES: list[Page] = [
         "obligees ?q=市",
         "/obligees/?q=市",
         small=Probe("/obligees/?q=市", prepare=lambda: seed.keep_accepting(5, "市")),
+    ),
+    _admin_list("admin list (branch)", explain=True),
+    _admin_list("admin ?status=reviewing", "?status=reviewing"),
+    _admin_list(f"admin ?q={seed.SEARCH}", f"?q={seed.SEARCH}", explain=True),
+    Page(
+        "admin list (head office)",
+        ADMIN_LIST,
+        user=seed.HEAD_OFFICE_USER,
+        # Every branch's applications: the small data set keeps only the small office's.
+        small=Probe(
+            ADMIN_LIST,
+            user=seed.HEAD_OFFICE_USER,
+            prepare=lambda: seed.keep_branch(seed.SMALL_BRANCH[0]),
+        ),
+        expect=RESULT_TABLE,
+        explain=True,
     ),
 ]

@@ -1,18 +1,21 @@
 """`make bench`: time Net Desk's list pages against a one-query page, served the production way.
 
-One run: fresh PostgreSQL database `netdesk_bench` (drop, migrate, seed 10k+ applications and
-the obligee registry) -> SQL query counts per page on a small and a large data set (in-process,
-Django test client) -> gunicorn (2 sync workers, DEBUG=0) -> wrk per page after a warm-up ->
-table on stdout and bench/out/results.json. Exit status 0 whether or not the goals are met;
-non-zero only when the bench itself could not measure something.
+One run: fresh PostgreSQL database `netdesk_bench` (drop, migrate, seed a 10k-application
+contractor, 300k applications across the branches and the obligee registry) -> SQL query counts
+per page on a small and a large data set, and where one request's time goes (SQL vs Python,
+EXPLAIN ANALYZE of the slowest query where asked) (in-process, Django test client) -> gunicorn
+(2 sync workers, DEBUG=0) -> wrk per page after a warm-up -> table on stdout and
+bench/out/results.json. Exit status 0 whether or not the goals are met; non-zero only when the
+bench itself could not measure something.
 
 Environment: DATABASE_URL (server to use; its database name is used only if it contains
 "bench", otherwise `netdesk_bench` on that server, so a working database is never dropped),
-BENCH_SECONDS (wrk duration per page, default 10), BENCH_WARMUP (default 2).
+BENCH_SECONDS (wrk duration per page, default 8), BENCH_WARMUP (default 2).
 """
 
 import json
 import os
+import re
 import secrets
 import signal
 import sys
@@ -34,6 +37,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/netdesk_bench"
 GOAL_RATIO = 3.0
 WRK_THREADS, WRK_CONNECTIONS = 2, 8
 GUNICORN_WORKERS = 2
+TIMED_REQUESTS = 3  # in-process timing: the median of these (after the counted request)
 _SAVEPOINT_SQL = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 
 
@@ -49,6 +53,29 @@ class Row:
     queries_large: int | None = None
     passed: bool = False
     error: str | None = None
+    # One request of the large probe in-process (median of TIMED_REQUESTS): wall clock, of which
+    # SQL (execute() time as CaptureQueriesContext records it) and the rest, Python.
+    inprocess_ms: float | None = None
+    sql_ms: float | None = None
+    python_ms: float | None = None
+    slowest_sql_ms: float | None = None
+    slowest_sql: str | None = None
+    explain: list[str] | None = None
+
+
+@dataclass
+class Timing:
+    wall_ms: float
+    sql_ms: float
+    slowest_ms: float
+    slowest_sql: str
+
+
+@dataclass
+class ProbeResult:
+    queries: int
+    timing: Timing | None = None
+    explain: list[str] | None = None
 
 
 def database_url() -> str:
@@ -90,51 +117,104 @@ def url_path(path: str) -> str:
     return quote(path, safe="/?=&%")
 
 
-def count_queries(probe: Probe) -> int:
-    """Queries of one request, after a first request has warmed per-process caches."""
+def sign_in(client, email: str) -> None:
+    """Sign `email` in on a test client, as the login views would. Staff also get the session
+    verified by their OTP device, as django_otp.login() does after the code: the admin
+    (OTPAdminSite) redirects unverified staff to its sign-in page."""
     from django.contrib.auth import get_user_model
+    from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user
+
+    user = get_user_model().objects.get(email=email)
+    client.force_login(user)
+    if user.is_staff:
+        device = next(devices_for_user(user, confirmed=True), None)
+        if device is None:
+            raise RuntimeError(f"staff user {email} has no confirmed OTP device")
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def check_response(path: str, status: int, body: bytes, expect: str | None) -> None:
+    if status != 200:  # e.g. a 302 to a login page, which wrk would count as a success
+        raise RuntimeError(f"HTTP {status} for {path}")
+    if expect and expect.encode() not in body:
+        raise RuntimeError(f"{path}: {expect!r} not in the page")
+
+
+def run_probe(probe: Probe, expect: str | None = None, timed: bool = False, explain: bool = False):
+    """Queries of one request, after a first request has warmed per-process caches; with
+    `timed`, also where the time of a request goes (median of TIMED_REQUESTS)."""
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    timings = []
     with transaction.atomic():  # rolled back: probes leave the data as wrk will see it
         if probe.prepare:
             probe.prepare()
         client = Client()
         if probe.user:
-            client.force_login(get_user_model().objects.get(email=probe.user))
-        for _ in range(2):  # the second request is the one counted
+            sign_in(client, probe.user)
+        for n in range(2 + (TIMED_REQUESTS if timed else 0)):  # the second one is counted
             with CaptureQueriesContext(connection) as captured:
-                status = client.get(url_path(probe.path)).status_code
-            if status != 200:
-                raise RuntimeError(f"HTTP {status} for {probe.path}")
+                started = time.perf_counter()
+                response = client.get(url_path(probe.path))
+                wall_ms = (time.perf_counter() - started) * 1000
+            check_response(probe.path, response.status_code, response.content, expect)
+            if n == 1:
+                counted = captured.captured_queries
+            elif n > 1:
+                timings.append(timing(wall_ms, captured.captured_queries))
+        timings.sort(key=lambda t: t.wall_ms)
+        median = timings[len(timings) // 2] if timings else None
+        plan = explain_analyze(median.slowest_sql) if median and explain else None
         transaction.set_rollback(True)
     # The probe's own transaction turns any atomic block in the view into savepoints: not counted.
-    return sum(1 for q in captured.captured_queries if not q["sql"].startswith(_SAVEPOINT_SQL))
+    queries = sum(1 for q in counted if not q["sql"].startswith(_SAVEPOINT_SQL))
+    return ProbeResult(queries, median, plan)
+
+
+def timing(wall_ms: float, queries: list[dict]) -> Timing:
+    seconds = [float(q["time"]) for q in queries]
+    slowest = max(range(len(queries)), key=seconds.__getitem__)
+    return Timing(wall_ms, sum(seconds) * 1000, seconds[slowest] * 1000, queries[slowest]["sql"])
+
+
+def explain_analyze(sql: str) -> list[str]:
+    """The plan of a query as Django sent it (psycopg2 interpolates client-side: `sql` is the
+    exact text). Only SELECTs: EXPLAIN ANALYZE runs the statement."""
+    from django.db import connection
+
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return [f"(not a SELECT, not explained: {sql[:80]})"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return [line for (line,) in cursor.fetchall()]
 
 
 def session_cookie(email: str) -> str:
     """A signed-in session stored in the database, as the login view would leave it."""
     from django.conf import settings
-    from django.contrib.auth import get_user_model
     from django.test import Client
 
     client = Client()
-    client.force_login(get_user_model().objects.get(email=email))
+    sign_in(client, email)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
 def time_page(port: int, page: Page, cookies: dict[str, str]) -> wrk.WrkResult:
     headers = {"Cookie": cookies[page.user]} if page.user else {}
     path = url_path(page.path)
-    status, _ = server.get(port, path, headers)
-    if status != 200:  # wrk counts a 302 to the login page as a success: check first
-        raise RuntimeError(f"HTTP {status}")
+    status, body = server.get(port, path, headers)
+    check_response(page.path, status, body, page.expect)  # wrk would count a 302 as a success
     url = f"http://{server.HOST}:{port}{path}"
     wrk.run(url, env_seconds("BENCH_WARMUP", 2), headers, WRK_THREADS, WRK_CONNECTIONS)
-    result = wrk.run(url, env_seconds("BENCH_SECONDS", 10), headers, WRK_THREADS, WRK_CONNECTIONS)
+    result = wrk.run(url, env_seconds("BENCH_SECONDS", 8), headers, WRK_THREADS, WRK_CONNECTIONS)
     if result.bad_responses:
         raise RuntimeError(f"{result.bad_responses} responses outside 2xx/3xx")
+    if result.timeouts:  # left out of wrk's latency figures: they would look better than they are
+        raise RuntimeError(f"{result.timeouts} requests timed out")
     return result
 
 
@@ -142,10 +222,21 @@ def measure_queries(rows: dict[str, Row]) -> None:
     for page in PAGES:
         row = rows[page.name]
         try:
-            row.queries_large = count_queries(page.large)
-            row.queries_small = count_queries(page.small) if page.small else row.queries_large
+            large = run_probe(page.large, page.expect, timed=True, explain=page.explain)
+            row.queries_large = large.queries
+            row.queries_small = (
+                run_probe(page.small, page.expect).queries if page.small else large.queries
+            )
         except Exception as exc:
             row.error = f"queries: {type(exc).__name__}: {exc}"
+            continue
+        if large.timing:
+            row.inprocess_ms = large.timing.wall_ms
+            row.sql_ms = large.timing.sql_ms
+            row.python_ms = large.timing.wall_ms - large.timing.sql_ms
+            row.slowest_sql_ms = large.timing.slowest_ms
+            row.slowest_sql = large.timing.slowest_sql
+        row.explain = large.explain
 
 
 def measure_latency(rows: dict[str, Row]) -> None:
@@ -191,16 +282,33 @@ def pad(text: str, width: int) -> str:
 
 
 def print_table(rows: list[Row]) -> None:
-    header = f"{'page':<22}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>9}{'ratio':>7}"
+    header = f"{'page':<26}{'p50 ms':>8}{'p99 ms':>8}{'req/s':>9}{'ratio':>7}"
     print(f"\n{header}  {'queries small/large':<20}goal")
     for row in rows:
         queries = f"{fmt(row.queries_small, 'd')} / {fmt(row.queries_large, 'd')}"
         print(
-            f"{pad(row.page, 22)}{fmt(row.p50_ms, '8.2f')}{fmt(row.p99_ms, '8.2f')}"
+            f"{pad(row.page, 26)}{fmt(row.p50_ms, '8.2f')}{fmt(row.p99_ms, '8.2f')}"
             f"{fmt(row.rps, '9.0f')}{fmt(row.ratio, '7.2f')}  {queries:<20}"
             f"{'PASS' if row.passed else 'FAIL'}" + (f"  ({row.error})" if row.error else "")
         )
     print(f"goal: ratio <= {GOAL_RATIO:g} and constant query counts")
+
+
+def print_profile(rows: list[Row]) -> None:
+    """Where one request's time goes, in-process (test client, no HTTP, no concurrency)."""
+    print(f"\nin-process, one request (median of {TIMED_REQUESTS}; large data set):")
+    print(f"{'page':<26}{'total ms':>9}{'SQL ms':>9}{'Python ms':>11}{'slowest query ms':>18}")
+    for row in rows:
+        print(
+            f"{pad(row.page, 26)}{fmt(row.inprocess_ms, '9.1f')}{fmt(row.sql_ms, '9.1f')}"
+            f"{fmt(row.python_ms, '11.1f')}{fmt(row.slowest_sql_ms, '18.1f')}"
+        )
+    for row in rows:
+        if row.explain and row.slowest_sql:
+            sql = re.sub(r"\s+", " ", row.slowest_sql)
+            print(f"\nslowest query of {row.page} ({row.slowest_sql_ms:.1f} ms):")
+            print(f"  {sql[:600]}{' ...' if len(sql) > 600 else ''}")
+            print("\n".join(f"  {line}" for line in row.explain))
 
 
 _started = time.monotonic()
@@ -234,13 +342,14 @@ def main() -> int:
     measure_latency(rows)
     judge(list(rows.values()))
     print_table(list(rows.values()))
+    print_profile(list(rows.values()))
     results = {
         "seconds": round(time.monotonic() - _started, 1),
         "cpus": os.cpu_count(),
         "wrk": {
             "threads": WRK_THREADS,
             "connections": WRK_CONNECTIONS,
-            "seconds": env_seconds("BENCH_SECONDS", 10),
+            "seconds": env_seconds("BENCH_SECONDS", 8),
         },
         "gunicorn": {"workers": GUNICORN_WORKERS},
         "seed": counts,
