@@ -117,7 +117,17 @@ class Application(models.Model):
         ]
         indexes = [
             models.Index(fields=["contractor", "-updated_at", "-id"]),
-            models.Index(fields=["branch", "status", "-sent_at"]),
+            # The admin lists what was sent, newest first: per branch, and for head office.
+            models.Index(
+                fields=["branch", "-sent_at", "-id"],
+                condition=~Q(status="draft"),
+                name="application_branch_sent_idx",
+            ),
+            models.Index(
+                fields=["-sent_at", "-id"],
+                condition=~Q(status="draft"),
+                name="application_sent_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,6 +1,6 @@
 """Reads for the contractor side: what a contractor user may see of applications."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +44,9 @@ def application_for_user_or_404(user, pk: int) -> Application:
 
 def dashboard_applications(user, *, status: str = "", query: str = "") -> QuerySet[Application]:
     """The rows of 申込一覧, with only the columns the list shows (it is the busiest page)."""
+    latest_message = (
+        CompanyMessage.objects.filter(application=OuterRef("pk")).order_by("-id").values("body")[:1]
+    )
     guarantees = Guarantee.objects.only(
         "id", "application_id", "kind", "amount", "number", "status"
     ).order_by("kind")
@@ -53,16 +56,13 @@ def dashboard_applications(user, *, status: str = "", query: str = "") -> QueryS
         .only(
             "id", "number", "status", "works_name", "contract_amount", "updated_at", "obligee__name"
         )
-        .prefetch_related(
-            Prefetch("guarantees", queryset=guarantees),
-            # A returned application shows what the branch asked for, right in the list.
-            Prefetch(
-                "company_messages",
-                queryset=CompanyMessage.objects.filter(
-                    application__status=Application.Status.RETURNED
-                ).only("id", "application_id", "body"),
-                to_attr="return_messages",
-            ),
+        .prefetch_related(Prefetch("guarantees", queryset=guarantees))
+        # A returned application shows what the branch asked for, right in the list.
+        .annotate(
+            return_message=Case(
+                When(status=Application.Status.RETURNED, then=Subquery(latest_message)),
+                default=None,
+            )
         )
         .order_by("-updated_at", "-id")
     )

@@ -1,4 +1,4 @@
-"""What `make bench` measures. Extend the bench by adding a Page (e.g. the admin lists)."""
+"""What `make bench` measures. Extend the bench by adding a Page (e.g. another admin list)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass

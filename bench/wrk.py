@@ -4,7 +4,7 @@ import re
 import subprocess
 from dataclasses import dataclass
 
-TIMEOUT_SECONDS = 10  # per request
+TIMEOUT_SECONDS = 30  # per request
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 _PERCENTILE = re.compile(r"^\s*(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", re.MULTILINE)
 _RPS = re.compile(r"^Requests/sec:\s+([\d.]+)", re.MULTILINE)

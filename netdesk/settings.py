@@ -135,6 +135,9 @@ STORAGES = {
     },
 }
 
+# Sessions read through the cache (Redis in production): one database query less per page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -75,6 +75,12 @@
     updatePercentages();
   }
 
+  // Once the user leaves an amount, show it as the server will read it: 20,000,000.
+  form.querySelectorAll("input[data-yen]").forEach((input) =>
+    input.addEventListener("change", () => {
+      const value = yen(input.name);
+      if (value !== null) input.value = value.toLocaleString("en-US");
+    }));
   form.addEventListener("input", updatePercentages);
   filter.addEventListener("input", filterObligees);
   obligee.addEventListener("change", updateElectronicNotes);
