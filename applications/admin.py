@@ -18,13 +18,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Branch
+from accounts.models import Branch, Contractor
 from applications import selectors, services
 from applications.models import Application, CompanyMessage
+from core.paginator import CappedCountPaginator
 from core.templatetags.netdesk import label, yen
 from core.text import to_halfwidth_ascii
 from guarantees import services as guarantee_services
 from guarantees.models import Guarantee
+from obligees.models import Obligee
 
 # An application number (A2026-000123) or a guarantee number (GM-2026-000123), or their start.
 NUMBER_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-\d*)+$")
@@ -165,7 +167,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         "申込番号・保証契約番号(先頭から)、工事名・請負者名・発注者名で検索できます。"
     )
     list_select_related = ["branch", "contractor", "obligee"]
-    list_per_page = 50
+    list_per_page = 25
+    paginator = CappedCountPaginator
     show_full_result_count = False  # one COUNT over the branch's rows is enough
     ordering = ["-sent_at", "-id"]
     date_hierarchy = None
@@ -226,11 +229,14 @@ class ApplicationAdmin(admin.ModelAdmin):
                 application=OuterRef("pk"), number__startswith=term
             )
             return queryset.filter(Q(number__startswith=term) | Exists(guarantee)), False
+        # Companies and obligees are few: matched first, by id, so the list is not joined to them
+        # row by row.
+        contractors = Contractor.objects.filter(Q(name__contains=term) | Q(kana__contains=term))
+        obligees = Obligee.objects.filter(name__contains=term)
         return queryset.filter(
             Q(works_name__contains=term)
-            | Q(contractor__name__contains=term)
-            | Q(contractor__kana__contains=term)
-            | Q(obligee__name__contains=term)
+            | Q(contractor_id__in=contractors.values("pk"))
+            | Q(obligee_id__in=obligees.values("pk"))
         ), False
 
     def get_queryset(self, request):

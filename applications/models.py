@@ -128,6 +128,10 @@ class Application(models.Model):
                 condition=~Q(status="draft"),
                 name="application_sent_idx",
             ),
+            # ... and filtered by status (受付待ち, 審査中 ...), the work queue of a branch.
+            models.Index(
+                fields=["branch", "status", "-sent_at", "-id"], name="application_branch_status_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

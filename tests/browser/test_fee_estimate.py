@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 from django.template.loader import render_to_string
-from django.test import Client, override_settings
+from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -16,33 +16,6 @@ from fees.demo import load_demo_fee_tables
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    # Debian's Chromium, as in tests/browser (no `playwright install` on this machine).
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    }
-
-
-@pytest.fixture(scope="session")
-def _plain_http():
-    # The live server speaks plain HTTP; SecurityMiddleware reads this when the server starts.
-    with override_settings(SECURE_SSL_REDIRECT=False, SECURE_HSTS_SECONDS=0):
-        yield
-
-
-@pytest.fixture(scope="session")
-def live_server(_plain_http, live_server):
-    return live_server
-
-
-@pytest.fixture(scope="session")
-def base_url(live_server) -> str:
-    return live_server.url
 
 
 FORM = """<!doctype html><html lang="ja"><body><form id="application-form">
