@@ -97,3 +97,12 @@ class GuaranteeFactory(factory.django.DjangoModelFactory):
     amount = 20_000_000
     deposit_bank = "〇〇銀行　××支店"
     redeposit = Guarantee.Redeposit.NOT_USED
+
+
+def make_sent_application(user, **fields) -> Application:
+    """A sent application of `user`'s company, with an advance-payment guarantee."""
+    application = ApplicationFactory(
+        contractor=user.contractor, created_by=user, status=Application.Status.SENT, **fields
+    )
+    GuaranteeFactory(application=application)
+    return application

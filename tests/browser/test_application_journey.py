@@ -12,7 +12,12 @@ from playwright.sync_api import Locator, Page, expect
 
 from applications.models import Application
 from notifications.models import OutboxMessage
-from tests.factories import ApplicationFactory, ElectronicObligeeFactory, GuaranteeFactory
+from tests.factories import (
+    ApplicationFactory,
+    ElectronicObligeeFactory,
+    GuaranteeFactory,
+    make_sent_application,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -309,13 +314,7 @@ def test_draft_is_saved_and_resumed(signed_in_page: Page, shibukawa):
 
 
 def test_withdraw_a_sent_application(signed_in_page: Page, contractor_user, branch):
-    application = ApplicationFactory(
-        contractor=contractor_user.contractor,
-        created_by=contractor_user,
-        branch=branch,
-        status=Application.Status.SENT,
-    )
-    GuaranteeFactory(application=application)
+    application = make_sent_application(contractor_user, branch=branch)
     page = signed_in_page
     page.reload()  # the dashboard was opened on signing in, before the application existed
     page.locator("table.nd-list").get_by_role("link", name=application.number).click()

@@ -1,6 +1,5 @@
 import pytest
 
-from accounts.models import Branch
 from applications.models import Application
 from tests.factories import ApplicationFactory, BranchFactory, GuaranteeFactory, UserFactory
 
@@ -64,16 +63,4 @@ def sent_application(alice, gunma):
     )
     GuaranteeFactory(application=application, kind="advance", amount=20_000_000)
     GuaranteeFactory(application=application, kind="contract", amount=5_000_000, deposit_bank="")
-    return application
-
-
-def make_sent(contractor_user, branch: Branch, **kwargs) -> Application:
-    application = ApplicationFactory(
-        contractor=contractor_user.contractor,
-        created_by=contractor_user,
-        branch=branch,
-        status=Application.Status.SENT,
-        **kwargs,
-    )
-    GuaranteeFactory(application=application)
     return application

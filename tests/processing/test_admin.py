@@ -11,8 +11,13 @@ from applications.models import Application
 from core.models import AuditEntry
 from guarantees.models import Guarantee
 from tests.accounts.otp import login_verified_staff
-from tests.factories import ApplicationFactory, GuaranteeFactory, ObligeeFactory, UserFactory
-from tests.processing.conftest import make_sent
+from tests.factories import (
+    ApplicationFactory,
+    GuaranteeFactory,
+    ObligeeFactory,
+    UserFactory,
+    make_sent_application,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +57,8 @@ def head_office_staff(groups):
 @pytest.fixture
 def two_branches(alice, charlie, gunma, tochigi):
     return {
-        "gunma": make_sent(alice, gunma, works_name="群馬の工事"),
-        "tochigi": make_sent(charlie, tochigi, works_name="栃木の工事"),
+        "gunma": make_sent_application(alice, branch=gunma, works_name="群馬の工事"),
+        "tochigi": make_sent_application(charlie, branch=tochigi, works_name="栃木の工事"),
         "draft": ApplicationFactory(
             contractor=alice.contractor, created_by=alice, branch=gunma, works_name="下書きの工事"
         ),
@@ -108,11 +113,11 @@ def test_staff_without_a_second_factor_are_sent_to_sign_in(client, gunma_staff, 
 
 def test_filters_and_search(client, gunma_staff, alice, gunma):
     login_verified_staff(client, gunma_staff)
-    reviewing = make_sent(
-        alice, gunma, works_name="審査中の工事", obligee=ObligeeFactory(name="前橋市")
+    reviewing = make_sent_application(
+        alice, branch=gunma, works_name="審査中の工事", obligee=ObligeeFactory(name="前橋市")
     )
     Application.objects.filter(pk=reviewing.pk).update(status="reviewing")
-    make_sent(alice, gunma, works_name="送信済の工事")
+    make_sent_application(alice, branch=gunma, works_name="送信済の工事")
     GuaranteeFactory(
         application=reviewing, kind="contract", status="approved", number="GM-2026-000042"
     )
