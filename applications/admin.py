@@ -213,6 +213,17 @@ class ApplicationAdmin(admin.ModelAdmin):
     ]
     change_form_template = "admin/applications/application/change_form.html"
 
+    def get_list_display(self, request):
+        # Staff of one branch see one branch: its column and filter would say nothing.
+        if request.user.has_perm("applications.view_all_branches"):
+            return self.list_display
+        return [name for name in self.list_display if name != "branch"]
+
+    def get_list_filter(self, request):
+        if request.user.has_perm("applications.view_all_branches"):
+            return self.list_filter
+        return [f for f in self.list_filter if f is not BranchFilter]
+
     def get_search_results(self, request, queryset, search_term):
         """An application or guarantee number is looked up by its (indexed) prefix; any other
         text in the works name, the contractor's name or kana and the obligee's name.

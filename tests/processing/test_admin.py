@@ -68,6 +68,7 @@ def two_branches(alice, charlie, gunma, tochigi):
 def test_branch_staff_see_their_branch_only(client, gunma_staff, two_branches):
     login_verified_staff(client, gunma_staff)
     html = client.get(CHANGELIST).content.decode()
+    assert "column-branch" not in html  # one branch: no branch column
     assert "群馬の工事" in html
     assert "栃木の工事" not in html
     assert "下書きの工事" not in html  # drafts are the contractor's business
@@ -92,6 +93,7 @@ def test_branch_staff_see_their_branch_only(client, gunma_staff, two_branches):
 def test_head_office_sees_every_branch(client, head_office_staff, two_branches):
     login_verified_staff(client, head_office_staff)
     html = client.get(CHANGELIST).content.decode()
+    assert "column-branch" in html
     assert "群馬の工事" in html and "栃木の工事" in html and "下書きの工事" not in html
     html = client.get(CHANGELIST, {"branch": two_branches["tochigi"].branch_id}).content.decode()
     assert "栃木の工事" in html and "群馬の工事" not in html
