@@ -24,10 +24,11 @@ COPY pyproject.toml ./
 RUN pip install .
 
 COPY . .
-# Settings refuse to load without a key when DEBUG is off; this one exists only during the build.
+# Production settings (DEBUG=0: manifest static files) need a key; this one exists only during the
+# build.
 # Static files are collected into the image (STATIC_ROOT=/app/var/static), served by WhiteNoise.
-RUN SECRET_KEY=build-only-not-secret python manage.py compilemessages \
-    && SECRET_KEY=build-only-not-secret python manage.py collectstatic --no-input -v0
+RUN DEBUG=0 SECRET_KEY=build-only-not-secret python manage.py compilemessages \
+    && DEBUG=0 SECRET_KEY=build-only-not-secret python manage.py collectstatic --no-input -v0
 
 # Non-root at run time; the code stays root-owned (read-only to the app). The home directory is
 # for fontconfig's cache and gunicorn's control socket; media is the only data the app writes.

@@ -8,6 +8,10 @@ import sys
 def main():
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "netdesk.settings")
+    # On a developer's machine management commands work from a fresh clone with no
+    # configuration. The served application (wsgi.py) has no such default, and production sets
+    # DEBUG=0 explicitly for these commands too (docker-compose.yml).
+    os.environ.setdefault("DEBUG", "1")
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:
