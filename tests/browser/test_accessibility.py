@@ -1,0 +1,36 @@
+"""axe-core finds no accessibility violation on the pages contractors and the public use."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import sign_in
+from tests.factories import make_sent_application
+
+pytestmark = pytest.mark.browser
+
+axe = Axe()
+
+
+def violations(page: Page) -> list[str]:
+    found = axe.run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}" for v in found]
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/obligees/", "/accounts/password-reset/"])
+def test_public_pages(page: Page, live_server, shibukawa, path):
+    page.goto(path)
+    assert violations(page) == []
+
+
+def test_contractor_pages(page: Page, contractor_user, branch, shibukawa):
+    application = make_sent_application(contractor_user, branch=branch, obligee=shibukawa)
+    sign_in(page, contractor_user)
+    assert violations(page) == [], "dashboard"
+    page.goto(f"/applications/{application.pk}/")
+    assert violations(page) == [], "detail"
+    page.goto("/applications/new/")
+    assert violations(page) == [], "new application"
+    page.get_by_role("button", name="確認へ進む").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert violations(page) == [], "form with errors"
