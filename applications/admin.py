@@ -5,6 +5,7 @@ Every action calls a service; the admin only collects input and reports the outc
 
 import csv
 import re
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -131,6 +132,8 @@ class CompanyMessageInline(admin.TabularInline):
 
 
 class MessageForm(forms.Form):
+    # A double click posts the same token twice; the service records the message once.
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     message = forms.CharField(label=_("本文"), widget=forms.Textarea(attrs={"rows": 6, "cols": 80}))
     internal = forms.BooleanField(
         label=_("社内メモとして記録する(お客様には表示しません)"), required=False
@@ -408,6 +411,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                         user=request.user,
                         message=data["message"],
                         internal=data["internal"],
+                        token=data["token"],
                     ),
                     _("記録しました。"),
                 )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from applications import rules
 from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
 from applications.models import Application
-from core.audit import log_action
+from core.audit import audit_entries_for, log_action
 from core.sequences import fiscal_year, next_value
 from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
 from guarantees.models import Guarantee
@@ -265,18 +265,29 @@ def application_return(*, application_id: int, user, message: str) -> Applicatio
 
 @transaction.atomic
 def application_post_message(
-    *, application_id: int, user, message: str, internal: bool = False
+    *,
+    application_id: int,
+    user,
+    message: str,
+    internal: bool = False,
+    token: uuid.UUID | None = None,
 ) -> Application:
-    """弊社からお客様へのお知らせ — or, with `internal`, a staff note the contractor never sees."""
+    """弊社からお客様へのお知らせ — or, with `internal`, a staff note the contractor never sees.
+
+    `token` identifies the form it came from: posting the same form again records nothing.
+    """
     message = message.strip()
     if not message:
         raise ValidationError(_("本文を入力してください。"))
     application = _locked_for_staff(application_id)
     if application.status == Application.Status.DRAFT:
         raise ApplicationStateError(_("作成中の申込にはお知らせを送れません。"), code="draft")
+    if token and audit_entries_for(application).filter(data__token=str(token)).exists():
+        return application
+    data = {"token": str(token)} if token else {}
     if internal:
-        log_action(application, "application.note", user=user, data={"note": message})
+        log_action(application, "application.note", user=user, data={**data, "note": message})
     else:
         application.company_messages.create(body=message, author=user)
-        log_action(application, "application.message_posted", user=user)
+        log_action(application, "application.message_posted", user=user, data=data)
     return application

@@ -1,5 +1,8 @@
 """The applications admin as branch staff, head office, contractors and obligees see it."""
 
+import re
+import uuid
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -181,8 +184,13 @@ def test_return_with_a_message_through_the_admin(client, gunma_staff, sent_appli
 def test_internal_notes_stay_internal(client, alice, gunma_staff, sent_application):
     login_verified_staff(client, gunma_staff)
     url = reverse("admin:applications_application_message", args=[sent_application.pk])
-    client.post(url, {"message": "与信枠を確認済み", "internal": "on"})
-    client.post(url, {"message": "受付まで少々お待ちください。"})
+    form_page = client.get(url).content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', form_page).group(1)
+    client.post(url, {"message": "与信枠を確認済み", "internal": "on", "token": str(uuid.uuid4())})
+    # A double click on お知らせ: the same form twice, one message.
+    for _ in range(2):
+        client.post(url, {"message": "受付まで少々お待ちください。", "token": token})
+    assert sent_application.company_messages.count() == 1
     page = client.get(change_url(sent_application)).content.decode()
     assert "与信枠を確認済み" in page  # staff see the note in the timeline
     client.force_login(alice)
