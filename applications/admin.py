@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Branch, Contractor
 from applications import selectors, services
 from applications.models import Application, CompanyMessage
+from applications.rules import share_base
+from core.numbers import percentage
 from core.paginator import CappedCountPaginator
 from core.templatetags.netdesk import label, yen
 from core.text import to_halfwidth_ascii
@@ -100,14 +102,7 @@ class GuaranteeInline(admin.TabularInline):
 
     @admin.display(description=_("割合"))
     def share(self, guarantee):
-        from applications.rules import percentage
-
-        application = guarantee.application
-        base = (
-            application.base_amount
-            if guarantee.kind == Guarantee.Kind.ADVANCE
-            else application.contract_amount
-        )
+        base = share_base(guarantee.application, guarantee.kind)
         share = percentage(guarantee.amount, base)
         return f"{share}%" if share is not None else "-"
 
@@ -174,7 +169,6 @@ class ApplicationAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
     show_full_result_count = False  # one COUNT over the branch's rows is enough
     ordering = ["-sent_at", "-id"]
-    date_hierarchy = None
     actions = ["accept_selected", "export_csv"]
     inlines = [GuaranteeInline, CompanyMessageInline]
     fieldsets = [

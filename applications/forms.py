@@ -14,6 +14,7 @@ from accounts.models import Branch
 from applications import rules
 from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
 from applications.models import Application
+from core.numbers import percentage
 from core.text import normalise_phone, parse_yen, to_fullwidth
 from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
 from guarantees.models import Guarantee
@@ -274,10 +275,8 @@ class ApplicationForm(forms.Form):
 
         base = amount("this_year_amount") or amount("contract_amount")
         shares = {
-            Guarantee.Kind.ADVANCE: rules.percentage(amount("ag_amount"), base),
-            Guarantee.Kind.CONTRACT: rules.percentage(
-                amount("cg_amount"), amount("contract_amount")
-            ),
+            Guarantee.Kind.ADVANCE: percentage(amount("ag_amount"), base),
+            Guarantee.Kind.CONTRACT: percentage(amount("cg_amount"), amount("contract_amount")),
         }
         return {kind: str(share) for kind, share in shares.items() if share is not None}
 

@@ -7,7 +7,6 @@ field ("contract_amount"), or a guarantee field qualified by its kind ("advance"
 
 import datetime
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import phonenumbers
@@ -29,11 +28,12 @@ CONTRACT_GUARANTEE_MIN = Fraction(1, 10)
 _PHONE = re.compile(r"^[0-9-]+$")
 
 
-def percentage(part: int | None, whole: int | None) -> Decimal | None:
-    """`part` as a percentage of `whole`, to one decimal (8,000,000 of 20,000,000 → 40.0)."""
-    if not part or not whole:
-        return None
-    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+def share_base(application: Application, kind: str) -> int | None:
+    """What a guarantee amount is a share of: the advance payment of the base amount (this-year
+    amount when given), the contract guarantee of the contract amount."""
+    if kind == Guarantee.Kind.ADVANCE:
+        return application.base_amount
+    return application.contract_amount
 
 
 def phone_error(value: str) -> str | None:

@@ -21,10 +21,6 @@ class ApplicationStateError(ValidationError):
     """The application is not in a state that allows this action."""
 
 
-def _today():
-    return timezone.localdate()
-
-
 @transaction.atomic
 def application_save(
     *,
@@ -82,7 +78,9 @@ def _sync_guarantees(application: Application, requested: dict[str, dict]) -> No
 
 def application_errors(application: Application) -> list[rules.Error]:
     """What stops this saved application from being sent today."""
-    return rules.sending_errors(application, list(application.guarantees.all()), today=_today())
+    return rules.sending_errors(
+        application, list(application.guarantees.all()), today=timezone.localdate()
+    )
 
 
 @transaction.atomic

@@ -1,11 +1,12 @@
 """Display helpers available in every template (registered as a builtin)."""
 
-from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from django import template
 from django.db import models
 from django.utils.translation import get_language, gettext
+
+from core.numbers import percentage
 
 register = template.Library()
 
@@ -21,12 +22,8 @@ def yen(value) -> str:
 @register.filter
 def percent_of(part, whole) -> str:
     """The share of `part` in `whole` with one decimal: (8000000, 20000000) → '40.0%'."""
-    if not part or not whole:
-        return ""
-    share = (Decimal(int(part)) * 100 / Decimal(int(whole))).quantize(
-        Decimal("0.1"), rounding=ROUND_HALF_UP
-    )
-    return f"{share}%"
+    share = percentage(int(part) if part else None, int(whole) if whole else None)
+    return f"{share}%" if share is not None else ""
 
 
 @cache

@@ -5,7 +5,8 @@ import datetime
 import pytest
 
 from applications.models import Application
-from applications.rules import percentage, phone_error, sending_errors
+from applications.rules import phone_error, sending_errors
+from core.numbers import percentage
 from guarantees.models import Guarantee
 from obligees.models import Obligee
 
