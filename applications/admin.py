@@ -90,6 +90,9 @@ class GuaranteeInline(admin.TabularInline):
     ]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("application")  # for the share
+
     def has_add_permission(self, request, obj=None):
         return False
 
