@@ -15,12 +15,21 @@ from applications import rules
 from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
 from applications.models import Application
 from core.numbers import percentage
-from core.text import normalise_phone, parse_yen, to_fullwidth
+from core.text import (
+    YEN_TOO_LARGE,
+    AmountTooLarge,
+    normalise_phone,
+    parse_yen,
+    reject_bidi_controls,
+    to_fullwidth,
+)
 from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
 from guarantees.models import Guarantee
 from obligees.models import Obligee
 
 PREFIX = {Guarantee.Kind.ADVANCE: "ag_", Guarantee.Kind.CONTRACT: "cg_"}
+# お客様から弊社への連絡事項: a note to the branch, not a document.
+MESSAGE_MAX_LENGTH = 2000
 WANTED_CHOICES = [("1", _("希望する")), ("0", _("希望しない"))]
 
 
@@ -31,12 +40,17 @@ class YenField(forms.CharField):
     default_error_messages = {
         "invalid": _("金額は数字で入力してください(例: 20,000,000)。"),
         "positive": _("1円以上の金額を入力してください。"),
+        "too_large": YEN_TOO_LARGE,
     }
 
     def to_python(self, value):
         text = super().to_python(value)
         try:
             amount = parse_yen(text)
+        except AmountTooLarge:
+            raise forms.ValidationError(
+                self.error_messages["too_large"], code="too_large"
+            ) from None
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if amount is not None and amount <= 0:
@@ -233,6 +247,7 @@ class ApplicationForm(forms.Form):
     )
     message_to_company = forms.CharField(
         label=_("お客様から弊社への連絡事項"),
+        max_length=MESSAGE_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -245,6 +260,8 @@ class ApplicationForm(forms.Form):
         for name, field in self.fields.items():
             if isinstance(field, YenField):
                 field.widget.attrs.setdefault("data-yen", name)
+            elif isinstance(field, forms.CharField):
+                field.validators.append(reject_bidi_controls)
 
     @classmethod
     def initial_for(cls, application: Application) -> dict:

@@ -54,8 +54,10 @@ class Application(models.Model):
         _("手続状況"), max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     # Set by the form the draft was first saved from: a second POST of the same blank form (a
-    # double click, a retry) finds this draft instead of creating another one.
-    form_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # double click, a retry) finds this draft instead of creating another one. Unique per
+    # company: a token is looked up only among the company's own applications, so another
+    # company's token is just an unknown one.
+    form_token = models.UUIDField(default=uuid.uuid4, editable=False)
     copied_from = models.ForeignKey(
         "self", verbose_name=_("複写元"), on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -105,6 +107,15 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    # Who sent it (last): the status e-mails go to this user's own account address.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("送信者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -134,6 +145,9 @@ class Application(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["contractor", "form_token"], name="application_form_token_per_contractor"
+            ),
             models.CheckConstraint(
                 name="application_sent_has_number",
                 condition=Q(status="draft") | Q(number__isnull=False),

@@ -13,6 +13,14 @@ import phonenumbers
 from django.utils.translation import gettext as _
 
 from applications.models import Application
+from fees.calculation import (
+    AmountNotCovered,
+    FeeTableNotFound,
+    PeriodNotCovered,
+    compute_fee,
+    guarantee_period,
+)
+from fees.models import COVERED_DAYS
 from guarantees.models import Guarantee
 
 FieldKey = str | tuple[str, str]
@@ -141,6 +149,60 @@ def _amount_errors(application: Application, guarantee: Guarantee) -> list[Error
     return []
 
 
+def fee_errors(
+    application: Application, guarantees: list[Guarantee], *, today: datetime.date
+) -> list[Error]:
+    """What stops the fee of a requested guarantee from being computed (SPEC §4).
+
+    The branch fixes the fee when it approves; an application whose fee cannot be computed could
+    never be approved, so it is refused when it is sent, with the reason on the field to correct.
+    A missing rate table is the company's to fix, not the contractor's: it does not stop sending
+    (the branch is told when it approves).
+    """
+    contract_date, end = application.contract_date, application.period_end
+    if not (contract_date and end) or contract_date > end:
+        return []  # missing or inconsistent dates have their own errors
+    if end < today:
+        return [
+            (
+                "period_end",
+                _("工期(至)が過ぎているため、保証を申し込めません。工期をご確認ください。"),
+            )
+        ]
+    start, end = guarantee_period(contract_date=contract_date, approved_on=today, period_end=end)
+    too_long = [("period_end", _period_too_long(COVERED_DAYS))]
+    if (end - start).days + 1 > COVERED_DAYS:
+        return too_long
+    errors: list[Error] = []
+    for guarantee in guarantees:
+        if not guarantee.amount:
+            continue
+        try:
+            compute_fee(
+                kind=guarantee.kind,
+                amount=guarantee.amount,
+                period_start=start,
+                period_end=end,
+                on=today,
+            )
+        except PeriodNotCovered as exc:
+            error = ("period_end", _period_too_long(exc.longest_days))
+            if error not in errors:
+                errors.append(error)
+        except AmountNotCovered as exc:
+            errors.append(((guarantee.kind, "amount"), str(exc.message)))
+        except FeeTableNotFound:
+            pass
+    return errors
+
+
+def _period_too_long(longest_days: int | None) -> str:
+    return _(
+        "保証期間(契約日または本日から工期(至)まで)が長すぎるため、保証料を計算できません"
+        "(保証期間は%(days)s日までです)。工期をご確認いただくか、営業部・支店へご相談ください。"
+    ) % {"days": f"{longest_days or COVERED_DAYS:,}"}
+
+
 def sending_errors(
     application: Application, guarantees: list[Guarantee], *, today: datetime.date
 ) -> list[Error]:
@@ -150,6 +212,7 @@ def sending_errors(
         errors.append((None, _("前払金保証、契約保証のいずれかを申し込んでください。")))
     for guarantee in guarantees:
         errors.extend(guarantee_errors(application, guarantee, today=today))
+    errors.extend(fee_errors(application, guarantees, today=today))
     if application.contact_phone:
         message = phone_error(application.contact_phone)
         if message:

@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application, CompanyMessage
 from core.audit import audit_entries_for
+from guarantees.kinds import GuaranteeKind
 from guarantees.models import Guarantee
-from obligees.models import GuaranteeKind
 
 # Audit actions the contractor sees on its timeline, with their Japanese wording. Staff-internal
 # entries (notes, views) are not listed and so never shown.

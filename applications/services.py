@@ -11,14 +11,11 @@ from applications import rules
 from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
 from applications.models import Application
 from core.audit import audit_entries_for, log_action
+from core.errors import StateError
 from core.sequences import fiscal_year, next_value
 from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
 from guarantees.models import Guarantee
-from notifications.services import message_enqueue
-
-
-class ApplicationStateError(ValidationError):
-    """The application is not in a state that allows this action."""
+from notifications.services import notify_contractor
 
 
 @transaction.atomic
@@ -50,7 +47,7 @@ def application_save(
     if application.contractor_id != contractor.id:
         raise PermissionDenied("This application belongs to another contractor.")
     if not application.is_editable:
-        raise ApplicationStateError(
+        raise StateError(
             _("この申込は%(status)sのため変更できません。")
             % {"status": application.get_status_display()},
             code="not_editable",
@@ -95,7 +92,7 @@ def application_submit(*, application_id: int, user) -> Application:
     if application.status == Application.Status.SENT:
         return application
     if not application.is_editable:
-        raise ApplicationStateError(
+        raise StateError(
             _("この申込は%(status)sのため送信できません。")
             % {"status": application.get_status_display()},
             code="not_editable",
@@ -111,22 +108,20 @@ def application_submit(*, application_id: int, user) -> Application:
         application.number = f"A{year}-{serial:06d}"
     application.status = Application.Status.SENT
     application.sent_at = now
-    application.save(update_fields=["number", "status", "sent_at", "updated_at"])
+    application.sent_by = user
+    application.save(update_fields=["number", "status", "sent_at", "sent_by", "updated_at"])
     log_action(
         application,
         "application.resent" if resent else "application.sent",
         user=user,
         data={"number": application.number, "branch": application.branch.name},
     )
-    message_enqueue(
-        template="application_received",
-        recipient=application.notify_email or user.email,
-        context={
-            "application": application,
-            "guarantees": application.guarantees.all(),
-            "resent": resent,
-        },
-        dedup_key=f"application_received:{application.pk}:{now.isoformat()}",
+    notify_contractor(
+        application,
+        "application_received",
+        now.isoformat(),
+        guarantees=application.guarantees.all(),
+        resent=resent,
     )
     return application
 
@@ -140,7 +135,7 @@ def application_withdraw(*, application_id: int, user) -> Application:
     if application.status == Application.Status.WITHDRAWN:
         return application
     if not application.is_withdrawable:
-        raise ApplicationStateError(
+        raise StateError(
             _("受付後の申込は取り下げできません。営業部・支店へご連絡ください。"),
             code="not_withdrawable",
         )
@@ -189,7 +184,7 @@ def application_delete_draft(*, application_id: int, user) -> None:
     if application is None:
         return
     if application.status != Application.Status.DRAFT:
-        raise ApplicationStateError(_("送信済みの申込は削除できません。"), code="not_draft")
+        raise StateError(_("送信済みの申込は削除できません。"), code="not_draft")
     application.delete()
 
 
@@ -204,21 +199,12 @@ def _locked_for_staff(application_id: int) -> Application:
     )
 
 
-def notify_contractor(application: Application, template: str, event: str, **context) -> None:
-    message_enqueue(
-        template=template,
-        recipient=application.notify_email or application.created_by.email,
-        context={"application": application, **context},
-        dedup_key=f"{template}:{application.pk}:{event}",
-    )
-
-
 @transaction.atomic
 def application_accept(*, application_id: int, user) -> Application:
     """受付: the branch takes a sent application into review (審査中)."""
     application = _locked_for_staff(application_id)
     if application.status != Application.Status.SENT:
-        raise ApplicationStateError(
+        raise StateError(
             _("%(status)sの申込は受付できません(受付できるのは送信済の申込です)。")
             % {"status": application.get_status_display()},
             code="not_sent",
@@ -242,16 +228,14 @@ def application_return(*, application_id: int, user, message: str) -> Applicatio
         raise ValidationError(_("差戻しの理由(お客様へのお知らせ)を入力してください。"))
     application = _locked_for_staff(application_id)
     if application.status not in (Application.Status.SENT, Application.Status.REVIEWING):
-        raise ApplicationStateError(
+        raise StateError(
             _("%(status)sの申込は差し戻せません。") % {"status": application.get_status_display()},
             code="not_returnable",
         )
     if application.guarantees.exclude(
         status__in=[Guarantee.Status.REQUESTED, Guarantee.Status.REVIEWING]
     ).exists():
-        raise ApplicationStateError(
-            _("承諾済みの保証がある申込は差し戻せません。"), code="already_approved"
-        )
+        raise StateError(_("承諾済みの保証がある申込は差し戻せません。"), code="already_approved")
     application.status = Application.Status.RETURNED
     application.save(update_fields=["status", "updated_at"])
     application.guarantees.update(status=Guarantee.Status.REQUESTED)
@@ -279,7 +263,7 @@ def application_post_message(
         raise ValidationError(_("本文を入力してください。"))
     application = _locked_for_staff(application_id)
     if application.status == Application.Status.DRAFT:
-        raise ApplicationStateError(_("作成中の申込にはお知らせを送れません。"), code="draft")
+        raise StateError(_("作成中の申込にはお知らせを送れません。"), code="draft")
     if token and audit_entries_for(application).filter(data__token=str(token)).exists():
         return application
     data = {"token": str(token)} if token else {}

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from applications import selectors, services
 from applications.forms import ApplicationForm, CopyForm
 from applications.models import Application
+from core.errors import StateError
 from fees.calculation import estimate_for
 
 PAGE_SIZE = 20
@@ -88,7 +89,7 @@ def _application_form(request, *, application: Application | None):
                     values=form.application_values(),
                     guarantees=form.guarantee_values(),
                 )
-            except services.ApplicationStateError as exc:
+            except StateError as exc:
                 # The same form was already sent (back button, second tab): show what was sent.
                 saved = selectors.applications_for(request.user).filter(
                     form_token=form.cleaned_data["form_token"]
@@ -208,7 +209,7 @@ def application_withdraw(request, pk: int):
     application = selectors.application_for_user_or_404(request.user, pk)
     try:
         services.application_withdraw(application_id=application.pk, user=request.user)
-    except services.ApplicationStateError as exc:
+    except StateError as exc:
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, _("申込 %(number)s を取り下げました。") % {"number": application})
@@ -221,7 +222,7 @@ def application_delete(request, pk: int):
     application = selectors.application_for_user_or_404(request.user, pk)
     try:
         services.application_delete_draft(application_id=application.pk, user=request.user)
-    except services.ApplicationStateError as exc:
+    except StateError as exc:
         messages.error(request, exc.messages[0])
         return redirect("applications:detail", pk=application.pk)
     messages.success(request, _("下書きを削除しました。"))

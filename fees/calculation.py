@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from fees.models import FeeTable
-from obligees.models import GuaranteeKind
+from guarantees.kinds import GuaranteeKind
 
 # Bump when the keys of as_json() change, so readers of stored breakdowns can tell versions apart.
 BREAKDOWN_SCHEMA = 1
@@ -41,6 +41,18 @@ class FeeTableNotFound(FeeError):
 
 class FeeTableIncomplete(FeeError):
     """The table has no tier for part of the amount, or no factor for the period's length."""
+
+
+class AmountNotCovered(FeeTableIncomplete):
+    """No tier of the table prices part of the amount."""
+
+
+class PeriodNotCovered(FeeTableIncomplete):
+    """The guarantee period is longer than the table's longest period factor."""
+
+    def __init__(self, message, *, longest_days: int | None):
+        super().__init__(message)
+        self.longest_days = longest_days
 
 
 class InvalidFeeInput(FeeError):
@@ -175,9 +187,12 @@ def compute_fee(
             (row for row in table.period_factors.all() if row.up_to_days >= days), None
         )
         if factor_row is None:
-            raise FeeTableIncomplete(
+            raise PeriodNotCovered(
                 _("保証期間(%(days)s日)が保証料率表の期間係数の範囲を超えています。")
-                % {"days": f"{days:,}"}
+                % {"days": f"{days:,}"},
+                longest_days=max(
+                    (row.up_to_days for row in table.period_factors.all()), default=None
+                ),
             )
         scaled = int((base * factor_row.factor).to_integral_value(rounding=ROUND_DOWN))
 
@@ -224,7 +239,7 @@ def _tier_lines(table: FeeTable, amount: int) -> tuple[TierLine, ...]:
         )
         lower = top
     if lower < amount:
-        raise FeeTableIncomplete(
+        raise AmountNotCovered(
             _("保証金額(%(amount)s円)が保証料率表の料率区分の範囲を超えています。")
             % {"amount": f"{amount:,}"}
         )

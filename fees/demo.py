@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from fees.models import FeePeriodFactor, FeeTable, FeeTier
-from obligees.models import GuaranteeKind
+from guarantees.kinds import GuaranteeKind
 
 EFFECTIVE_FROM = datetime.date(2022, 4, 1)
 

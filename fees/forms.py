@@ -3,8 +3,8 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.text import parse_yen, to_halfwidth_ascii
-from obligees.models import GuaranteeKind
+from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen, to_halfwidth_ascii
+from guarantees.kinds import GuaranteeKind
 
 
 class EstimateForm(forms.Form):
@@ -24,6 +24,8 @@ class EstimateForm(forms.Form):
     def clean_amount(self) -> int:
         try:
             amount = parse_yen(self.cleaned_data["amount"])
+        except AmountTooLarge:
+            raise forms.ValidationError(YEN_TOO_LARGE, code="too_large") from None
         except ValueError:
             raise forms.ValidationError(
                 _("金額は数字で入力してください(例: 20,000,000)。"), code="invalid"

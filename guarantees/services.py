@@ -5,11 +5,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application
-from applications.services import ApplicationStateError, notify_contractor
 from core.audit import log_action
+from core.errors import ServiceError, StateError
 from core.sequences import fiscal_year, next_value
-from fees.calculation import compute_fee, guarantee_period
+from fees.calculation import FeeError, compute_fee, guarantee_period
 from guarantees.models import Guarantee
+from notifications.services import notify_contractor
 
 
 def guarantee_number(*, branch_code: str, approved_on) -> str:
@@ -34,13 +35,13 @@ def guarantee_approve(*, guarantee_id: int, user) -> Guarantee:
         .get(pk=guarantee.application_id)
     )
     if application.status != Application.Status.REVIEWING:
-        raise ApplicationStateError(
+        raise StateError(
             _("%(status)sの申込の保証は承諾できません(受付後の審査中の申込のみ承諾できます)。")
             % {"status": application.get_status_display()},
             code="not_reviewing",
         )
     if guarantee.status != Guarantee.Status.REVIEWING:
-        raise ApplicationStateError(
+        raise StateError(
             _("この%(kind)sはすでに%(status)sです。")
             % {"kind": guarantee.get_kind_display(), "status": guarantee.get_status_display()},
             code="not_reviewing",
@@ -52,9 +53,21 @@ def guarantee_approve(*, guarantee_id: int, user) -> Guarantee:
         approved_on=today,
         period_end=application.period_end,
     )
-    breakdown = compute_fee(
-        kind=guarantee.kind, amount=guarantee.amount, period_start=start, period_end=end, on=today
-    )
+    try:
+        breakdown = compute_fee(
+            kind=guarantee.kind,
+            amount=guarantee.amount,
+            period_start=start,
+            period_end=end,
+            on=today,
+        )
+    except FeeError as exc:
+        # The sending rules refuse what cannot be priced, but time passes between sending and
+        # approval (the works period may have ended) and fee tables change.
+        raise ServiceError(
+            _("保証料を計算できないため承諾できません: %(reason)s") % {"reason": exc.message},
+            code="fee",
+        ) from exc
     guarantee.number = guarantee_number(branch_code=application.branch.code, approved_on=today)
     guarantee.status = Guarantee.Status.APPROVED
     guarantee.fee = breakdown.fee

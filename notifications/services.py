@@ -25,3 +25,19 @@ def message_enqueue(
         body_text=body_text,
         body_html=body_html,
     )
+
+
+def notify_contractor(application, template: str, event: str, **context) -> OutboxMessage:
+    """A status e-mail about `application` (received, accepted, returned, approved) to the account
+    address of the user who sent it (or created it, before it was sent).
+
+    Never to the application's notice address: that address is typed into the form and so could
+    be anyone's; it receives only the issuance notice, and only when the contractor asked for it.
+    """
+    applicant = application.sent_by or application.created_by
+    return message_enqueue(
+        template=template,
+        recipient=applicant.email,
+        context={"application": application, **context},
+        dedup_key=f"{template}:{application.pk}:{event}",
+    )

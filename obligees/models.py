@@ -3,6 +3,8 @@ import datetime
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guarantees.kinds import GuaranteeKind
+
 PREFECTURES = [
     "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県",
     "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県",
@@ -13,11 +15,6 @@ PREFECTURES = [
 ]  # fmt: skip
 # JIS X 0401 prefecture codes 1..47, in the order above.
 PREFECTURE_CHOICES = [(number, name) for number, name in enumerate(PREFECTURES, start=1)]
-
-
-class GuaranteeKind(models.TextChoices):
-    ADVANCE = "advance", _("前払金保証")
-    CONTRACT = "contract", _("契約保証")
 
 
 class Obligee(models.Model):

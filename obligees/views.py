@@ -3,8 +3,9 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
 from django.shortcuts import render
 
+from guarantees.kinds import GuaranteeKind
 from obligees.forms import ObligeeSearchForm
-from obligees.models import GuaranteeKind, Obligee
+from obligees.models import Obligee
 
 PAGE_SIZE = 50
 

@@ -1,4 +1,8 @@
-"""Every sending rule of SPEC §3, on unsaved instances (no database needed)."""
+"""Every sending rule of SPEC §3, on unsaved instances, on a fixed application date.
+
+The database is needed only for the fee rules (they read the rate tables); without tables the
+other rules are checked alone.
+"""
 
 import datetime
 
@@ -9,6 +13,8 @@ from applications.rules import phone_error, sending_errors
 from core.numbers import percentage
 from guarantees.models import Guarantee
 from obligees.models import Obligee
+
+pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 11, 24)
 

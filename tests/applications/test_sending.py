@@ -5,10 +5,12 @@ import threading
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from applications import services
 from applications.models import Application
 from core.models import AuditEntry
+from core.sequences import fiscal_year
 from notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +39,11 @@ def test_send_numbers_the_application_queues_the_notice_and_audits(client, alice
 
     draft.refresh_from_db()
     assert draft.status == Application.Status.SENT
-    assert draft.number.startswith("A2026-") or draft.number.startswith("A2027-")
-    assert draft.sent_at is not None
+    assert draft.number.startswith(f"A{fiscal_year(timezone.localdate())}-")
+    assert draft.sent_at is not None and draft.sent_by == alice
     message = OutboxMessage.objects.get()
-    assert message.recipient == "soumu@example.jp"
+    # To the sender's own account, not to the notice address typed into the form.
+    assert message.recipient == alice.email
     assert message.subject == f"【ネットデスク】保証申込を受け付けました({draft.number})"
     assert "群馬支店へ送信しました" in message.body_text
     assert "20,000,000円" in message.body_html

@@ -22,7 +22,7 @@ def actions(application):
     )
 
 
-def test_accept_puts_the_application_and_its_guarantees_in_review(staff, sent_application):
+def test_accept_puts_the_application_and_its_guarantees_in_review(staff, alice, sent_application):
     services.application_accept(application_id=sent_application.pk, user=staff)
     sent_application.refresh_from_db()
     assert sent_application.status == Application.Status.REVIEWING
@@ -30,7 +30,8 @@ def test_accept_puts_the_application_and_its_guarantees_in_review(staff, sent_ap
     entry = AuditEntry.objects.get(action="application.accepted")
     assert entry.user == staff
     message = OutboxMessage.objects.get(template="application_accepted")
-    assert message.recipient == "soumu@example.jp"
+    # The applicant's own account address; the notice address is only for the issuance notice.
+    assert message.recipient == alice.email
     assert "審査を開始しました" in message.body_text
 
 
