@@ -1,14 +1,16 @@
-import datetime
 import uuid
 
 import pytest
 
 from tests.factories import (
+    CONTRACT_DAY,
+    PERIOD_END_DAY,
     BranchFactory,
     ContractorFactory,
     ElectronicObligeeFactory,
     ObligeeFactory,
     UserFactory,
+    days_from_today,
 )
 
 
@@ -60,9 +62,9 @@ def form_data(shibukawa, branch):
             "contract_type": "works",
             "works_name": "市道1号線道路改良工事",
             "works_place": "渋川市石原地内",
-            "contract_date": "2026-11-20",
-            "period_start": "2026-11-21",
-            "period_end": "2027-03-19",
+            "contract_date": days_from_today(CONTRACT_DAY).isoformat(),
+            "period_start": days_from_today(CONTRACT_DAY + 1).isoformat(),
+            "period_end": days_from_today(PERIOD_END_DAY).isoformat(),
             "contract_amount": "50,000,000",
             "this_year_amount": "",
             "ag_requested": "on",
@@ -91,11 +93,3 @@ def form_data(shibukawa, branch):
         return {key: value for key, value in data.items() if value is not None}
 
     return build
-
-
-@pytest.fixture
-def frozen_today(monkeypatch):
-    """Pin the application date the rules use."""
-    day = datetime.date(2026, 11, 24)
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: day)
-    return day

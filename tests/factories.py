@@ -4,13 +4,23 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from accounts.models import Branch, Contractor
 from applications.models import Application
+from core.sequences import fiscal_year
 from guarantees.models import Guarantee
 from obligees.models import Obligee
 
 PASSWORD = "correct-horse-battery"
+
+# The works dates of a typical application, in days from today.
+CONTRACT_DAY = -4
+PERIOD_END_DAY = 115
+
+
+def days_from_today(days: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)
 
 
 class BranchFactory(factory.django.DjangoModelFactory):
@@ -74,16 +84,18 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     branch = factory.SubFactory(BranchFactory)
     works_name = factory.Sequence(lambda n: f"市道{n}号線道路改良工事")
     works_place = "渋川市石原地内"
-    contract_date = datetime.date(2026, 11, 20)
-    period_start = datetime.date(2026, 11, 21)
-    period_end = datetime.date(2027, 3, 19)
+    # A works contract signed a few days ago, with four months of works ahead (a guarantee of
+    # about 120 days): relative to today, so the application stays sendable and approvable.
+    contract_date = factory.LazyFunction(lambda: days_from_today(CONTRACT_DAY))
+    period_start = factory.LazyFunction(lambda: days_from_today(CONTRACT_DAY + 1))
+    period_end = factory.LazyFunction(lambda: days_from_today(PERIOD_END_DAY))
     contract_amount = 50_000_000
     contact_person = "山田 太郎"
     contact_phone = "027-252-1661"
     status = Application.Status.DRAFT
     number = factory.Maybe(
         factory.LazyAttribute(lambda o: o.status != Application.Status.DRAFT),
-        yes_declaration=factory.Sequence(lambda n: f"A2026-{n:06d}"),
+        yes_declaration=factory.Sequence(lambda n: f"A{fiscal_year(timezone.localdate())}-{n:06d}"),
         no_declaration=None,
     )
 

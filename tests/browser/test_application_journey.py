@@ -13,9 +13,12 @@ from playwright.sync_api import Locator, Page, expect
 from applications.models import Application
 from notifications.models import OutboxMessage
 from tests.factories import (
+    CONTRACT_DAY,
+    PERIOD_END_DAY,
     ApplicationFactory,
     ElectronicObligeeFactory,
     GuaranteeFactory,
+    days_from_today,
     make_sent_application,
 )
 
@@ -23,12 +26,15 @@ pytestmark = pytest.mark.browser
 
 NUMBER = re.compile(r"^A\d{4}-\d{6}$")
 
+CONTRACT_DATE = days_from_today(CONTRACT_DAY)
+PERIOD_START = days_from_today(CONTRACT_DAY + 1)
+PERIOD_END = days_from_today(PERIOD_END_DAY)
 WORKS = {
     "工事名": "市道石原1号線道路改良工事",
     "工事場所": "渋川市石原地内",
-    "契約日": "2026-11-20",
-    "工期(自)": "2026-11-21",
-    "工期(至)": "2027-03-19",
+    "契約日": CONTRACT_DATE.isoformat(),
+    "工期(自)": PERIOD_START.isoformat(),
+    "工期(至)": PERIOD_END.isoformat(),
     "請負金額(税込)": "50,000,000",
 }
 CONTACT = {"担当部署": "工事部", "連絡先電話番号": "027-252-1661"}
@@ -36,6 +42,10 @@ DEPOSIT_BANK = "〇〇銀行 渋川支店"  # the half-width space is stored ful
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def japanese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def kind(page: Page, legend: str) -> Locator:
@@ -186,7 +196,8 @@ def test_contractor_applies_for_an_electronic_advance_payment_guarantee(
     expect(page.locator("main")).to_contain_text("50,000,000円")
     expect(page.locator("main")).to_contain_text("渋川市")
     expect(page.locator("main")).to_contain_text(WORKS["工事名"])
-    expect(page.locator("main")).to_contain_text(re.compile(r"2026年11月21日\W+2027年3月19日"))
+    period = rf"{japanese_date(PERIOD_START)}\W+{japanese_date(PERIOD_END)}"
+    expect(page.locator("main")).to_contain_text(re.compile(period))
     expect(page.get_by_role("group", name="契約保証", exact=True)).to_have_count(0)
     screenshot(page, screenshot_dir, f"confirm-{form_factor}")
 

@@ -19,10 +19,12 @@ from tests.accounts.otp import authenticator_for, current_code
 from tests.browser.conftest import sign_in
 from tests.factories import (
     PASSWORD,
+    PERIOD_END_DAY,
     ApplicationFactory,
     ElectronicObligeeFactory,
     GuaranteeFactory,
     UserFactory,
+    days_from_today,
 )
 
 pytestmark = pytest.mark.browser
@@ -94,7 +96,8 @@ def test_staff_accept_return_approve_and_the_contractor_follows(
     row.get_by_role("link", name=sent.number).click()
     page.get_by_role("link", name="修正して再送信する").click()
     expect(page.get_by_text("工期(至)は3月31日です。")).to_be_visible()
-    page.get_by_label("工期(至)").fill("2027-03-31")
+    corrected_end = days_from_today(PERIOD_END_DAY + 12)
+    page.get_by_label("工期(至)").fill(corrected_end.isoformat())
     page.get_by_role("button", name="確認へ進む").click()
     page.get_by_role("button", name="送信する").click()
     expect(page.get_by_test_id("application-number")).to_have_text(sent.number)
@@ -110,7 +113,7 @@ def test_staff_accept_return_approve_and_the_contractor_follows(
     assert guarantee.status == Guarantee.Status.APPROVED
     assert re.fullmatch(r"B01-\d{4}-000001", guarantee.number)
     sent.refresh_from_db()
-    assert sent.status == Application.Status.REVIEWING and sent.period_end.day == 31
+    assert sent.status == Application.Status.REVIEWING and sent.period_end == corrected_end
 
     # The contractor sees the number, the status and the fee.
     page.goto("/")

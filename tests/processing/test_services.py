@@ -12,6 +12,7 @@ from core.models import AuditEntry
 from guarantees import services as guarantee_services
 from guarantees.models import Guarantee
 from notifications.models import OutboxMessage
+from tests.factories import PERIOD_END_DAY, days_from_today
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,10 @@ def test_return_then_correct_and_resend_keeps_number_and_history(
     edit_url = reverse("applications:edit", args=[sent_application.pk])
     form_page = client.get(edit_url).content.decode()
     assert "工期の終期をご確認ください。" in form_page
-    data = form_data(form_token=str(sent_application.form_token), period_end="2027-03-31")
+    corrected_end = days_from_today(PERIOD_END_DAY + 12)
+    data = form_data(
+        form_token=str(sent_application.form_token), period_end=corrected_end.isoformat()
+    )
     assert client.post(edit_url, data)["Location"] == reverse(
         "applications:confirm", args=[sent_application.pk]
     )
@@ -73,7 +77,7 @@ def test_return_then_correct_and_resend_keeps_number_and_history(
     sent_application.refresh_from_db()
     assert sent_application.status == Application.Status.SENT
     assert sent_application.number == number
-    assert sent_application.period_end.isoformat() == "2027-03-31"
+    assert sent_application.period_end == corrected_end
     assert actions(sent_application) == [
         "application.accepted",
         "application.returned",

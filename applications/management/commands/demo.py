@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.demo import ensure_demo_second_factors
 from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
@@ -97,14 +98,17 @@ class Command(BaseCommand):
         user = get_user_model().objects.get(email="contractor@example.jp")
         if Application.objects.filter(contractor=user.contractor).exists():
             return
+        today = timezone.localdate()
         values = {
             "obligee": Obligee.objects.get(code="102083"),
             "contract_type": Application.ContractType.WORKS,
             "works_name": "市道1-2345号線道路改良工事",
             "works_place": "渋川市石原地内",
-            "contract_date": datetime.date(2026, 11, 20),
-            "period_start": datetime.date(2026, 11, 21),
-            "period_end": datetime.date(2027, 3, 19),
+            # Relative to the day the demo is loaded, so the demo application can always be
+            # accepted and approved: signed four days ago, works ending in about four months.
+            "contract_date": today - datetime.timedelta(days=4),
+            "period_start": today - datetime.timedelta(days=3),
+            "period_end": today + datetime.timedelta(days=115),
             "contract_amount": 50_000_000,
             "this_year_amount": None,
             "this_year_basis": "",
