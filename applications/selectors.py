@@ -108,6 +108,8 @@ STAFF_ACTION_LABELS = {
     "application.returned": _("差戻し"),
     "application.message_posted": _("お客様へのお知らせ"),
     "application.note": _("社内メモ"),
+    "application.updated": _("申込内容の変更(お客様)"),
+    "guarantee.removed": _("保証の申込の取りやめ(お客様)"),
 }
 
 

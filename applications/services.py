@@ -52,25 +52,38 @@ def application_save(
             % {"status": application.get_status_display()},
             code="not_editable",
         )
+    changed = [name for name, value in values.items() if getattr(application, name) != value]
     for name, value in values.items():
         setattr(application, name, value)
     application.save()
-    _sync_guarantees(application, guarantees)
+    changed += _sync_guarantees(application, guarantees, user=user)
     if created:
         log_action(application, "application.created", user=user)
+    elif changed:
+        log_action(application, "application.updated", user=user, data={"fields": changed})
     return application
 
 
-def _sync_guarantees(application: Application, requested: dict[str, dict]) -> None:
+def _sync_guarantees(application: Application, requested: dict[str, dict], *, user) -> list[str]:
+    """Make the application's guarantees what the form requests; the names of what changed
+    ("advance.amount", …). A kind no longer requested is removed, with its own audit entry."""
     existing = {g.kind: g for g in application.guarantees.all()}
+    changed = []
     for kind, guarantee in existing.items():
         if kind not in requested:
             guarantee.delete()
+            log_action(application, "guarantee.removed", user=user, data={"kind": kind})
     for kind, fields in requested.items():
         guarantee = existing.get(kind) or Guarantee(application=application, kind=kind)
+        changed += [
+            f"{kind}.{name}"
+            for name, value in fields.items()
+            if guarantee.pk is None or getattr(guarantee, name) != value
+        ]
         for name, value in fields.items():
             setattr(guarantee, name, value)
         guarantee.save()
+    return changed
 
 
 def application_errors(application: Application) -> list[rules.Error]:
@@ -185,6 +198,16 @@ def application_delete_draft(*, application_id: int, user) -> None:
         return
     if application.status != Application.Status.DRAFT:
         raise StateError(_("送信済みの申込は削除できません。"), code="not_draft")
+    # The entry outlives the draft: who deleted which draft, and what it was about.
+    log_action(
+        application,
+        "application.deleted",
+        user=user,
+        data={
+            "works_name": application.works_name,
+            "created_at": application.created_at.isoformat(),
+        },
+    )
     application.delete()
 
 

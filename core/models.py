@@ -9,7 +9,8 @@ class AuditEntry(models.Model):
     """Who did what to which object, and when: one row per state change."""
 
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
+    # None for what concerns a whole model rather than one row (a CSV import of the registry).
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
     subject = GenericForeignKey("content_type", "object_id")
     action = models.CharField(_("操作"), max_length=64)
     user = models.ForeignKey(

@@ -6,6 +6,7 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import AuditedAdminMixin
 from fees.models import COVERED_DAYS, FeePeriodFactor, FeeTable, FeeTier
 
 
@@ -67,7 +68,7 @@ class FeePeriodFactorInline(admin.TabularInline):
 
 
 @admin.register(FeeTable)
-class FeeTableAdmin(admin.ModelAdmin):
+class FeeTableAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["kind", "effective_from", "in_force", "minimum_fee_yen", "tier_count", "note"]
     list_display_links = ["kind", "effective_from"]
     list_filter = ["kind"]

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import AuditedAdminMixin
 from obligees.models import Obligee
 
 _ACCEPTS_ANY = Q(e_advance_since__isnull=False) | Q(e_contract_since__isnull=False)
@@ -28,7 +29,7 @@ class ElectronicFilter(admin.SimpleListFilter):
 
 
 @admin.register(Obligee)
-class ObligeeAdmin(admin.ModelAdmin):
+class ObligeeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "name",

@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import hashlib
 import io
 import re
 import unicodedata
@@ -14,6 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import translation
 
+from core.audit import jsonable, log_action
 from core.models import AuditEntry
 from obligees.codes import is_valid_local_gov_code
 from obligees.models import PREFECTURES, Obligee
@@ -52,7 +54,11 @@ class ObligeeImportError(Exception):
 
 
 def obligees_import_csv(
-    path: str | Path, *, progress: Callable[[int, int], None] | None = None
+    path: str | Path,
+    *,
+    user=None,
+    operator: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Create or update obligees from a CSV file, all rows or none.
 
@@ -60,8 +66,12 @@ def obligees_import_csv(
     is validated before anything is written; a bad row raises ObligeeImportError. Columns other
     than name and category may be left out of the header, and the stored values of a left-out
     column stay as they are (an empty e_*_since cell, by contrast, means "not accepted").
+
+    The import itself is audited with who ran it (`user`, or `operator` for a command run from a
+    shell), the file's name and SHA-256 and the counts, besides an entry per changed obligee.
     """
-    rows = _read_rows(Path(path))
+    data = Path(path).read_bytes()
+    rows = _read_rows(data)
     total = len(rows)
     with transaction.atomic():
         existing = list(Obligee.objects.all())
@@ -80,7 +90,7 @@ def obligees_import_csv(
                     to_create.append(Obligee(**values))
                     continue
                 changes = {
-                    field: [_jsonable(getattr(obligee, field)), _jsonable(value)]
+                    field: [jsonable(getattr(obligee, field)), jsonable(value)]
                     for field, value in values.items()
                     if getattr(obligee, field) != value
                 }
@@ -101,7 +111,22 @@ def obligees_import_csv(
             if progress:
                 progress(min(start + _BATCH_SIZE, total), total)
         _log_bulk(audit)
-    return ImportReport(created=created, updated=updated, unchanged=unchanged)
+        report = ImportReport(created=created, updated=updated, unchanged=unchanged)
+        log_action(
+            Obligee,
+            "obligee.imported",
+            user=user,
+            data={
+                "file": Path(path).name,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "operator": operator,
+                "rows": report.total,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            },
+        )
+    return report
 
 
 def _log_bulk(entries: Iterable[tuple[Obligee, str, dict]]) -> None:
@@ -115,13 +140,9 @@ def _log_bulk(entries: Iterable[tuple[Obligee, str, dict]]) -> None:
     )
 
 
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
-def _read_rows(path: Path) -> list[dict]:
+def _read_rows(data: bytes) -> list[dict]:
     """The model field values of every row, or ObligeeImportError with every problem found."""
-    text = _decode(path.read_bytes())
+    text = _decode(data)
     reader = csv.DictReader(io.StringIO(text, newline=""), restkey="__extra__")
     header = [(name or "").strip().lower() for name in reader.fieldnames or []]
     reader.fieldnames = header

@@ -28,7 +28,7 @@ def staff_client(client, db):
 def _post_data(*, tiers, factors) -> dict:
     data = {
         "kind": "contract",
-        "effective_from": "2027-04-01",
+        "effective_from": "2999-04-01",
         "minimum_fee": "5000",
         "note": "改定",
     }
@@ -85,7 +85,7 @@ def test_a_new_table_is_saved_with_its_tiers_and_factors(staff_client):
     response = staff_client.post(ADD, _post_data(tiers=TIERS, factors=FACTORS))
 
     assert response.status_code == 302
-    table = FeeTable.objects.get(kind="contract", effective_from=datetime.date(2027, 4, 1))
+    table = FeeTable.objects.get(kind="contract", effective_from=datetime.date(2999, 4, 1))
     assert [(t.upper_bound, str(t.rate)) for t in table.tiers.all()] == [
         (10_000_000, "0.005500"),
         (None, "0.004500"),
@@ -108,4 +108,4 @@ def test_an_incomplete_table_is_refused(staff_client, tiers, factors, message):
 
     assert response.status_code == 200
     assert message in response.content.decode()
-    assert not FeeTable.objects.filter(effective_from=datetime.date(2027, 4, 1)).exists()
+    assert not FeeTable.objects.filter(effective_from=datetime.date(2999, 4, 1)).exists()

@@ -81,8 +81,12 @@ def test_return_then_correct_and_resend_keeps_number_and_history(
     assert actions(sent_application) == [
         "application.accepted",
         "application.returned",
+        "guarantee.removed",  # the corrected form asks for the advance payment only
+        "application.updated",
         "application.resent",
     ]
+    assert AuditEntry.objects.get(action="guarantee.removed").data == {"kind": "contract"}
+    assert "period_end" in AuditEntry.objects.get(action="application.updated").data["fields"]
     assert OutboxMessage.objects.filter(template="application_received").count() == 1
 
 

@@ -1,3 +1,4 @@
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -32,7 +33,7 @@ class Command(BaseCommand):
                 )
 
         try:
-            report = obligees_import_csv(file, progress=progress)
+            report = obligees_import_csv(file, operator=_operator(), progress=progress)
         except ObligeeImportError as exc:
             for line, message in exc.errors:
                 self.stderr.write(f"{line}行目: {message}")
@@ -45,3 +46,11 @@ class Command(BaseCommand):
                 f"更新 {report.updated:,} 件、変更なし {report.unchanged:,} 件"
             )
         )
+
+
+def _operator() -> str:
+    """The account that ran the command, for the audit entry of the import."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container's numeric user)
+        return ""
