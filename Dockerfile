@@ -17,11 +17,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-# Dependencies first, so this layer is rebuilt only when pyproject.toml changes. The project
-# declares no packages (`packages = []`): `pip install .` installs the dependencies and the code
-# runs from /app.
-COPY pyproject.toml ./
-RUN pip install .
+# Dependencies first, so this layer is rebuilt only when the lock changes: the exact versions the
+# tests passed with. The project declares no packages (`packages = []`); the code runs from /app.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
 
 COPY . .
 # Production settings (DEBUG=0: manifest static files) need a key; this one exists only during the

@@ -10,7 +10,7 @@ RUN_DEBS := fonts-ipaexfont gettext poppler-utils
 TEST_DEBS := $(RUN_DEBS) chromium
 BENCH_DEBS := $(TEST_DEBS) wrk
 
-.PHONY: po run test bench lint format setup debs-run debs-test debs-bench messages clean
+.PHONY: po run test bench lint format setup lock debs-run debs-test debs-bench messages clean
 
 run: debs-run setup
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v0
@@ -35,11 +35,23 @@ format: setup
 
 setup: $(VENV)/.installed messages
 
-$(VENV)/.installed: pyproject.toml
+# The exact versions that passed: requirements.lock (what the image runs) and
+# requirements-dev.lock (the same plus the test tools); pyproject.toml keeps the ranges.
+$(VENV)/.installed: requirements-dev.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -r requirements-dev.lock
+	$(PY) -m pip install -q --no-deps -e .
 	@touch $@
+
+# Re-resolve both locks from pyproject.toml's ranges (after changing a dependency), then `make test`.
+UV_COMPILE = $(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 --quiet \
+	--custom-compile-command "make lock"
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q uv
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
 
 # Compiled catalogues are build output: made from the .po files whenever these change.
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
