@@ -32,8 +32,11 @@
     const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => values[key]);
     const isOpen = () => !list.hidden;
 
-    function announce(text) {
+    // Counts are for screen readers (sighted users see the list); "no match" and errors are
+    // shown under the box as well.
+    function announce(text, visible = false) {
       status.textContent = text;
+      status.classList.toggle("visually-hidden", !visible);
     }
 
     function open() {
@@ -85,7 +88,7 @@
       input.removeAttribute("aria-activedescendant");
       if (!results.length) {
         close();
-        announce(root.dataset.none);
+        announce(root.dataset.none, true);
         return;
       }
       open();
@@ -97,6 +100,10 @@
     function choose(index) {
       const result = results[index];
       if (!result) return;
+      // A search still on its way (typed just before the click) must not reopen the list.
+      clearTimeout(timer);
+      if (controller) controller.abort();
+      pending = null;
       input.value = result.label;
       chosenLabel = result.label;
       hidden.value = String(result.id);
@@ -104,6 +111,7 @@
       setDate("eAdvance", result.e_advance_since);
       setDate("eContract", result.e_contract_since);
       close();
+      announce("");
       hidden.dispatchEvent(new Event("change", { bubbles: true }));
     }
 
@@ -151,13 +159,13 @@
             show(data, query);
           } else {
             show({ results: [], more: false }, query);
-            announce(data.error || root.dataset.unavailable);
+            announce(data.error || root.dataset.unavailable, true);
           }
         })
         .catch((error) => {
           if (error.name === "AbortError" || query !== pending) return;
           show({ results: [], more: false }, null);
-          announce(root.dataset.unavailable);
+          announce(root.dataset.unavailable, true);
         });
     }
 

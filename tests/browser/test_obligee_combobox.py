@@ -86,6 +86,7 @@ def test_choose_by_typing_and_the_keyboard_only(signed_in_page: Page, shibukawa)
     box(page).focus()
     page.keyboard.type("x")
     expect(status).to_have_text("該当する発注者はありません。")
+    expect(status).to_be_visible()  # shown under the box, not only announced
     page.keyboard.press("Backspace")
     expect(candidates(page)).to_have_count(1)
     page.keyboard.press("Escape")
@@ -186,6 +187,17 @@ def test_a_name_typed_without_choosing_is_resolved_or_explained(signed_in_page: 
     )
     expect(box(page)).to_have_value("渋川")
     assert Application.objects.count() == 0
+
+
+def test_an_expired_session_is_said_under_the_box(signed_in_page: Page, shibukawa):
+    page = signed_in_page
+    go_to_new_form(page)
+    page.context.clear_cookies()
+    box(page).press_sequentially("渋川")
+    status = page.locator("[data-combobox-status]")
+    expect(status).to_have_text("ログインの有効期限が切れました。再度ログインしてください。")
+    expect(status).to_be_visible()
+    expect(candidates(page)).to_have_count(0)
 
 
 def test_without_javascript_an_exact_name_is_enough(
