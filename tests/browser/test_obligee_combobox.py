@@ -220,4 +220,7 @@ def test_the_open_list_has_no_accessibility_violation(signed_in_page: Page, shib
     box(page).press_sequentially("しぶ")
     box(page).press("ArrowDown")
     expect(candidates(page).first).to_have_attribute("aria-selected", "true")
-    assert violations(page) == []
+    assert violations(page) == [], "list open"
+    press(page, "下書き保存")  # "しぶ" names no single obligee
+    expect(box(page)).to_have_attribute("aria-invalid", "true")
+    assert violations(page) == [], "field error"
