@@ -229,6 +229,10 @@
       input.focus();
     });
     input.addEventListener("blur", close);
+    // Back in the box after clicking elsewhere: the candidates of what is typed come back.
+    input.addEventListener("click", () => {
+      if (!hidden.value && shown === input.value.trim()) open();
+    });
   }
 
   document.querySelectorAll("[data-obligee-combobox]").forEach(setUp);

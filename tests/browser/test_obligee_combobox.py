@@ -131,6 +131,10 @@ def test_choose_with_the_mouse_and_the_note_follows(signed_in_page: Page, shibuk
     expect(candidates(page)).to_have_count(0)
 
     box(page).press_sequentially("高崎")
+    expect(candidates(page)).to_have_count(1)
+    page.get_by_role("heading", name="請負工事の情報").click()  # elsewhere: the list closes
+    expect(candidates(page)).to_have_count(0)
+    box(page).click()  # and comes back
     candidates(page).first.click()
     expect(advance_note(page)).to_have_text(REFUSES)
 
