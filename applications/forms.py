@@ -6,8 +6,12 @@ Field names are the model's: Application fields as they are, guarantee fields pr
 
 import datetime
 import uuid
+from dataclasses import dataclass
 
 from django import forms
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
@@ -25,6 +29,7 @@ from core.text import (
 )
 from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
 from guarantees.models import Guarantee
+from obligees import selectors as obligee_selectors
 from obligees.models import Obligee
 
 PREFIX = {Guarantee.Kind.ADVANCE: "ag_", Guarantee.Kind.CONTRACT: "cg_"}
@@ -72,26 +77,110 @@ def _wanted_field(label: str, **kwargs) -> forms.TypedChoiceField:
     )
 
 
-class ObligeeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Obligee) -> str:
-        if obj.category == Obligee.Category.MUNICIPALITY and obj.prefecture:
-            return f"{obj.name}({obj.get_prefecture_display()})"
-        return obj.name
+# --- 発注者: a type-ahead over the registry (static/js/obligee_combobox.js) ----------------------
 
 
-class ObligeeSelect(forms.Select):
-    """Carries each obligee's e-guarantee acceptance dates, for the note beside the format choice."""
+@dataclass(frozen=True)
+class ObligeeChoice:
+    """What the 発注者 control shows: the chosen obligee, or the text typed without a choice."""
 
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        obligee = getattr(value, "instance", None)
-        if obligee is not None:
-            option["attrs"]["data-kana"] = obligee.kana
-            for kind in Guarantee.Kind:
-                since = obligee.electronic_since(kind)
-                if since:
-                    option["attrs"][f"data-e-{kind}"] = since.isoformat()
-        return option
+    text: str = ""
+    obligee: Obligee | None = None
+
+
+class ObligeeCombobox(forms.Widget):
+    """A text box for the name and a hidden input `obligee` for the chosen id.
+
+    The script turns the text box into a combobox over /obligees/search/; without it, the name
+    typed is resolved on the server (ObligeeField). The hidden input carries the chosen obligee's
+    name and acceptance dates for the e-guarantee notes beside the format choices.
+    """
+
+    template_name = "applications/_obligee_combobox.html"
+
+    def value_from_datadict(self, data, files, name):
+        return (data.get(name, ""), data.get(f"{name}_text", ""))
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        choice = value if isinstance(value, ObligeeChoice) else ObligeeChoice()
+        context["choice"] = choice
+        if choice.obligee is not None:
+            context["e_since"] = {kind: choice.obligee.electronic_since(kind) for kind in PREFIX}
+        context["search_url"] = reverse("obligees:search")
+        context["max_length"] = obligee_selectors.QUERY_MAX_LENGTH
+        context["invalid"] = "is-invalid" in context["widget"]["attrs"].get("class", "")
+        return context
+
+    def _render(self, template_name, context, renderer=None):
+        # The project's engine (templates/), like the rest of the page.
+        return mark_safe(render_to_string(template_name, context))
+
+
+def _is_id(value) -> bool:
+    """Only the script's own ids (ASCII digits) are looked up: not 1.5, -1 or a full-width １."""
+    return isinstance(value, int) or (
+        isinstance(value, str) and value.isascii() and value.isdigit()
+    )
+
+
+class ObligeeField(forms.ModelChoiceField):
+    """The chosen obligee's id; or, with no id, a typed name that stands for one obligee."""
+
+    widget = ObligeeCombobox
+    default_error_messages = {
+        "invalid_choice": _("選択された発注者は登録されていません。もう一度選択してください。"),
+        "not_found": _(
+            "「%(text)s」に該当する発注者が見つかりません。"
+            "発注者名の一部を入力し、候補から選択してください。"
+        ),
+        "ambiguous": _(
+            "「%(text)s」だけでは発注者を1つに決められません。候補から選択するか、"
+            "次のいずれかを入力してください: %(candidates)s"
+        ),
+    }
+    CANDIDATES_SHOWN = 5
+
+    def to_python(self, value):
+        obligee_id, text = value if isinstance(value, tuple) else (value, "")
+        text = (text or "").strip()
+        if obligee_id not in self.empty_values:
+            if not _is_id(obligee_id):
+                raise forms.ValidationError(self.error_messages["invalid_choice"], "invalid_choice")
+            obligee = super().to_python(obligee_id)
+        elif not text:
+            obligee = None
+        elif message := obligee_selectors.query_error(text):
+            raise forms.ValidationError(message, code="invalid")
+        else:
+            obligee, candidates = obligee_selectors.obligee_for_text(text)
+            if obligee is None:
+                labels = [obligee_selectors.obligee_label(o) for o in candidates]
+                code = "ambiguous" if labels else "not_found"
+                raise forms.ValidationError(
+                    self.error_messages[code],
+                    code=code,
+                    params={"text": text, "candidates": "、".join(labels[: self.CANDIDATES_SHOWN])},
+                )
+        self._resolved = (value, obligee)  # rendering the form again needs no second query
+        return obligee
+
+    def prepare_value(self, value) -> ObligeeChoice:
+        if isinstance(value, ObligeeChoice):
+            return value
+        if isinstance(value, Obligee):
+            return ObligeeChoice(obligee_selectors.obligee_label(value), value)
+        resolved = getattr(self, "_resolved", None)
+        if resolved is not None and resolved[0] == value and resolved[1] is not None:
+            return self.prepare_value(resolved[1])
+        obligee_id, text = value if isinstance(value, tuple) else (value, "")
+        if _is_id(obligee_id) and (obligee := self.queryset.filter(pk=obligee_id).first()):
+            return self.prepare_value(obligee)
+        return ObligeeChoice(text or "")
+
+    def has_changed(self, initial, data) -> bool:
+        before, after = self.prepare_value(initial).obligee, self.prepare_value(data).obligee
+        return getattr(before, "pk", None) != getattr(after, "pk", None)
 
 
 class DateInput(forms.DateInput):
@@ -105,15 +194,13 @@ class ApplicationForm(forms.Form):
     form_token = forms.UUIDField(widget=forms.HiddenInput)
 
     # 請負工事の情報
-    obligee = ObligeeChoiceField(
+    obligee = ObligeeField(
         label=_("発注者"),
-        queryset=Obligee.objects.only(
-            "id", "name", "kana", "category", "prefecture", "e_advance_since", "e_contract_since"
-        ),
+        queryset=Obligee.objects.all(),
         required=False,
-        widget=ObligeeSelect,
-        empty_label=_("選択してください"),
-        help_text=_("発注者名の一部(漢字・かな)を入力すると候補を絞り込めます。"),
+        help_text=_(
+            "発注者名の一部(漢字・かな)を入力し、候補から選択してください(例: 渋川、しぶかわ)。"
+        ),
     )
     contract_type = forms.ChoiceField(
         label=_("工事・業務委託"),

@@ -6,4 +6,5 @@ app_name = "obligees"
 
 urlpatterns = [
     path("", views.obligee_list, name="list"),
+    path("search/", views.obligee_search, name="search"),
 ]

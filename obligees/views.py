@@ -1,9 +1,14 @@
 from django.core.paginator import Paginator
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from guarantees.kinds import GuaranteeKind
+from obligees import selectors
 from obligees.forms import ObligeeSearchForm
 from obligees.models import Obligee
 
@@ -44,3 +49,50 @@ def obligee_list(request):
         "filtered": any(search.get(name) for name in ("q", "prefecture", "kind")),
     }
     return render(request, "obligees/obligee_list.html", context)
+
+
+# The browser may reuse an answer while the user types back and forth; the registry changes
+# rarely, and the e-guarantee rule is checked again on the server when the form is sent.
+SEARCH_MAX_AGE = 60
+
+
+@require_GET
+def obligee_search(request: HttpRequest) -> JsonResponse:
+    """The application form's 発注者 type-ahead: `?q=` → up to 20 obligees, best first.
+
+    For signed-in contractor users, the only ones filling in the form: the whole registry with
+    its acceptance dates is for them, while the public list above shows the obligees that accept
+    e-guarantees. Answers JSON in every case, for the script to show.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"error": _("ログインの有効期限が切れました。再度ログインしてください。")}, status=403
+        )
+    if request.user.contractor_id is None:
+        return JsonResponse({"error": _("この機能は請負者の方専用です。")}, status=403)
+    query = request.GET.get("q", "")
+    if error := selectors.query_error(query):
+        return JsonResponse({"error": error}, status=400)
+    found, more = selectors.obligee_search(query)
+    response = JsonResponse(
+        {
+            "results": [
+                {
+                    "id": obligee.pk,
+                    "label": selectors.obligee_label(obligee),
+                    "name": obligee.name,
+                    "kana": obligee.kana,
+                    "e_advance_since": _iso(obligee.e_advance_since),
+                    "e_contract_since": _iso(obligee.e_contract_since),
+                }
+                for obligee in found
+            ],
+            "more": more,
+        }
+    )
+    patch_cache_control(response, private=True, max_age=SEARCH_MAX_AGE)
+    return response
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None

@@ -1,4 +1,4 @@
-// 申込作成: live percentages, obligee filter, e-guarantee notes, the two clear buttons and a
+// 申込作成: live percentages, e-guarantee notes, the two clear buttons and a
 // guard against double submission. The page works without it; the server checks everything.
 (function () {
   "use strict";
@@ -29,28 +29,18 @@
     form.querySelector('[data-percent="contract"]').textContent = share(yen("cg_amount"), contract) + "%";
   }
 
+  // The 発注者 combobox (obligee_combobox.js) keeps the chosen obligee's name and acceptance dates
+  // on its hidden input and fires "change" on it.
   const obligee = $("obligee");
-  const filter = document.getElementById("obligee-filter");
-  const allOptions = Array.from(obligee.options);
-  const toKatakana = (s) => s.replace(/[ぁ-ゖ]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
-
-  function filterObligees() {
-    const q = toKatakana(filter.value.trim());
-    const selected = obligee.value;
-    obligee.replaceChildren(...allOptions.filter((o) =>
-      !o.value || o.value === selected || !q ||
-      o.text.includes(q) || (o.dataset.kana || "").includes(q)));
-    obligee.value = selected;
-  }
 
   const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => values[key]);
   function updateElectronicNotes() {
-    const option = obligee.selectedOptions[0];
+    const chosen = obligee.value ? obligee.dataset : null;
     form.querySelectorAll(".nd-e-note").forEach((note) => {
-      if (!option || !option.value) { note.textContent = ""; return; }
-      const name = option.text.replace(/\(.*$/, "");
+      if (!chosen) { note.textContent = ""; return; }
+      const name = chosen.name;
       const kind = note.dataset.kind;
-      const since = option.dataset["e" + kind.charAt(0).toUpperCase() + kind.slice(1)];
+      const since = chosen["e" + kind.charAt(0).toUpperCase() + kind.slice(1)];
       if (since) {
         const [y, m, d] = since.split("-").map(Number);
         const date = fill(note.dataset.date, { y, m, d });
@@ -82,7 +72,6 @@
       if (value !== null) input.value = value.toLocaleString("en-US");
     }));
   form.addEventListener("input", updatePercentages);
-  filter.addEventListener("input", filterObligees);
   obligee.addEventListener("change", updateElectronicNotes);
   document.querySelectorAll("[data-clear]").forEach((button) =>
     button.addEventListener("click", () => clearSection(document.getElementById(button.dataset.clear))));

@@ -4,10 +4,13 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from applications.forms import ApplicationForm
 from applications.models import Application
 from core.models import AuditEntry
 from guarantees.models import Guarantee
+from tests.factories import ApplicationFactory, ObligeeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -164,12 +167,146 @@ def test_the_live_percentage_starts_from_the_typed_values(client, alice, form_da
     assert re.search(r'data-percent="advance"[^>]*>40\.0%', html)
 
 
-def test_obligee_options_carry_their_e_guarantee_dates(client, alice, shibukawa, takasaki):
+# --- 発注者: a name box with candidates from /obligees/search/ and a hidden id ------------------
+
+
+def _obligee_control(html: str) -> str:
+    return re.search(r'<div class="nd-combobox.*?</div>\s*</div>', html, re.S).group()
+
+
+def test_the_form_page_carries_no_registry(client, alice, shibukawa, takasaki):
     client.force_login(alice)
     html = client.get(reverse("applications:new")).content.decode()
+
+    control = _obligee_control(html)
+    assert re.search(r'<label\s+for="id_obligee" class="form-label">\s*発注者\s*</label>', html)
     assert re.search(
-        rf'<option value="{shibukawa.pk}" data-kana="シブカワシ" data-e-advance="2022-05-09" '
-        r'data-e-contract="2022-05-09">渋川市\(群馬県\)</option>',
-        html,
+        r'<input type="text" name="obligee_text" value=""[^>]* id="id_obligee">', control
     )
-    assert re.search(rf'<option value="{takasaki.pk}" data-kana="タカサキシ">高崎市', html)
+    assert '<input type="hidden" name="obligee" value="" data-obligee-id>' in control
+    assert 'data-url="/obligees/search/"' in control
+    assert "<option" not in control and "高崎市" not in html and "渋川市(群馬県)" not in html
+
+
+def _shown(html: str) -> tuple[str, str]:
+    control = _obligee_control(html)
+    text = re.search(r'name="obligee_text" value="([^"]*)"', control).group(1)
+    hidden = re.search(r'<input type="hidden" name="obligee"[^>]*>', control).group()
+    return text, hidden
+
+
+def test_a_resumed_draft_shows_its_obligee_with_the_acceptance_dates(client, alice, shibukawa):
+    draft = ApplicationFactory(contractor=alice.contractor, created_by=alice, obligee=shibukawa)
+    client.force_login(alice)
+    html = client.get(reverse("applications:edit", args=[draft.pk])).content.decode()
+    assert _shown(html) == (
+        "渋川市(群馬県)",
+        f'<input type="hidden" name="obligee" value="{shibukawa.pk}" data-obligee-id '
+        'data-name="渋川市" data-e-advance="2022-05-09" data-e-contract="2022-05-09">',
+    )
+
+
+def test_the_form_shown_again_after_an_error_keeps_the_chosen_obligee(
+    client, alice, form_data, takasaki
+):
+    client.force_login(alice)
+    data = form_data(obligee=takasaki.pk, obligee_text="高崎市(群馬県)", works_name="")
+    html = client.post(reverse("applications:new"), data).content.decode()
+    assert "工事名" in html and Application.objects.count() == 0
+    # 高崎市 accepts no e-guarantee: no dates for the notes.
+    assert _shown(html) == (
+        "高崎市(群馬県)",
+        f'<input type="hidden" name="obligee" value="{takasaki.pk}" data-obligee-id '
+        'data-name="高崎市">',
+    )
+
+
+@pytest.mark.parametrize("initial", ["instance", "pk"])
+def test_a_copy_or_any_initial_obligee_is_shown_by_its_label(alice, shibukawa, initial):
+    value = shibukawa if initial == "instance" else shibukawa.pk
+    form = ApplicationForm(initial={"obligee": value}, today=timezone.localdate(), complete=False)
+    html = str(form["obligee"])
+    assert 'value="渋川市(群馬県)"' in html
+    assert (
+        f'name="obligee" value="{shibukawa.pk}"' in html and 'data-e-advance="2022-05-09"' in html
+    )
+
+
+@pytest.mark.parametrize(
+    "posted_id", ["999999", "abc", "1.5", "-1", "99999999999999999999", "1\x00", "１"]
+)
+def test_an_unknown_obligee_id_is_a_field_error(client, alice, form_data, posted_id):
+    client.force_login(alice)
+    data = form_data(obligee=posted_id, obligee_text="渋川市(群馬県)", works_name="体育館改修工事")
+    response = client.post(reverse("applications:new"), data)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    message = "選択された発注者は登録されていません。もう一度選択してください。"
+    assert re.search(rf'<a href="#id_obligee" class="alert-link">発注者</a>: {message}', html)
+    assert 'aria-invalid="true"' in _obligee_control(html)
+    # The typed name and everything else stay; the unknown id does not.
+    assert _shown(html)[0] == "渋川市(群馬県)"
+    assert 'name="obligee" value=""' in html
+    assert 'value="体育館改修工事"' in html
+    assert Application.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "typed", ["渋川市", "渋川市(群馬県)", "渋川市（群馬県）", "しぶかわし", "ｼﾌﾞｶﾜｼ"]
+)
+def test_a_name_typed_without_choosing_is_resolved_on_the_server(
+    client, alice, form_data, shibukawa, takasaki, typed
+):
+    """What a browser without the script sends: the name box and an empty id."""
+    client.force_login(alice)
+    response = client.post(reverse("applications:new"), form_data(obligee="", obligee_text=typed))
+    assert response.status_code == 302
+    assert Application.objects.get().obligee == shibukawa
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (
+            "渋川",
+            "「渋川」だけでは発注者を1つに決められません。候補から選択するか、"
+            "次のいずれかを入力してください: 渋川市(群馬県)",
+        ),
+        (
+            "府中市",
+            "「府中市」だけでは発注者を1つに決められません。候補から選択するか、"
+            "次のいずれかを入力してください: 府中市(東京都)、府中市(広島県)",
+        ),
+        (
+            "渋川村",
+            "「渋川村」に該当する発注者が見つかりません。"
+            "発注者名の一部を入力し、候補から選択してください。",
+        ),
+        ("渋" * 101, "発注者名は100文字以内で入力してください。"),
+        ("渋川\x00", "発注者名に使用できない文字が含まれています。"),
+    ],
+)
+def test_a_typed_name_that_is_not_one_obligee_is_a_field_error(
+    client, alice, form_data, shibukawa, typed, message
+):
+    ObligeeFactory(code="132063", name="府中市", kana="フチュウシ", prefecture=13)
+    ObligeeFactory(code="342076", name="府中市", kana="フチュウシ", prefecture=34)
+    client.force_login(alice)
+    for action in ("confirm", "draft"):
+        data = form_data(obligee="", obligee_text=typed, action=action)
+        html = client.post(reverse("applications:new"), data).content.decode()
+        assert f'<a href="#id_obligee" class="alert-link">発注者</a>: {message}' in html
+        assert Application.objects.count() == 0
+    if "\x00" not in typed:
+        assert _shown(html)[0] == typed  # what was typed stays in the box
+
+
+def test_an_emptied_obligee_box_saves_a_draft_without_obligee(client, alice, form_data):
+    draft = ApplicationFactory(contractor=alice.contractor, created_by=alice)
+    client.force_login(alice)
+    data = form_data(obligee="", obligee_text="", action="draft", form_token=draft.form_token)
+    response = client.post(reverse("applications:edit", args=[draft.pk]), data)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.obligee is None

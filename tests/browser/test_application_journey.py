@@ -54,12 +54,19 @@ def kind(page: Page, legend: str) -> Locator:
 
 
 def choose_obligee(page: Page, typed: str, label: str) -> None:
-    """Narrow the ~1,800 obligees by typing into the filter box, then pick one."""
-    page.locator("#obligee-filter").press_sequentially(typed)
-    options = page.locator("#id_obligee option")
-    expect(options).to_have_count(2)  # "選択してください" and the one match
-    expect(options.nth(1)).to_have_text(label)
-    page.get_by_label("発注者", exact=True).select_option(label=label)
+    """Type part of a name into the 発注者 box; the one candidate among ~1,800 is picked."""
+    page.get_by_label("発注者", exact=True).press_sequentially(typed)
+    options = page.get_by_role("listbox", name="発注者の候補").get_by_role("option")
+    expect(options).to_have_count(1)
+    expect(options).to_have_text(label)
+    options.click()
+    expect(page.get_by_label("発注者", exact=True)).to_have_value(label)
+
+
+def expect_obligee(page: Page, label: str) -> None:
+    """The 発注者 box shows `label`, and its hidden input carries the chosen id."""
+    expect(page.get_by_label("発注者", exact=True)).to_have_value(label)
+    expect(page.locator('input[name="obligee"]')).to_have_value(re.compile(r"^\d+$"))
 
 
 def fill_works(page: Page, values: dict[str, str] = WORKS) -> None:
@@ -90,8 +97,7 @@ def percent(page: Page, which: str) -> Locator:
 
 def expect_form_kept(page: Page, *, advance: str) -> None:
     """Everything typed into the form is still there."""
-    expect(page.get_by_label("発注者", exact=True)).to_have_value(re.compile(r"^\d+$"))
-    expect(page.locator("#id_obligee option:checked")).to_have_text("渋川市(群馬県)")
+    expect_obligee(page, "渋川市(群馬県)")
     for label, value in WORKS.items():
         expect(page.get_by_label(label, exact=True)).to_have_value(value)
     section = kind(page, "前払金保証")
@@ -308,7 +314,7 @@ def test_draft_is_saved_and_resumed(signed_in_page: Page, shibukawa):
     expect(page).to_have_url(re.compile(r"/applications/\d+/edit/$"))
 
     page.reload()
-    expect(page.locator("#id_obligee option:checked")).to_have_text("渋川市(群馬県)")
+    expect_obligee(page, "渋川市(群馬県)")
     expect(page.get_by_label("工事名")).to_have_value(WORKS["工事名"])
     expect(page.get_by_label("請負金額(税込)")).to_have_value("50,000,000")
     expect(advance_amount(page)).to_have_value("20,000,000")

@@ -7,6 +7,7 @@ from django.urls import reverse
 from obligees.models import Obligee
 from obligees.views import PAGE_SIZE
 from tests.factories import ElectronicObligeeFactory, ObligeeFactory
+from tests.obligees.typed_names import TYPED_NAMES
 
 URL = reverse("obligees:list")
 
@@ -65,14 +66,7 @@ def test_it_lists_only_obligees_accepting_electronic_guarantees_without_sign_in(
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
-        ("渋川", ["渋川市"]),
-        ("しぶかわ", ["渋川市"]),  # hiragana matches the katakana フリガナ
-        ("シブカワ", ["渋川市"]),
-        ("ｼﾌﾞｶﾜ", ["渋川市"]),  # half-width katakana
-        (" しぶ　かわ ", ["渋川市"]),  # spaces are ignored
-        ("さいたま", ["さいたま市"]),  # a name written in hiragana
-        ("国土交通省関東", ["国土交通省 関東地方整備局"]),  # the stored name has a space
-        ("かんとうちほう", ["国土交通省 関東地方整備局"]),
+        *((typed, [name]) for typed, name in TYPED_NAMES),
         ("前橋", []),  # registered but not accepting
     ],
 )
