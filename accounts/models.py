@@ -120,6 +120,11 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def get_short_name(self) -> str:
+        """How pages greet the user (the admin's header among them): by name, else the address.
+        AbstractUser's would be first_name, which these accounts leave empty."""
+        return self.full_name or self.email
+
     @property
     def is_contractor_user(self) -> bool:
         return self.contractor_id is not None

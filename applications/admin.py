@@ -3,7 +3,6 @@
 Every action calls a service; the admin only collects input and reports the outcome.
 """
 
-import csv
 import re
 import uuid
 
@@ -13,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,12 +21,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Contractor
 from applications import selectors, services
-from applications.models import Application, CompanyMessage
+from applications.models import Application
 from applications.rules import share_base
+from core.csv import SafeWriter
 from core.numbers import percentage
 from core.paginator import CappedCountPaginator
 from core.templatetags.netdesk import label, yen
-from core.text import to_halfwidth_ascii
+from core.text import reject_bidi_controls, to_halfwidth_ascii
 from guarantees import services as guarantee_services
 from guarantees.models import Guarantee
 from obligees.models import Obligee
@@ -52,6 +53,47 @@ class BranchFilter(admin.SimpleListFilter):
         return queryset.filter(branch_id=self.value()) if self.value() else queryset
 
 
+class StatusFilter(admin.SimpleListFilter):
+    """手続状況, opening on the work to do (送信済 and 審査中), with a choice for everything.
+
+    A search looks through every status unless one is chosen: a clerk who types a number wants
+    that application, whatever became of it.
+    """
+
+    title = _("手続状況")
+    parameter_name = "status"
+    WORK_TO_DO = "todo"
+    EVERYTHING = "all"
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.WORK_TO_DO, _("要対応(送信済・審査中)")),
+            *((s.value, s.label) for s in Application.Status if s != Application.Status.DRAFT),
+            (self.EVERYTHING, _("すべて")),
+        ]
+
+    def value(self):
+        value = super().value()
+        if value in {key for key, _title in self.lookup_choices}:
+            return value
+        if self.request.GET.get("q", "").strip():
+            return self.EVERYTHING
+        return self.WORK_TO_DO
+
+    def choices(self, changelist):
+        choices = super().choices(changelist)
+        next(choices)  # Django's "All": here no choice means the work to do, "すべて" is listed
+        yield from choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == self.EVERYTHING:
+            return queryset
+        if value == self.WORK_TO_DO:
+            return queryset.filter(status__in=Application.WORK_TO_DO)
+        return queryset.filter(status=value)
+
+
 class ObligeeFilter(admin.SimpleListFilter):
     """発注者 by name: a text box, since a list of 1,800 obligees helps nobody."""
 
@@ -72,80 +114,74 @@ class ObligeeFilter(admin.SimpleListFilter):
         return queryset.filter(obligee__name__contains=value) if value else queryset
 
 
-class GuaranteeInline(admin.TabularInline):
-    model = Guarantee
-    extra = 0
-    can_delete = False
-    fields = [
-        "kind",
-        "status",
-        "number",
-        "certificate_format",
-        "amount_display",
-        "share",
-        "deposit_bank",
-        "redeposit",
-        "fee_billing_address",
-        "fee_display",
-    ]
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("application")  # for the share
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("保証金額"))
-    def amount_display(self, guarantee):
-        return yen(guarantee.amount)
-
-    @admin.display(description=_("割合"))
-    def share(self, guarantee):
-        base = share_base(guarantee.application, guarantee.kind)
-        share = percentage(guarantee.amount, base)
-        return f"{share}%" if share is not None else "-"
-
-    @admin.display(description=_("保証料"))
-    def fee_display(self, guarantee):
-        return yen(guarantee.fee) or "-"
-
-
-class CompanyMessageInline(admin.TabularInline):
-    model = CompanyMessage
-    extra = 0
-    can_delete = False
-    fields = ["created_at", "author", "body"]
-    readonly_fields = fields
-    verbose_name_plural = _("弊社からお客様へのお知らせ")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class MessageForm(forms.Form):
-    # A double click posts the same token twice; the service records the message once.
-    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    message = forms.CharField(label=_("本文"), widget=forms.Textarea(attrs={"rows": 6, "cols": 80}))
-    internal = forms.BooleanField(
-        label=_("社内メモとして記録する(お客様には表示しません)"), required=False
+def _staff_text_field(label, help_text):
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=services.STAFF_TEXT_MAX_LENGTH,
+        validators=[reject_bidi_controls],
+        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
     )
+
+
+class TokenForm(forms.Form):
+    # A double click posts the same token twice; the service records the text once.
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+# The forms of the three text actions; each names its page, its button, its outcome and the
+# service it calls.
+
+
+class CustomerMessageForm(TokenForm):
+    title = _("お客様へお知らせを送る")
+    submit = _("お客様へ送る")
+    success = _("申込 %(number)s のお客様へお知らせを送りました。")
+    message = _staff_text_field(
+        _("お客様へのお知らせ"),
+        _("お客様の画面の「弊社からお客様へのお知らせ」に表示されます。"),
+    )
+
+    def run(self, *, application_id, user):
+        data = self.cleaned_data
+        return services.application_post_message(
+            application_id=application_id, user=user, message=data["message"], token=data["token"]
+        )
+
+
+class NoteForm(TokenForm):
+    title = _("社内メモを書く(お客様には表示されません)")
+    submit = _("社内メモを記録する")
+    success = _("申込 %(number)s に社内メモを記録しました(お客様には表示されません)。")
+    note = _staff_text_field(
+        _("社内メモ"),
+        _("社内だけの記録です。お客様には表示されず、手続の経過に残ります。"),
+    )
+
+    def run(self, *, application_id, user):
+        data = self.cleaned_data
+        return services.application_add_note(
+            application_id=application_id, user=user, note=data["note"], token=data["token"]
+        )
 
 
 class ReturnForm(forms.Form):
-    message = forms.CharField(
-        label=_("差戻しの理由(お客様へのお知らせ)"),
-        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
-        help_text=_(
-            "お客様の画面の「弊社からお客様へのお知らせ」に表示され、メールでもお知らせします。"
-        ),
+    title = _("差戻し")
+    submit = _("差し戻す")
+    success = _("申込 %(number)s を差し戻しました。")
+    message = _staff_text_field(
+        _("差戻しの理由(お客様へのお知らせ)"),
+        _("お客様の画面の「弊社からお客様へのお知らせ」に表示され、メールでもお知らせします。"),
     )
+
+    def run(self, *, application_id, user):
+        return services.application_return(
+            application_id=application_id, user=user, message=self.cleaned_data["message"]
+        )
+
+
+def _yes_no(value: bool) -> str:
+    return _("希望する") if value else _("希望しない")
 
 
 @admin.register(Application)
@@ -159,9 +195,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         "works_name",
         "contract_amount_display",
         "guarantees_display",
-        "sent_at",
+        "sent_at_display",
     ]
-    list_filter = [BranchFilter, "status", ObligeeFilter, "sent_at"]
+    list_filter = [BranchFilter, StatusFilter, ObligeeFilter, "sent_at"]
     # Searched by get_search_results below; listed so that the admin shows the search box.
     search_fields = ["number", "works_name", "contractor__name"]
     search_help_text = _(
@@ -173,11 +209,22 @@ class ApplicationAdmin(admin.ModelAdmin):
     show_full_result_count = False  # one COUNT over the branch's rows is enough
     ordering = ["-sent_at", "-id"]
     actions = ["accept_selected", "export_csv"]
-    inlines = [GuaranteeInline, CompanyMessageInline]
+    # Every field the contractor sent, in the order of the form (SPEC §3); the guarantees, the
+    # messages and the history are rendered by the display methods below, not as inlines.
     fieldsets = [
         (
             _("申込"),
-            {"fields": ["number", "status", "contractor", "created_by", "sent_at", "copied_from"]},
+            {
+                "fields": [
+                    "number",
+                    "status",
+                    "contractor",
+                    "created_by",
+                    "sent_by",
+                    "sent_at",
+                    "copied_from",
+                ]
+            },
         ),
         (
             _("請負工事の情報"),
@@ -196,7 +243,11 @@ class ApplicationAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("インフォメーション"), {"fields": ["branch", "notify_issuance", "notify_email"]}),
+        (_("保証の申込内容"), {"fields": ["advance_detail", "contract_detail"]}),
+        (
+            _("インフォメーション"),
+            {"fields": ["branch", "notify_issuance_display", "notify_email"]},
+        ),
         (
             _("連絡先"),
             {
@@ -206,12 +257,16 @@ class ApplicationAdmin(admin.ModelAdmin):
                     "contact_person",
                     "contact_phone",
                     "message_to_company",
+                    "company_messages_display",
                 ]
             },
         ),
         (_("手続の経過"), {"fields": ["audit_timeline"]}),
     ]
     change_form_template = "admin/applications/application/change_form.html"
+    # Lists and details need the whole width at 1366 px: the app menu beside them says nothing
+    # a clerk needs there.
+    _wide = {"is_nav_sidebar_enabled": False}
 
     def get_list_display(self, request):
         # Staff of one branch see one branch: its column and filter would say nothing.
@@ -289,11 +344,49 @@ class ApplicationAdmin(admin.ModelAdmin):
     def guarantees_display(self, application):
         return format_html_join(
             "",
-            "<div>{} {} {} <small>{}</small></div>",
+            '<div class="nd-guarantee">{} {} <small>{}</small> {}</div>',
             (
-                (label(g, "kind"), yen(g.amount), g.number or "", label(g, "status"))
+                (label(g, "kind"), yen(g.amount), label(g, "status"), g.number or "")
                 for g in application.guarantees.all()
             ),
+        )
+
+    @admin.display(description=_("送信日時"), ordering="sent_at")
+    def sent_at_display(self, application):
+        if application.sent_at is None:
+            return "-"
+        return timezone.localtime(application.sent_at).strftime("%Y-%m-%d %H:%M")
+
+    # The detail
+
+    def _guarantee_detail(self, application, kind):
+        guarantee = next((g for g in application.guarantees.all() if g.kind == kind), None)
+        if guarantee is None:
+            return _("申込なし")
+        share = percentage(guarantee.amount, share_base(application, kind))
+        return render_to_string(
+            "admin/applications/application/_guarantee.html",
+            {"guarantee": guarantee, "share": share},
+        )
+
+    @admin.display(description=_("前払金保証"))
+    def advance_detail(self, application):
+        return self._guarantee_detail(application, Guarantee.Kind.ADVANCE)
+
+    @admin.display(description=_("契約保証"))
+    def contract_detail(self, application):
+        return self._guarantee_detail(application, Guarantee.Kind.CONTRACT)
+
+    @admin.display(description=_("電子保証発行完了のお知らせ"))
+    def notify_issuance_display(self, application):
+        return _yes_no(application.notify_issuance)
+
+    @admin.display(description=_("弊社からお客様へのお知らせ"))
+    def company_messages_display(self, application):
+        company_messages = application.company_messages.select_related("author")
+        return render_to_string(
+            "admin/applications/application/_company_messages.html",
+            {"company_messages": company_messages},
         )
 
     @admin.display(description=_("手続の経過(社内メモを含む)"))
@@ -330,6 +423,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 wrap(self.message_view),
                 name="applications_application_message",
             ),
+            path("<int:pk>/note/", wrap(self.note_view), name="applications_application_note"),
             path(
                 "<int:pk>/guarantees/<int:guarantee_pk>/approve/",
                 wrap(self.approve_view),
@@ -348,15 +442,30 @@ class ApplicationAdmin(admin.ModelAdmin):
             reverse("admin:applications_application_change", args=[application.pk])
         )
 
-    def _run(self, request, action, success: str):
+    def _run(self, request, action, success) -> bool:
+        """Run a service; report its refusal as error messages, or `success` (a string, or a
+        function of the service's result)."""
         try:
-            action()
+            result = action()
         except ValidationError as exc:
             for message in exc.messages:
                 self.message_user(request, message, messages.ERROR)
             return False
-        self.message_user(request, success, messages.SUCCESS)
+        self.message_user(
+            request, success(result) if callable(success) else success, messages.SUCCESS
+        )
         return True
+
+    def _page(self, request, template: str, application, title, **context):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{title}: {application.number}",
+            "application": application,
+            "opts": self.model._meta,
+            **self._wide,
+            **context,
+        }
+        return TemplateResponse(request, f"admin/applications/application/{template}", context)
 
     def accept_view(self, request, pk):
         application = self._application_or_404(request, pk)
@@ -369,6 +478,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         return self._back(application)
 
     def approve_view(self, request, pk, guarantee_pk):
+        """GET: what 承諾 will assign (number 予定, fee and its breakdown); POST: approve."""
         application = self._application_or_404(request, pk)
         guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
         if request.method == "POST":
@@ -377,57 +487,61 @@ class ApplicationAdmin(admin.ModelAdmin):
                 lambda: guarantee_services.guarantee_approve(
                     guarantee_id=guarantee.pk, user=request.user
                 ),
-                _("%(kind)sを承諾しました。") % {"kind": label(guarantee, "kind")},
+                lambda approved: (
+                    _("%(kind)sを承諾しました(保証契約番号 %(number)s、保証料 %(fee)s)。")
+                    % {
+                        "kind": label(approved, "kind"),
+                        "number": approved.number,
+                        "fee": yen(approved.fee),
+                    }
+                ),
             )
-        return self._back(application)
+            return self._back(application)
+        preview = guarantee_services.guarantee_approval_preview(
+            guarantee=guarantee, application=application
+        )
+        return self._page(
+            request,
+            "approve_confirm.html",
+            application,
+            _("%(kind)sの承諾") % {"kind": label(guarantee, "kind")},
+            guarantee=guarantee,
+            preview=preview,
+            share=percentage(guarantee.amount, share_base(application, guarantee.kind)),
+        )
 
     def return_view(self, request, pk):
-        return self._message_form(request, pk, ReturnForm, _("差戻し"), returning=True)
+        return self._text_form(request, pk, ReturnForm)
 
     def message_view(self, request, pk):
-        return self._message_form(request, pk, MessageForm, _("お客様へのお知らせ・社内メモ"))
+        return self._text_form(request, pk, CustomerMessageForm)
 
-    def _message_form(self, request, pk, form_class, title, *, returning=False):
+    def note_view(self, request, pk):
+        return self._text_form(request, pk, NoteForm)
+
+    def _text_form(self, request, pk, form_class):
         application = self._application_or_404(request, pk)
         form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            if returning:
-                done = self._run(
-                    request,
-                    lambda: services.application_return(
-                        application_id=pk, user=request.user, message=data["message"]
-                    ),
-                    _("申込 %(number)s を差し戻しました。") % {"number": application.number},
-                )
-            else:
-                done = self._run(
-                    request,
-                    lambda: services.application_post_message(
-                        application_id=pk,
-                        user=request.user,
-                        message=data["message"],
-                        internal=data["internal"],
-                        token=data["token"],
-                    ),
-                    _("記録しました。"),
-                )
-            if done:
-                return self._back(application)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"{title}: {application.number}",
-            "form": form,
-            "application": application,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(
-            request, "admin/applications/application/message_form.html", context
+        done = (
+            request.method == "POST"
+            and form.is_valid()
+            and self._run(
+                request,
+                lambda: form.run(application_id=pk, user=request.user),
+                form.success % {"number": application.number},
+            )
         )
+        if done:
+            return self._back(application)
+        return self._page(request, "message_form.html", application, form.title, form=form)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), **self._wide})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {
             **(extra_context or {}),
+            **self._wide,
             "can_process": self.has_process_permission(request),
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -437,8 +551,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.action(description=_("選択した申込を受け付ける"), permissions=["process"])
     def accept_selected(self, request, queryset):
         accepted = 0
-        for application in queryset.filter(status=Application.Status.SENT):
-            if self._run(
+        for application in queryset:
+            if application.can_accept and self._run(
                 request,
                 lambda application=application: services.application_accept(
                     application_id=application.pk, user=request.user
@@ -456,7 +570,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="applications.csv"'
         response.write("\ufeff")  # BOM: Excel opens UTF-8 Japanese correctly
-        writer = csv.writer(response)
+        # Every cell is what someone typed or derived from it: SafeWriter keeps a spreadsheet
+        # from running any of them as a formula.
+        writer = SafeWriter(response)
         writer.writerow(
             [
                 "申込番号",
@@ -486,11 +602,9 @@ class ApplicationAdmin(admin.ModelAdmin):
                         application.contract_amount,
                         label(guarantee, "kind"),
                         guarantee.amount,
-                        guarantee.number or "",
-                        guarantee.fee or "",
-                        timezone.localtime(application.sent_at).strftime("%Y-%m-%d %H:%M")
-                        if application.sent_at
-                        else "",
+                        guarantee.number,
+                        guarantee.fee,
+                        self.sent_at_display(application) if application.sent_at else None,
                     ]
                 )
         return response

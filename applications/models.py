@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guarantees.models import Guarantee
+
 # What the contractor writes in the form (and what a copy carries over).
 REQUEST_FIELDS = [
     "obligee", "contract_type", "works_name", "works_place", "contract_date", "period_start",
@@ -18,9 +20,10 @@ class Application(models.Model):
     """A contractor's request (申込) for one or both guarantee kinds on one works contract."""
 
     class Status(models.TextChoices):
+        # 受付 is the branch's action on a sent application, not a status of its own: it starts
+        # the review, so its result is 審査中 (README, "Branch processing").
         DRAFT = "draft", _("作成中")
         SENT = "sent", _("送信済")
-        ACCEPTED = "accepted", _("受付")
         REVIEWING = "reviewing", _("審査中")
         COMPLETED = "completed", _("完了")
         RETURNED = "returned", _("差戻し")
@@ -36,6 +39,12 @@ class Application(models.Model):
 
     # Statuses in which the contractor may still change what the application says.
     EDITABLE = (Status.DRAFT, Status.RETURNED)
+    # What the branch has to act on: the admin list opens on these.
+    WORK_TO_DO = (Status.SENT, Status.REVIEWING)
+    # The branch may return an application while it is sent or in review (and nothing approved).
+    RETURNABLE = (Status.SENT, Status.REVIEWING)
+    # Guarantee statuses before the branch's decision: once one is approved, no return.
+    UNDECIDED_GUARANTEE = (Guarantee.Status.REQUESTED, Guarantee.Status.REVIEWING)
 
     contractor = models.ForeignKey(
         "accounts.Contractor",
@@ -139,6 +148,18 @@ class Application(models.Model):
                 condition=~Q(status="draft"),
                 name="application_sent_idx",
             ),
+            # The list opens on the work to do (送信済, 審査中), newest first: per branch and for
+            # head office, without walking past the completed and withdrawn ones.
+            models.Index(
+                fields=["branch", "-sent_at", "-id"],
+                condition=Q(status__in=["sent", "reviewing"]),
+                name="application_branch_todo_idx",
+            ),
+            models.Index(
+                fields=["-sent_at", "-id"],
+                condition=Q(status__in=["sent", "reviewing"]),
+                name="application_todo_idx",
+            ),
             # ... and filtered by status (受付待ち, 審査中 ...), the work queue of a branch.
             models.Index(
                 fields=["branch", "status", "-sent_at", "-id"], name="application_branch_status_idx"
@@ -168,6 +189,62 @@ class Application(models.Model):
     @property
     def is_withdrawable(self) -> bool:
         return self.status == self.Status.SENT
+
+    # The branch's transitions (SPEC §4). Each rule is written here once: the services refuse
+    # with the reason, the admin offers an action only when the reason is None. The rules that
+    # look at the guarantees read `self.guarantees.all()`, so a prefetch serves them.
+
+    def accept_refusal(self) -> str | None:
+        """Why the branch cannot accept (受付) the application now, or None if it can."""
+        if self.status != self.Status.SENT:
+            return _("%(status)sの申込は受付できません(受付できるのは送信済の申込です)。") % {
+                "status": self.get_status_display()
+            }
+        return None
+
+    def return_refusal(self) -> str | None:
+        """Why the branch cannot return (差戻し) the application now, or None if it can."""
+        if self.status not in self.RETURNABLE:
+            return _("%(status)sの申込は差し戻せません。") % {"status": self.get_status_display()}
+        if any(g.status not in self.UNDECIDED_GUARANTEE for g in self.guarantees.all()):
+            return _("承諾済みの保証がある申込は差し戻せません。")
+        return None
+
+    def message_refusal(self) -> str | None:
+        """Why the branch cannot write to the contractor (or a note) about it, or None."""
+        if self.status == self.Status.DRAFT:
+            return _("作成中の申込にはお知らせを送れません。")
+        return None
+
+    def approve_refusal(self, guarantee: Guarantee) -> str | None:
+        """Why the branch cannot approve (承諾) `guarantee` of this application, or None."""
+        if self.status != self.Status.REVIEWING:
+            return _(
+                "%(status)sの申込の保証は承諾できません(受付後の審査中の申込のみ承諾できます)。"
+            ) % {"status": self.get_status_display()}
+        if guarantee.status != Guarantee.Status.REVIEWING:
+            return _("この%(kind)sはすでに%(status)sです。") % {
+                "kind": guarantee.get_kind_display(),
+                "status": guarantee.get_status_display(),
+            }
+        return None
+
+    @property
+    def can_accept(self) -> bool:
+        return self.accept_refusal() is None
+
+    @property
+    def can_return(self) -> bool:
+        return self.return_refusal() is None
+
+    @property
+    def can_message(self) -> bool:
+        return self.message_refusal() is None
+
+    @property
+    def approvable_guarantees(self) -> list[Guarantee]:
+        """The guarantees the branch may approve now (one 承諾 button each)."""
+        return [g for g in self.guarantees.all() if self.approve_refusal(g) is None]
 
     @property
     def base_amount(self) -> int | None:

@@ -1,5 +1,6 @@
 """Reads for the contractor side: what a contractor user may see of applications."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -139,3 +140,19 @@ def applications_for_staff(user) -> QuerySet[Application]:
     if user.branch_id is None:
         return Application.objects.none()
     return queryset.filter(branch_id=user.branch_id)
+
+
+def locked_for_staff(application_id: int, user) -> Application:
+    """The application, row-locked, if `user` may process it: staff with the change permission,
+    of its branch (or head office). Checked here and not only in the admin, so that no caller
+    can act on another branch's application."""
+    application = (
+        applications_for_staff(user)
+        .select_for_update(of=("self",))
+        .select_related("contractor", "branch", "obligee")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or not user.has_perm("applications.change_application"):
+        raise PermissionDenied("Not an application this staff member may process.")
+    return application

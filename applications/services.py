@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 from applications import rules
 from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
 from applications.models import Application
+from applications.selectors import locked_for_staff
 from core.audit import audit_entries_for, log_action
 from core.errors import StateError
 from core.sequences import fiscal_year, next_value
+from core.text import reject_bidi_controls
 from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
 from guarantees.models import Guarantee
 from notifications.services import notify_contractor
@@ -213,25 +215,37 @@ def application_delete_draft(*, application_id: int, user) -> None:
 
 # Branch processing (営業部・支店): called from the Django admin, each with its audit entry.
 
+# What staff write to a contractor (a message, a return reason) or to each other (a note): a
+# few paragraphs, not a document.
+STAFF_TEXT_MAX_LENGTH = 2000
 
-def _locked_for_staff(application_id: int) -> Application:
-    return (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("contractor", "branch", "obligee")
-        .get(pk=application_id)
-    )
+
+def staff_text(text: str, *, missing: str) -> str:
+    """`text` stripped, or a ValidationError: empty (`missing` says what to write), too long, or
+    with characters that reverse how it is displayed."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(missing, code="required")
+    if len(text) > STAFF_TEXT_MAX_LENGTH:
+        raise ValidationError(
+            _("%(limit)s文字以内で入力してください(現在%(length)s文字)。")
+            % {"limit": f"{STAFF_TEXT_MAX_LENGTH:,}", "length": f"{len(text):,}"},
+            code="max_length",
+        )
+    reject_bidi_controls(text)
+    return text
+
+
+def _refuse(reason: str | None, code: str) -> None:
+    if reason is not None:
+        raise StateError(reason, code=code)
 
 
 @transaction.atomic
 def application_accept(*, application_id: int, user) -> Application:
     """受付: the branch takes a sent application into review (審査中)."""
-    application = _locked_for_staff(application_id)
-    if application.status != Application.Status.SENT:
-        raise StateError(
-            _("%(status)sの申込は受付できません(受付できるのは送信済の申込です)。")
-            % {"status": application.get_status_display()},
-            code="not_sent",
-        )
+    application = locked_for_staff(application_id, user)
+    _refuse(application.accept_refusal(), "not_sent")
     application.status = Application.Status.REVIEWING
     application.save(update_fields=["status", "updated_at"])
     application.guarantees.update(status=Guarantee.Status.REVIEWING)
@@ -246,19 +260,13 @@ def application_return(*, application_id: int, user, message: str) -> Applicatio
 
     It keeps its number and history; the contractor corrects it and sends it again.
     """
-    message = message.strip()
-    if not message:
-        raise ValidationError(_("差戻しの理由(お客様へのお知らせ)を入力してください。"))
-    application = _locked_for_staff(application_id)
-    if application.status not in (Application.Status.SENT, Application.Status.REVIEWING):
-        raise StateError(
-            _("%(status)sの申込は差し戻せません。") % {"status": application.get_status_display()},
-            code="not_returnable",
-        )
-    if application.guarantees.exclude(
-        status__in=[Guarantee.Status.REQUESTED, Guarantee.Status.REVIEWING]
-    ).exists():
-        raise StateError(_("承諾済みの保証がある申込は差し戻せません。"), code="already_approved")
+    message = staff_text(message, missing=_("差戻しの理由(お客様へのお知らせ)を入力してください。"))
+    application = locked_for_staff(application_id, user)
+    # Locked in the order guarantee_approve takes them (application, then guarantees), so an
+    # approval running at the same moment either finishes first (and the return is refused)
+    # or finds the application returned.
+    list(application.guarantees.select_for_update())
+    _refuse(application.return_refusal(), "not_returnable")
     application.status = Application.Status.RETURNED
     application.save(update_fields=["status", "updated_at"])
     application.guarantees.update(status=Guarantee.Status.REQUESTED)
@@ -268,31 +276,40 @@ def application_return(*, application_id: int, user, message: str) -> Applicatio
     return application
 
 
+def _locked_for_writing(application_id: int, user, token: uuid.UUID | None):
+    """The application to write a message or note on, and whether `token` was used already."""
+    application = locked_for_staff(application_id, user)
+    _refuse(application.message_refusal(), "draft")
+    seen = bool(token) and audit_entries_for(application).filter(data__token=str(token)).exists()
+    return application, seen
+
+
 @transaction.atomic
 def application_post_message(
-    *,
-    application_id: int,
-    user,
-    message: str,
-    internal: bool = False,
-    token: uuid.UUID | None = None,
+    *, application_id: int, user, message: str, token: uuid.UUID | None = None
 ) -> Application:
-    """弊社からお客様へのお知らせ — or, with `internal`, a staff note the contractor never sees.
+    """弊社からお客様へのお知らせ: a message the contractor reads on the application.
 
     `token` identifies the form it came from: posting the same form again records nothing.
     """
-    message = message.strip()
-    if not message:
-        raise ValidationError(_("本文を入力してください。"))
-    application = _locked_for_staff(application_id)
-    if application.status == Application.Status.DRAFT:
-        raise StateError(_("作成中の申込にはお知らせを送れません。"), code="draft")
-    if token and audit_entries_for(application).filter(data__token=str(token)).exists():
-        return application
-    data = {"token": str(token)} if token else {}
-    if internal:
-        log_action(application, "application.note", user=user, data={**data, "note": message})
-    else:
+    message = staff_text(message, missing=_("本文を入力してください。"))
+    application, seen = _locked_for_writing(application_id, user, token)
+    if not seen:
         application.company_messages.create(body=message, author=user)
+        data = {"token": str(token)} if token else {}
         log_action(application, "application.message_posted", user=user, data=data)
+    return application
+
+
+@transaction.atomic
+def application_add_note(
+    *, application_id: int, user, note: str, token: uuid.UUID | None = None
+) -> Application:
+    """社内メモ: a note for the branch's staff, in the staff timeline; the contractor never sees
+    it. `token` as for application_post_message."""
+    note = staff_text(note, missing=_("社内メモを入力してください。"))
+    application, seen = _locked_for_writing(application_id, user, token)
+    if not seen:
+        data = {"token": str(token)} if token else {}
+        log_action(application, "application.note", user=user, data={**data, "note": note})
     return application

@@ -219,7 +219,7 @@ class _Numbers:
 
 # One in twenty applications per status slot: mostly completed, as in a live system.
 _APP_STATUSES = (
-    ["draft"] * 2 + ["sent"] * 2 + ["accepted", "returned", "withdrawn"] + ["reviewing"] * 2
+    ["draft"] * 2 + ["sent"] * 2 + ["reviewing", "returned", "withdrawn"] + ["reviewing"] * 2
 ) + ["completed"] * 11
 _DONE_GUARANTEE_STATUSES = ["issued"] * 6 + ["approved", "amended", "cancelled", "expired"]
 _KIND_SETS = [("advance",), ("advance", "contract"), ("contract",), ("advance",)]
@@ -328,8 +328,7 @@ def _spread_timestamps() -> None:
 _BULK_STATUSES = (
     ["draft"] * 3
     + ["sent"] * 8
-    + ["accepted"] * 4
-    + ["reviewing"] * 10
+    + ["reviewing"] * 14
     + ["returned"] * 3
     + ["withdrawn"] * 2
     + ["completed"] * 70

@@ -23,3 +23,10 @@ def next_value(name: str) -> int:
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return sequence.last_value
+
+
+def peek_value(name: str) -> int:
+    """The value next_value(name) would give now, without taking it (for a preview: another
+    transaction may take it first)."""
+    last = Sequence.objects.filter(name=name).values_list("last_value", flat=True).first()
+    return (last or 0) + 1

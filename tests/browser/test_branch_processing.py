@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
-from accounts.groups import BRANCH_STAFF, ensure_staff_groups
+from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
 from applications import services
 from applications.models import Application
 from fees.demo import load_demo_fee_tables
@@ -54,17 +54,38 @@ def staff(branch):
     return user
 
 
-@pytest.fixture
-def staff_page(new_context, live_server, staff) -> Page:
-    """Staff signed in to the admin with password and authenticator code."""
-    page = new_context(viewport={"width": 1400, "height": 900}).new_page()
+def admin_sign_in(new_context, user) -> Page:
+    """`user` signed in to the admin with password and authenticator code, at 1366 px."""
+    page = new_context(viewport={"width": 1366, "height": 768}).new_page()
     page.goto("/admin/login/")
-    page.locator("#id_username").fill(staff.email)
+    page.locator("#id_username").fill(user.email)
     page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_otp_token").fill(current_code(authenticator_for(staff)))
+    page.locator("#id_otp_token").fill(current_code(authenticator_for(user)))
     page.locator("input[type=submit]").click()
     expect(page.get_by_role("heading", name="業務メニュー")).to_be_visible()
     return page
+
+
+@pytest.fixture
+def staff_page(new_context, live_server, staff) -> Page:
+    """Staff signed in to the admin with password and authenticator code."""
+    return admin_sign_in(new_context, staff)
+
+
+def assert_list_legible(page: Page, application: Application) -> None:
+    """工事名 and 送信日時 of the row on one line and whole; the table inside the window."""
+    row = page.get_by_role("row").filter(has_text=application.number)
+    for column in ["works_name", "sent_at_display"]:
+        cell = row.locator(f"td.field-{column}")
+        # One line box for the text: not wrapped (the cell itself is as tall as its row).
+        lines = "c => { const r = document.createRange(); r.selectNodeContents(c); "
+        lines += "return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"
+        assert cell.evaluate(lines) == 1, column
+        assert cell.evaluate("c => c.scrollWidth <= c.clientWidth"), column  # not clipped
+    table = page.locator("#result_list").bounding_box()
+    container = page.locator("#changelist .results").bounding_box()
+    assert table["x"] + table["width"] <= container["x"] + container["width"] + 1
+    assert container["x"] + container["width"] <= 1366
 
 
 def open_in_admin(page: Page, application: Application) -> None:
@@ -85,7 +106,7 @@ def test_staff_accept_return_approve_and_the_contractor_follows(
     expect(staff_page.get_by_text("を受け付けました(審査中)。")).to_be_visible()
     staff_page.get_by_role("link", name="差し戻す").click()
     staff_page.get_by_label("差戻しの理由(お客様へのお知らせ)").fill("工期(至)は3月31日です。")
-    staff_page.get_by_role("button", name="送信").click()
+    staff_page.get_by_role("button", name="差し戻す").click()
     expect(staff_page.get_by_text("を差し戻しました。")).to_be_visible()
 
     # The contractor sees it on the dashboard and in the form, corrects and re-sends.
@@ -102,16 +123,30 @@ def test_staff_accept_return_approve_and_the_contractor_follows(
     page.get_by_role("button", name="送信する").click()
     expect(page.get_by_test_id("application-number")).to_have_text(sent.number)
 
-    # Staff accept the corrected application and approve the guarantee.
+    # Staff accept the corrected application; 承諾 first shows what it will assign.
     open_in_admin(staff_page, sent)
     staff_page.get_by_role("button", name="受付する").click()
-    staff_page.get_by_role("button", name="前払金保証を承諾する").click()
-    expect(staff_page.get_by_text("前払金保証を承諾しました。")).to_be_visible()
+    staff_page.get_by_role("link", name="前払金保証を承諾する").click()
+    expect(staff_page.get_by_role("heading", name="この前払金保証を承諾しますか")).to_be_visible()
+    expect(staff_page.get_by_test_id("number-preview")).to_have_text(
+        re.compile(r"B01-\d{4}-000001")
+    )
+    expect(staff_page.get_by_text("保証料の計算内訳")).to_be_visible()
+    fee_shown = staff_page.get_by_test_id("fee-preview").inner_text()
+    staff_page.screenshot(path=screenshot_dir / "admin-approve-confirm.png", full_page=True)
+    assert Guarantee.objects.get(application=sent).number is None  # looking consumed nothing
+    staff_page.get_by_role("button", name="承諾する").click()
+    expect(staff_page.locator(".messagelist .success")).to_contain_text(
+        "前払金保証を承諾しました(保証契約番号 B01-"
+    )
+    # Approved: the service refuses a return now, and the page no longer offers one.
+    expect(staff_page.get_by_role("link", name="差し戻す")).to_have_count(0)
     staff_page.screenshot(path=screenshot_dir / "admin-approved.png", full_page=True)
 
     guarantee = Guarantee.objects.get(application=sent)
     assert guarantee.status == Guarantee.Status.APPROVED
     assert re.fullmatch(r"B01-\d{4}-000001", guarantee.number)
+    assert fee_shown == f"{guarantee.fee:,}円"
     sent.refresh_from_db()
     assert sent.status == Application.Status.REVIEWING and sent.period_end == corrected_end
 
@@ -127,3 +162,45 @@ def test_staff_accept_return_approve_and_the_contractor_follows(
     ).to_be_visible()
     expect(page.get_by_text("営業部・支店から差戻しがありました")).to_be_visible()
     page.screenshot(path=screenshot_dir / "contractor-approved.png", full_page=True)
+
+
+def test_staff_write_to_the_customer_and_note_internally_apart(
+    page: Page, staff_page: Page, staff, contractor_user, sent, screenshot_dir
+):
+    # The list opens on the work to do, legible at 1366 px, and greets staff by name.
+    staff_page.goto("/admin/applications/application/")
+    expect(staff_page.locator("#user-tools strong")).to_have_text(staff.full_name)
+    assert_list_legible(staff_page, sent)
+    staff_page.screenshot(path=screenshot_dir / "admin-list-1366.png", full_page=True)
+
+    open_in_admin(staff_page, sent)
+    expect(staff_page.get_by_text("保証料計算書(紙)")).to_be_visible()
+    staff_page.screenshot(path=screenshot_dir / "admin-detail-1366.png", full_page=True)
+    staff_page.get_by_role("link", name="社内メモを書く").click()
+    staff_page.get_by_label("社内メモ").fill("与信枠は確認済み")
+    staff_page.get_by_role("button", name="社内メモを記録する").click()
+    expect(
+        staff_page.get_by_text("社内メモを記録しました(お客様には表示されません)。")
+    ).to_be_visible()
+    staff_page.get_by_role("link", name="お客様へお知らせを送る").click()
+    staff_page.get_by_label("お客様へのお知らせ").fill("契約書の写しをお送りください。")
+    staff_page.get_by_role("button", name="お客様へ送る").click()
+    expect(staff_page.get_by_text("のお客様へお知らせを送りました。")).to_be_visible()
+    expect(staff_page.get_by_text("与信枠は確認済み")).to_be_visible()  # the staff timeline
+
+    sign_in(page, contractor_user)
+    page.goto(f"/applications/{sent.pk}/")
+    expect(page.get_by_text("契約書の写しをお送りください。")).to_be_visible()
+    expect(page.get_by_text("与信枠は確認済み")).to_have_count(0)
+
+
+def test_the_head_office_list_with_its_branch_column_fits_1366_px(
+    new_context, live_server, sent, screenshot_dir
+):
+    head_office = UserFactory(email="honsha@example.jp", contractor=None, is_staff=True)
+    head_office.groups.add(ensure_staff_groups()[HEAD_OFFICE])
+    page = admin_sign_in(new_context, head_office)
+    page.goto("/admin/applications/application/")
+    expect(page.locator("th.column-branch")).to_be_visible()
+    assert_list_legible(page, sent)
+    page.screenshot(path=screenshot_dir / "admin-list-head-office-1366.png", full_page=True)

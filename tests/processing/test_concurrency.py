@@ -100,3 +100,31 @@ def test_accept_and_withdraw_at_once_leave_one_outcome(alice, staff, gunma):
     assert sum(isinstance(r, Application) for r in results) == 1
     application.refresh_from_db()
     assert application.status in ("reviewing", "withdrawn")
+
+
+def test_approve_and_return_at_once_leave_one_outcome(alice, staff, gunma, fee_tables):
+    """Both lock the application before its guarantees: no deadlock, and never a returned
+    application with an approved guarantee."""
+    from applications import services
+
+    results = []
+    for _ in range(5):
+        (guarantee,) = reviewing_guarantees(alice, gunma, 1)
+        application_id = guarantee.application_id
+        results += run_together(
+            [
+                lambda g=guarantee: guarantee_services.guarantee_approve(
+                    guarantee_id=g.pk, user=staff
+                ),
+                lambda a=application_id: services.application_return(
+                    application_id=a, user=staff, message="ご確認ください。"
+                ),
+            ]
+        )
+        application = Application.objects.get(pk=application_id)
+        guarantee.refresh_from_db()
+        assert (application.status, guarantee.status) in [
+            ("reviewing", "approved"),
+            ("returned", "requested"),
+        ]
+    assert all(isinstance(r, Guarantee | Application | ValidationError) for r in results), results

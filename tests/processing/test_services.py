@@ -1,9 +1,12 @@
 """Branch processing services: accept, return, re-send, approve, messages."""
 
+import importlib
 import re
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from applications import services
@@ -12,7 +15,7 @@ from core.models import AuditEntry
 from guarantees import services as guarantee_services
 from guarantees.models import Guarantee
 from notifications.models import OutboxMessage
-from tests.factories import PERIOD_END_DAY, days_from_today
+from tests.factories import PERIOD_END_DAY, BranchFactory, UserFactory, days_from_today
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +39,20 @@ def test_accept_puts_the_application_and_its_guarantees_in_review(staff, alice, 
     assert "審査を開始しました" in message.body_text
 
 
-@pytest.mark.parametrize("status", ["reviewing", "withdrawn", "returned", "draft", "completed"])
+@pytest.mark.parametrize("status", ["reviewing", "withdrawn", "returned", "completed"])
 def test_accept_is_refused_unless_sent(staff, sent_application, status):
     Application.objects.filter(pk=sent_application.pk).update(status=status)
     with pytest.raises(ValidationError) as refused:
         services.application_accept(application_id=sent_application.pk, user=staff)
     assert "受付できません" in refused.value.messages[0]
     assert not AuditEntry.objects.filter(action="application.accepted").exists()
+
+
+def test_a_draft_is_not_the_branchs_business(staff, sent_application):
+    Application.objects.filter(pk=sent_application.pk).update(status="draft")
+    with pytest.raises(PermissionDenied):
+        services.application_accept(application_id=sent_application.pk, user=staff)
+    assert not AuditEntry.objects.exists()
 
 
 def test_return_then_correct_and_resend_keeps_number_and_history(
@@ -154,8 +164,8 @@ def test_contractor_sees_status_number_and_timeline(
     services.application_accept(application_id=sent_application.pk, user=staff)
     advance = sent_application.guarantees.get(kind="advance")
     guarantee_services.guarantee_approve(guarantee_id=advance.pk, user=staff)
-    services.application_post_message(
-        application_id=sent_application.pk, user=staff, message="社内: 与信確認済", internal=True
+    services.application_add_note(
+        application_id=sent_application.pk, user=staff, note="社内: 与信確認済"
     )
     services.application_post_message(
         application_id=sent_application.pk, user=staff, message="証書は本日発行予定です。"
@@ -171,3 +181,123 @@ def test_contractor_sees_status_number_and_timeline(
     assert staff.full_name not in detail and "(群馬支店)" in detail
     dashboard = client.get(reverse("applications:dashboard")).content.decode()
     assert advance.number in dashboard and "審査中" in dashboard
+
+
+@pytest.fixture
+def other_branch_staff(db):
+    """Staff of 栃木支店 with every branch-staff permission, but not the head-office one."""
+    user = UserFactory(contractor=None, is_staff=True, branch=BranchFactory(code="TG"))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_application", "change_application"])
+    )
+    return user
+
+
+def staff_calls(application):
+    advance = application.guarantees.get(kind="advance")
+    pk = application.pk
+    return {
+        "accept": lambda user: services.application_accept(application_id=pk, user=user),
+        "return": lambda user: services.application_return(
+            application_id=pk, user=user, message="ご確認ください。"
+        ),
+        "message": lambda user: services.application_post_message(
+            application_id=pk, user=user, message="お知らせ"
+        ),
+        "note": lambda user: services.application_add_note(application_id=pk, user=user, note="x"),
+        "approve": lambda user: guarantee_services.guarantee_approve(
+            guarantee_id=advance.pk, user=user
+        ),
+    }
+
+
+@pytest.mark.parametrize("call", ["accept", "return", "message", "note", "approve"])
+@pytest.mark.parametrize("status", ["sent", "reviewing"])
+def test_staff_services_refuse_another_branchs_application(
+    other_branch_staff, sent_application, fee_tables, call, status
+):
+    Application.objects.filter(pk=sent_application.pk).update(status=status)
+    sent_application.guarantees.update(status="reviewing" if status == "reviewing" else "requested")
+    with pytest.raises(PermissionDenied):
+        staff_calls(sent_application)[call](other_branch_staff)
+    sent_application.refresh_from_db()
+    assert sent_application.status == status
+    assert not sent_application.company_messages.exists()
+    assert not AuditEntry.objects.exists() and not OutboxMessage.objects.exists()
+    assert not Guarantee.objects.filter(number__isnull=False).exists()
+
+
+@pytest.mark.parametrize("call", ["accept", "message", "note"])
+def test_staff_services_refuse_staff_who_may_only_view(gunma, sent_application, call):
+    viewer = UserFactory(contractor=None, is_staff=True, branch=gunma)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_application"))
+    with pytest.raises(PermissionDenied):
+        staff_calls(sent_application)[call](viewer)
+    assert not AuditEntry.objects.exists()
+
+
+def test_head_office_processes_every_branch(head_office, sent_application):
+    services.application_accept(application_id=sent_application.pk, user=head_office)
+    sent_application.refresh_from_db()
+    assert sent_application.status == Application.Status.REVIEWING
+
+
+def test_the_model_rules_follow_the_application_through_review(staff, sent_application, fee_tables):
+    application = Application.objects.get(pk=sent_application.pk)
+    assert application.can_accept and application.can_return and application.can_message
+    assert application.approvable_guarantees == []
+    services.application_accept(application_id=application.pk, user=staff)
+    application = Application.objects.get(pk=sent_application.pk)
+    assert not application.can_accept and application.can_return
+    assert {g.kind for g in application.approvable_guarantees} == {"advance", "contract"}
+    advance = application.guarantees.get(kind="advance")
+    guarantee_services.guarantee_approve(guarantee_id=advance.pk, user=staff)
+    application = Application.objects.get(pk=sent_application.pk)
+    assert application.return_refusal() == "承諾済みの保証がある申込は差し戻せません。"
+    assert [g.kind for g in application.approvable_guarantees] == ["contract"]
+    with pytest.raises(ValidationError) as refused:
+        services.application_return(application_id=application.pk, user=staff, message="x")
+    assert refused.value.messages == [application.return_refusal()]
+
+
+def test_there_is_no_accepted_status():
+    # 受付 is the action that starts the review: its result is 審査中.
+    assert "accepted" not in Application.Status.values
+
+
+def test_the_migration_moves_accepted_rows_into_review(sent_application):
+    migration = importlib.import_module("applications.migrations.0006_drop_accepted_status")
+    Application.objects.filter(pk=sent_application.pk).update(status="accepted")
+    migration.accepted_to_reviewing(apps, None)
+    sent_application.refresh_from_db()
+    assert sent_application.status == Application.Status.REVIEWING
+    assert set(sent_application.guarantees.values_list("status", flat=True)) == {"reviewing"}
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("あ" * 2001, "2,000文字以内で入力してください(現在2,001文字)。"),
+        ("工期\u2066確認\u2069", "表示の向きを変える制御文字"),
+        ("   ", "入力してください"),
+    ],
+)
+@pytest.mark.parametrize("call", ["return", "message", "note"])
+def test_staff_texts_are_checked_by_the_services(staff, sent_application, call, text, error):
+    calls = {
+        "return": lambda: services.application_return(
+            application_id=sent_application.pk, user=staff, message=text
+        ),
+        "message": lambda: services.application_post_message(
+            application_id=sent_application.pk, user=staff, message=text
+        ),
+        "note": lambda: services.application_add_note(
+            application_id=sent_application.pk, user=staff, note=text
+        ),
+    }
+    with pytest.raises(ValidationError) as refused:
+        calls[call]()
+    assert error in refused.value.messages[0]
+    sent_application.refresh_from_db()
+    assert sent_application.status == Application.Status.SENT
+    assert not AuditEntry.objects.exists() and not sent_application.company_messages.exists()
