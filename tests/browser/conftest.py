@@ -81,6 +81,45 @@ def _timeouts():
     expect.set_options(timeout=10_000)
 
 
+# Turns every Content-Security-Policy violation into a console error the test can see (Chromium
+# reports most of them itself, but not all, e.g. those in report-only mode or from workers).
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) =>
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` in ${event.sourceFile || document.location.href}:${event.lineNumber}`));"""
+
+
+ANSWERED_4XX = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
+@pytest.fixture(autouse=True)
+def browser_errors():
+    """Console errors, CSP violations and uncaught script errors of every page of the test; the
+    test fails if there are any (see `new_context`)."""
+    errors: list[str] = []
+    yield errors
+    assert errors == [], "the browser reported errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def new_context(new_context, browser_errors):
+    """pytest-playwright's `new_context`, each context reporting its pages' errors."""
+
+    def on_console(message):
+        # A 4xx answer is the server's decision (a refused estimate, the favicon nobody links);
+        # the tests judge it by what the page shows. Server errors still count.
+        if message.type == "error" and not ANSWERED_4XX.match(message.text):
+            browser_errors.append(f"{message.location.get('url')}: {message.text}")
+
+    def make(**kwargs):
+        context = new_context(**kwargs)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", on_console)
+        context.on("weberror", lambda error: browser_errors.append(f"script error: {error.error}"))
+        return context
+
+    return make
+
+
 @pytest.fixture
 def form_factor() -> str:
     return "desktop"
