@@ -68,6 +68,16 @@ class UserAdmin(DjangoUserAdmin):
             fields += PRIVILEGE_FIELDS
         return fields
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read only: neither the password hash nor a button leading to a refused form.
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
     def has_change_permission(self, request, obj=None):
         # Also guards the password form (UserAdmin.user_change_password asks this).
         if obj is not None and obj.is_staff and not request.user.is_superuser:

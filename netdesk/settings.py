@@ -239,7 +239,6 @@ PERMISSIONS_POLICY = {
         for feature in (
             "accelerometer",
             "autoplay",
-            "bluetooth",
             "display-capture",
             "geolocation",
             "gyroscope",

@@ -95,6 +95,7 @@ def test_head_office_sees_a_staff_account_read_only(clerk_client, staff):
 
     assert page.status_code == 200
     assert 'name="email"' not in html and 'name="is_superuser"' not in html
+    assert "../password/" not in html and "パスワードをリセット" not in html
     assert "staff-gunma@example.jp" in html
 
 

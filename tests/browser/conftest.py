@@ -107,7 +107,9 @@ def new_context(new_context, browser_errors):
     def on_console(message):
         # A 4xx answer is the server's decision (a refused estimate, the favicon nobody links);
         # the tests judge it by what the page shows. Server errors still count.
-        if message.type == "error" and not ANSWERED_4XX.match(message.text):
+        # Chromium reports a malformed policy header only as a warning.
+        policy_warning = message.type == "warning" and "Policy" in message.text
+        if (message.type == "error" and not ANSWERED_4XX.match(message.text)) or policy_warning:
             browser_errors.append(f"{message.location.get('url')}: {message.text}")
 
     def make(**kwargs):
