@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from applications.models import Application
 from notifications.models import OutboxMessage
-from tests.factories import ApplicationFactory, ElectronicObligeeFactory, GuaranteeFactory
+from tests.factories import ElectronicObligeeFactory, GuaranteeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,17 +52,16 @@ def test_the_sqlite_database_is_a_file_in_wal_mode():
 
 
 def test_parallel_sends_and_draft_saves_all_succeed(alice, branch, form_data):
-    drafts = []
-    for _ in range(4):
-        draft = ApplicationFactory(
-            contractor=alice.contractor,
-            created_by=alice,
-            branch=branch,
-            obligee=ElectronicObligeeFactory(),
-            notify_email=alice.email,
-        )
-        GuaranteeFactory(application=draft)
-        drafts.append(draft)
+    drafts = [
+        GuaranteeFactory(
+            application__contractor=alice.contractor,
+            application__created_by=alice,
+            application__branch=branch,
+            application__obligee=ElectronicObligeeFactory(),
+            application__notify_email=alice.email,
+        ).application
+        for _ in range(4)
+    ]
     submit = [(reverse("applications:submit", args=[d.pk]), {}) for d in drafts]
     same_draft_again = submit[:1] * 2
     new_drafts = [(reverse("applications:new"), form_data(action="draft")) for _ in range(4)]

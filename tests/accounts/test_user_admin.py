@@ -14,16 +14,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def groups(db):
-    return ensure_staff_groups()
-
-
-@pytest.fixture
-def clerk(groups, gunma):
-    """Head-office staff with the head-office group's rights, not a superuser."""
+def clerk(gunma):
+    """Head-office staff with the head-office group's rights (accounts.groups), not a superuser."""
     user = UserFactory(email="honsha@example.jp", contractor=None, is_staff=True, branch=gunma)
-    user.groups.add(groups[HEAD_OFFICE])
+    user.groups.add(ensure_staff_groups()[HEAD_OFFICE])
     return user
+
+
+def head_office_group() -> Group:
+    return Group.objects.get(name=HEAD_OFFICE)
 
 
 @pytest.fixture
@@ -53,11 +52,14 @@ def user_change(user: User) -> str:
     return reverse("admin:accounts_user_change", args=[user.pk])
 
 
-def test_head_office_cannot_make_itself_superuser(clerk_client, clerk, groups):
+def test_head_office_cannot_make_itself_superuser(clerk_client, clerk):
     response = clerk_client.post(
         user_change(clerk),
         change_form(
-            clerk, is_superuser="on", is_staff="on", groups=[g.pk for g in groups.values()]
+            clerk,
+            is_superuser="on",
+            is_staff="on",
+            groups=list(Group.objects.values_list("pk", flat=True)),
         ),
     )
 
@@ -68,7 +70,7 @@ def test_head_office_cannot_make_itself_superuser(clerk_client, clerk, groups):
     assert list(clerk.groups.values_list("name", flat=True)) == [HEAD_OFFICE]
 
 
-def test_head_office_edits_a_contractor_account_but_not_its_privileges(clerk_client, alice, groups):
+def test_head_office_edits_a_contractor_account_but_not_its_privileges(clerk_client, alice):
     permission = Permission.objects.get(codename="view_all_branches")
     response = clerk_client.post(
         user_change(alice),
@@ -77,7 +79,7 @@ def test_head_office_edits_a_contractor_account_but_not_its_privileges(clerk_cli
             full_name="山田 花子",
             is_superuser="on",
             is_staff="on",
-            groups=[groups[HEAD_OFFICE].pk],
+            groups=[head_office_group().pk],
             user_permissions=[permission.pk],
         ),
     )
@@ -144,10 +146,10 @@ def test_head_office_cannot_create_a_staff_account(clerk_client):
 
 
 def test_head_office_can_neither_see_nor_change_groups_even_with_group_permissions(
-    clerk_client, clerk, groups
+    clerk_client, clerk
 ):
     clerk.user_permissions.add(*Permission.objects.filter(content_type__app_label="auth"))
-    group = groups[HEAD_OFFICE]
+    group = head_office_group()
     before = set(group.permissions.values_list("pk", flat=True))
     everything = list(Permission.objects.values_list("pk", flat=True))
 
@@ -166,11 +168,11 @@ def test_head_office_can_neither_see_nor_change_groups_even_with_group_permissio
     assert reverse("admin:auth_group_changelist") not in index
 
 
-def test_a_superuser_still_manages_staff_and_groups(client, head_office, staff, groups):
+def test_a_superuser_still_manages_staff_and_groups(client, head_office, staff):
     login_verified_staff(client, head_office)
     response = client.post(
         user_change(staff),
-        change_form(staff, is_staff="on", groups=[groups[HEAD_OFFICE].pk]),
+        change_form(staff, is_staff="on", groups=[ensure_staff_groups()[HEAD_OFFICE].pk]),
     )
 
     assert response.status_code == 302

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from obligees.models import Obligee
 from obligees.services import BUNDLED_CSV, obligees_import_csv
+from tests.accounts.otp import authenticator_for, current_code
 from tests.factories import PASSWORD, BranchFactory, ContractorFactory, UserFactory
 
 # The machine has no internet and no GPU; these keep Chromium quiet and quick (NOTES.md).
@@ -174,6 +175,16 @@ def sign_in(page: Page, user) -> None:
     page.get_by_role("button", name="ログイン").click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", name="申込一覧")).to_be_visible()
+
+
+def admin_sign_in(page: Page, user) -> None:
+    """Sign staff in to the admin with password and authenticator code; lands on 業務メニュー."""
+    page.goto("/admin/login/")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_otp_token").fill(current_code(authenticator_for(user)))
+    page.locator("input[type=submit]").click()
+    expect(page.get_by_role("heading", name="業務メニュー")).to_be_visible()
 
 
 @pytest.fixture

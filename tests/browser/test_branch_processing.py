@@ -15,10 +15,8 @@ from applications import services
 from applications.models import Application
 from fees.demo import load_demo_fee_tables
 from guarantees.models import Guarantee
-from tests.accounts.otp import authenticator_for, current_code
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import admin_sign_in, sign_in
 from tests.factories import (
-    PASSWORD,
     ApplicationFactory,
     ElectronicObligeeFactory,
     GuaranteeFactory,
@@ -56,12 +54,7 @@ def staff(branch):
 def staff_page(new_context, live_server, staff) -> Page:
     """Staff signed in to the admin with password and authenticator code."""
     page = new_context(viewport={"width": 1400, "height": 900}).new_page()
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(staff.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_otp_token").fill(current_code(authenticator_for(staff)))
-    page.locator("input[type=submit]").click()
-    expect(page.get_by_role("heading", name="業務メニュー")).to_be_visible()
+    admin_sign_in(page, staff)
     return page
 
 

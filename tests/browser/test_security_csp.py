@@ -6,9 +6,8 @@ from playwright.sync_api import Page, expect
 
 from applications.models import Application
 from fees.demo import load_demo_fee_tables
-from tests.accounts.otp import authenticator_for, current_code
-from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, ApplicationFactory, GuaranteeFactory, UserFactory
+from tests.browser.conftest import admin_sign_in, sign_in
+from tests.factories import ApplicationFactory, GuaranteeFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -42,12 +41,7 @@ def superuser_page(new_context, live_server, branch) -> Page:
         email="admin@example.jp", contractor=None, is_staff=True, is_superuser=True, branch=branch
     )
     page = new_context(viewport={"width": 1366, "height": 900}).new_page()
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_otp_token").fill(current_code(authenticator_for(user)))
-    page.locator("input[type=submit]").click()
-    expect(page.get_by_role("heading", name="業務メニュー")).to_be_visible()
+    admin_sign_in(page, user)
     return page
 
 
