@@ -59,6 +59,12 @@ IDLE_SESSION_KEY = "_netdesk_last_seen"
 IDLE_STAMP_INTERVAL = 60
 
 
+def stamp_sign_in(sender, request, user, **kwargs) -> None:
+    """Starts the idle clock at sign-in (user_logged_in), so the first page has nothing to write."""
+    if request is not None and hasattr(request, "session"):
+        request.session[IDLE_SESSION_KEY] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
     """Signs a user out after SESSION_IDLE_TIMEOUT (staff: SESSION_IDLE_TIMEOUT_STAFF) without a
     request, and sends them to the sign-in page of the part they were using with a message."""

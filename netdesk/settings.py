@@ -281,11 +281,12 @@ AUTHENTICATION_BACKENDS = [
 
 # Login lockout (django-axes) for every persona, on the e-mail address (normalised as the forms
 # do, whichever sign-in form was used) and IP address together: a stranger's wrong guesses lock
-# only the stranger's own connection, the owner still signs in from elsewhere. So that one person's
-# typos cannot lock out a whole office behind one IP address, the ceiling per IP address alone
-# (against one address trying a few passwords on many accounts) is much higher
-# (accounts.lockout.LockoutHandler). Deleting the access attempts in the admin (ログイン制限)
-# unlocks at once; otherwise a lock opens AXES_COOLOFF_MINUTES after the last failure.
+# only the stranger's own connection, the owner still signs in from elsewhere (and axes.W006, which
+# asks for the IP address among the lockout parameters, is satisfied). Against password spraying
+# (one IP address trying a few passwords on many accounts) there is a ceiling per IP address
+# alone, much higher so that one person's typos cannot lock out a whole office behind one IP
+# address (accounts.lockout.LockoutHandler). Deleting the access attempts in the admin
+# (ログイン制限) unlocks at once; otherwise a lock opens AXES_COOLOFF_MINUTES after the last failure.
 AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 30)

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.accounts.otp import login_verified_staff
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -73,12 +74,24 @@ def test_the_idle_limits_come_from_settings(client, alice, clock, settings):
 
 
 def test_the_session_is_written_at_most_once_a_minute(client, alice, clock):
-    client.force_login(alice)
-    first = client.get("/")
-    assert "sessionid" in first.cookies  # the first stamp
+    client.force_login(alice)  # signing in starts the clock
+    assert "sessionid" not in client.get("/").cookies  # nothing saved
 
     clock.now += 50
-    assert "sessionid" not in client.get("/").cookies  # nothing saved
+    assert "sessionid" not in client.get("/").cookies
 
     clock.now += 20
     assert "sessionid" in client.get("/").cookies  # the stamp moves on
+
+    clock.now += 30
+    assert "sessionid" not in client.get("/").cookies
+
+
+def test_the_clock_starts_at_a_real_sign_in(client, alice, clock):
+    response = client.post(
+        reverse("accounts:login"), {"username": "alice@example.jp", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+
+    clock.now += 4 * 3600 + 1
+    assert client.get("/")["Location"].startswith(reverse("accounts:login"))
