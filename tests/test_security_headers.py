@@ -1,7 +1,9 @@
 """Every page carries the Content-Security-Policy and Permissions-Policy; cookies are secure."""
 
 import pytest
-from django.urls import reverse
+from csp.decorators import csp_exempt, csp_update
+from django.http import HttpResponse
+from django.urls import path, reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +53,25 @@ def test_the_language_cookie_is_as_protected_as_the_session_cookie(client):
     assert cookie["secure"] is True
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+
+
+@csp_update({"img-src": ["https://maps.example.jp"]})
+def view_with_its_own_images(request):
+    return HttpResponse("map")
+
+
+@csp_exempt()
+def view_without_policy(request):
+    return HttpResponse("legacy")
+
+
+urlpatterns = [
+    path("map/", view_with_its_own_images),
+    path("legacy/", view_without_policy),
+]
+
+
+@pytest.mark.urls(__name__)
+def test_a_view_may_still_change_the_policy_for_its_own_response(client):
+    assert directives(client.get("/map/"))["img-src"] == "'self' data: https://maps.example.jp"
+    assert "Content-Security-Policy" not in client.get("/legacy/")
