@@ -3,7 +3,7 @@
 Axes counts failures per e-mail address and IP address together (AXES_LOCKOUT_PARAMETERS): a
 stranger guessing an address's password locks only their own connection out, and the owner still
 signs in from anywhere else. Axes compares every parameter group with one failure limit, so the
-second, higher ceiling per IP address alone (one address trying many accounts: password spraying)
+second, higher ceiling per IP address alone (one IP address trying many accounts: password spraying)
 is added here, counted from the same AccessAttempt rows, so that deleting them in the admin
 unlocks both.
 """
