@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Contractor, User
@@ -19,9 +21,18 @@ class ContractorAdmin(admin.ModelAdmin):
     search_fields = ["name", "kana", "corporate_number"]
 
 
+# What makes an account powerful: only superusers grant or take it away.
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    """Users sign in with their e-mail address; each belongs to one organisation."""
+    """Users sign in with their e-mail address; each belongs to one organisation.
+
+    Staff with the user permissions (head office) look after contractor and obligee accounts.
+    Staff accounts, their passwords and every privilege are left to superusers, so no staff
+    member can raise their own rights or take over a colleague's account.
+    """
 
     ordering = ["email"]
     list_display = [
@@ -49,3 +60,54 @@ class UserAdmin(DjangoUserAdmin):
         (_("所属"), {"fields": ["full_name", "contractor", "obligee", "branch", "is_staff"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # Read-only fields are left out of the form, so a posted value is ignored, also on add.
+            fields += PRIVILEGE_FIELDS
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read only: neither the password hash nor a button leading to a refused form.
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "password"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def has_change_permission(self, request, obj=None):
+        # Also guards the password form (UserAdmin.user_change_password asks this).
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_staff and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Groups carry the staff permissions: only superusers see or change them."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

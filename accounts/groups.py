@@ -26,16 +26,15 @@ _HEAD_OFFICE_PERMISSIONS = [
         for verb in ("add", "change", "delete")
         for model in ("feetable", "feetier", "feeperiodfactor")
     ],
+    # Contractor and obligee accounts; staff accounts, their second factors, groups and
+    # permissions are for superusers only (accounts.admin.UserAdmin, GroupAdmin).
     *[
         ("accounts", f"{verb}_{model}")
         for verb in ("view", "add", "change")
         for model in ("user", "contractor", "branch")
     ],
-    *[
-        (app, f"{verb}_{model}")
-        for verb in ("view", "add", "change", "delete")
-        for app, model in (("otp_totp", "totpdevice"), ("otp_static", "staticdevice"))
-    ],
+    ("otp_totp", "view_totpdevice"),
+    ("otp_static", "view_staticdevice"),
     ("axes", "view_accessattempt"),
     ("axes", "delete_accessattempt"),  # unlock a locked-out address
 ]

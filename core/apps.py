@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = _("共通")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from core.middleware import stamp_sign_in
+
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="core.idle_stamp")

@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from netdesk.env import env_bool, env_int, env_list, env_str
 
@@ -46,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",  # django-csp
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.DefaultLanguageMiddleware",
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.middleware.IdleTimeoutMiddleware",
+    "core.middleware.ControlCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: it turns a sign-in refused by django-axes into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -88,6 +93,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` serves concurrent requests from threads. WAL lets readers go on while one writes;
+    # IMMEDIATE takes the write lock when a transaction begins, so a second writer waits (up to
+    # the busy timeout) instead of failing with "database is locked" half-way through.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Tests run on a file too (pytest-django would use memory, shared by all threads of the live
+    # server), so that concurrent requests in tests meet the same locking as `make run`.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -137,6 +155,10 @@ STORAGES = {
 
 # Sessions read through the cache (Redis in production): one database query less per page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Signed out after this long without a request (core.middleware.IdleTimeoutMiddleware): staff
+# hold every branch's applications, portal users only their own organisation's.
+SESSION_IDLE_TIMEOUT_STAFF = datetime.timedelta(minutes=env_int("SESSION_IDLE_MINUTES_STAFF", 30))
+SESSION_IDLE_TIMEOUT = datetime.timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 240))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -178,6 +200,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Net Desk <netdesk@example.jp
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# The language switch is a form post; no script reads the cookie.
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -186,6 +212,49 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): only our own files run, no inline script or style, no
+# plugins, no framing, forms post only to us. Bootstrap's CSS draws its check marks and select
+# arrows as data: SVG images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Browser features no page uses are switched off; the camera stays for scanning QR codes on the
+# obligee pages (core.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = {
+    "camera": "(self)",
+    **{
+        feature: "()"
+        for feature in (
+            "accelerometer",
+            "autoplay",
+            "display-capture",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "publickey-credentials-get",
+            "screen-wake-lock",
+            "serial",
+            "usb",
+            "xr-spatial-tracking",
+        )
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -199,6 +268,10 @@ LOGGING = {
     },
 }
 
+# The client's address as seen by the outermost of TRUSTED_PROXY_COUNT reverse proxies in front
+# of gunicorn (0: REMOTE_ADDR); the lockout and the rate limits count per address.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # django-axes first: it refuses a locked-out address before any password is checked. Every
 # authenticate() call must pass the request (Django's LoginView does).
 AUTHENTICATION_BACKENDS = [
@@ -206,20 +279,32 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.UserWithOrganisationBackend",
 ]
 
-# Login lockout (django-axes) for every persona: counted per e-mail address, whichever sign-in
-# form was used, normalised as the forms do. Deleting the address's access attempts in the admin
-# (ログイン制限) unlocks it at once; otherwise it unlocks AXES_COOLOFF_MINUTES after the last failure.
+# Login lockout (django-axes) for every persona, on the e-mail address (normalised as the forms
+# do, whichever sign-in form was used) and IP address together: a stranger's wrong guesses lock
+# only the stranger's own connection, the owner still signs in from elsewhere (and axes.W006, which
+# asks for the IP address among the lockout parameters, is satisfied). Against password spraying
+# (one IP address trying a few passwords on many accounts) there is a ceiling per IP address
+# alone, much higher so that one person's typos cannot lock out a whole office behind one IP
+# address (accounts.lockout.LockoutHandler). Deleting the access attempts in the admin
+# (ログイン制限) unlocks at once; otherwise a lock opens AXES_COOLOFF_MINUTES after the last failure.
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 30)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 60))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "accounts.forms.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-# axes.W006 asks for an IP-address lockout too; we leave it out on purpose: many users of one
-# contractor or town hall share an office IP address, and one person's typos must not lock out
-# the whole office. Failures are added up per address whatever the IP address or browser.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Cache-based rate limits (core.ratelimit): scope -> (attempts, window in seconds). Password
+# reset e-mails per address (a mailbox is not flooded) and per IP address (nobody probes or mails
+# many addresses).
+RATE_LIMITS = {
+    "password-reset-address": (env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3), 3600),
+    "password-reset-ip": (env_int("PASSWORD_RESET_LIMIT_PER_IP", 20), 3600),
+}
 
 # Two-factor sign-in for the admin (django-otp). Wrong codes are throttled by django-otp itself
 # (OTP_TOTP_THROTTLE_FACTOR / OTP_STATIC_THROTTLE_FACTOR, default 1 s doubling per failure).

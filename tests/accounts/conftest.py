@@ -5,6 +5,7 @@ transaction rolls back, so no lockout leaks from one test to the next.
 """
 
 import pytest
+from django.core.cache import cache
 
 from tests.accounts.otp import authenticator_for, backup_codes_for
 from tests.factories import BranchFactory, ObligeeFactory, UserFactory
@@ -55,3 +56,10 @@ def obligee_user(db):
     return UserFactory(
         email="shibukawa@example.jp", contractor=None, obligee=ObligeeFactory(name="渋川市")
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """The rate limits count in the cache, which outlives a test's transaction (and, on Redis,
+    the test run): each test starts with none."""
+    cache.clear()

@@ -1,4 +1,5 @@
-"""Login lockout (django-axes): five wrong passwords lock an e-mail address on every sign-in form."""
+"""Login lockout (django-axes): five wrong passwords lock an e-mail address from that IP address on
+every sign-in form; one IP address failing on many addresses is stopped too."""
 
 import datetime
 import gettext
@@ -76,20 +77,96 @@ def test_addresses_count_together_whatever_their_case_or_spacing(client, alice):
     assert sign_in(client, "alice@example.jp").status_code == 429
 
 
-def test_failures_from_different_browsers_and_addresses_add_up(client, alice):
+def test_failures_from_different_browsers_on_one_ip_address_add_up(client, alice):
     for number in range(4):
-        sign_in(
-            client,
-            "alice@example.jp",
-            "wrong",
-            HTTP_USER_AGENT=f"browser {number}",
-            REMOTE_ADDR=f"192.0.2.{number}",
-        )
+        sign_in(client, "alice@example.jp", "wrong", HTTP_USER_AGENT=f"browser {number}")
 
     assert AccessAttempt.objects.count() == 4
     assert (
         sign_in(client, "alice@example.jp", "wrong", HTTP_USER_AGENT="another").status_code == 429
     )
+
+
+ATTACKER = {"REMOTE_ADDR": "203.0.113.9"}
+OWNER = {"REMOTE_ADDR": "198.51.100.7"}
+
+
+def test_a_stranger_locks_only_their_own_connection_and_the_owner_still_signs_in(client, alice):
+    for _ in range(5):
+        last = sign_in(client, "alice@example.jp", "wrong", **ATTACKER)
+    assert last.status_code == 429 and LOCKED in last.content.decode()
+    assert sign_in(client, "alice@example.jp", **ATTACKER).status_code == 429
+    # One try an hour from the attacker's address keeps no one else out.
+    assert sign_in(client, "alice@example.jp", "wrong", **ATTACKER).status_code == 429
+
+    response = sign_in(client, "alice@example.jp", **OWNER)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_staff_are_not_locked_out_of_the_admin_by_a_stranger(client, staff, authenticator):
+    fail(client, "staff-gunma@example.jp", 5, url=ADMIN_SIGN_IN)
+    assert admin_sign_in(client, "staff-gunma@example.jp").status_code == 429
+
+    response = client.post(
+        ADMIN_SIGN_IN,
+        {
+            "username": "staff-gunma@example.jp",
+            "password": PASSWORD,
+            "otp_token": current_code(authenticator),
+        },
+        REMOTE_ADDR="198.51.100.7",
+    )
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(staff.pk)
+
+
+def test_one_ip_address_failing_on_many_addresses_is_stopped(client, settings, alice):
+    settings.LOGIN_FAILURE_LIMIT_PER_IP = 8
+    for number in range(8):  # one password tried on eight addresses: no address reaches five
+        response = sign_in(client, f"user{number}@example.jp", "Passw0rd!", **ATTACKER)
+        assert response.status_code == 200 and WRONG_PASSWORD in response.content.decode()
+
+    # Now even a right password is refused from there, before it is checked.
+    refused = sign_in(client, "alice@example.jp", **ATTACKER)
+    html = refused.content.decode()
+    assert refused.status_code == 429
+    assert "この接続元からのログインの失敗が多いため、ログインを一時的に制限しています。" in html
+    assert LOCKED not in html
+    assert "_auth_user_id" not in client.session
+
+    # Everyone else signs in as usual.
+    response = sign_in(client, "alice@example.jp", **OWNER)
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(alice.pk)
+
+
+def test_the_default_ceiling_per_ip_address_is_well_above_one_address_limit(settings):
+    assert settings.LOGIN_FAILURE_LIMIT_PER_IP >= 5 * settings.AXES_FAILURE_LIMIT
+
+
+def test_the_client_address_behind_a_trusted_proxy_is_the_one_it_forwards(client, settings, alice):
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(5):  # a forged left-most entry changes nothing: the proxy appends the real one
+        sign_in(
+            client,
+            "alice@example.jp",
+            "wrong",
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9",
+            **proxy,
+        )
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+
+    owner = sign_in(client, "alice@example.jp", HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    assert owner.status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forwarded_for_header_is_ignored(client, alice):
+    for number in range(5):
+        last = sign_in(
+            client, "alice@example.jp", "wrong", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}"
+        )
+
+    assert last.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"127.0.0.1"}
 
 
 def test_a_lockout_concerns_only_that_address(client, alice, bob):

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from obligees.models import Obligee
 from obligees.services import BUNDLED_CSV, obligees_import_csv
+from tests.accounts.otp import authenticator_for, current_code
 from tests.factories import PASSWORD, BranchFactory, ContractorFactory, UserFactory
 
 # The machine has no internet and no GPU; these keep Chromium quiet and quick (NOTES.md).
@@ -81,6 +82,47 @@ def _timeouts():
     expect.set_options(timeout=10_000)
 
 
+# Turns every Content-Security-Policy violation into a console error the test can see (Chromium
+# reports most of them itself, but not all, e.g. those in report-only mode or from workers).
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) =>
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` in ${event.sourceFile || document.location.href}:${event.lineNumber}`));"""
+
+
+ANSWERED_4XX = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
+@pytest.fixture(autouse=True)
+def browser_errors():
+    """Console errors, CSP violations and uncaught script errors of every page of the test; the
+    test fails if there are any (see `new_context`)."""
+    errors: list[str] = []
+    yield errors
+    assert errors == [], "the browser reported errors:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def new_context(new_context, browser_errors):
+    """pytest-playwright's `new_context`, each context reporting its pages' errors."""
+
+    def on_console(message):
+        # A 4xx answer is the server's decision (a refused estimate, the favicon nobody links);
+        # the tests judge it by what the page shows. Server errors still count.
+        # Chromium reports a malformed policy header only as a warning.
+        policy_warning = message.type == "warning" and "Policy" in message.text
+        if (message.type == "error" and not ANSWERED_4XX.match(message.text)) or policy_warning:
+            browser_errors.append(f"{message.location.get('url')}: {message.text}")
+
+    def make(**kwargs):
+        context = new_context(**kwargs)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", on_console)
+        context.on("weberror", lambda error: browser_errors.append(f"script error: {error.error}"))
+        return context
+
+    return make
+
+
 @pytest.fixture
 def form_factor() -> str:
     return "desktop"
@@ -133,6 +175,16 @@ def sign_in(page: Page, user) -> None:
     page.get_by_role("button", name="ログイン").click()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", name="申込一覧")).to_be_visible()
+
+
+def admin_sign_in(page: Page, user) -> None:
+    """Sign staff in to the admin with password and authenticator code; lands on 業務メニュー."""
+    page.goto("/admin/login/")
+    page.locator("#id_username").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_otp_token").fill(current_code(authenticator_for(user)))
+    page.locator("input[type=submit]").click()
+    expect(page.get_by_role("heading", name="業務メニュー")).to_be_visible()
 
 
 @pytest.fixture

@@ -15,10 +15,8 @@ from applications import services
 from applications.models import Application
 from fees.demo import load_demo_fee_tables
 from guarantees.models import Guarantee
-from tests.accounts.otp import authenticator_for, current_code
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import admin_sign_in, sign_in
 from tests.factories import (
-    PASSWORD,
     PERIOD_END_DAY,
     ApplicationFactory,
     ElectronicObligeeFactory,
@@ -54,22 +52,17 @@ def staff(branch):
     return user
 
 
-def admin_sign_in(new_context, user) -> Page:
+def admin_page(new_context, user) -> Page:
     """`user` signed in to the admin with password and authenticator code, at 1366 px."""
     page = new_context(viewport={"width": 1366, "height": 768}).new_page()
-    page.goto("/admin/login/")
-    page.locator("#id_username").fill(user.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.locator("#id_otp_token").fill(current_code(authenticator_for(user)))
-    page.locator("input[type=submit]").click()
-    expect(page.get_by_role("heading", name="業務メニュー")).to_be_visible()
+    admin_sign_in(page, user)
     return page
 
 
 @pytest.fixture
 def staff_page(new_context, live_server, staff) -> Page:
     """Staff signed in to the admin with password and authenticator code."""
-    return admin_sign_in(new_context, staff)
+    return admin_page(new_context, staff)
 
 
 def assert_list_legible(page: Page, application: Application) -> None:
@@ -199,7 +192,7 @@ def test_the_head_office_list_with_its_branch_column_fits_1366_px(
 ):
     head_office = UserFactory(email="honsha@example.jp", contractor=None, is_staff=True)
     head_office.groups.add(ensure_staff_groups()[HEAD_OFFICE])
-    page = admin_sign_in(new_context, head_office)
+    page = admin_page(new_context, head_office)
     page.goto("/admin/applications/application/")
     expect(page.locator("th.column-branch")).to_be_visible()
     assert_list_legible(page, sent)
