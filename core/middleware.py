@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
+from django.http import JsonResponse
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import translation
@@ -136,6 +137,8 @@ class IdleTimeoutMiddleware:
         return redirect_to_login(request.get_full_path(), resolve_url(login_url))
 
 
+CONTROL_CHARACTER_REFUSED = _("入力に使用できない文字(制御文字)が含まれています。")
+
 # C0 control characters other than the whitespace people paste (tab, line feed, carriage return).
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -155,5 +158,8 @@ class ControlCharacterMiddleware:
     def __call__(self, request):
         query = unquote(request.META.get("QUERY_STRING", ""))
         if _CONTROL_CHARACTERS.search(query) or _CONTROL_CHARACTERS.search(request.path):
+            # The pages' scripts (obligee search, fee estimate) ask for JSON and show its message.
+            if request.headers.get("Accept", "").startswith("application/json"):
+                return JsonResponse({"error": str(CONTROL_CHARACTER_REFUSED)}, status=400)
             raise BadRequest("A control character in the query string or path.")
         return self.get_response(request)
