@@ -15,6 +15,13 @@ from tests.factories import ApplicationFactory, GuaranteeFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def new_form_html(client, alice, branch) -> str:
+    """The new-application form as alice (signed in) sees it."""
+    client.force_login(alice)
+    return client.get(reverse("applications:new")).content.decode()
+
+
 def badges(html: str) -> dict[str, bool]:
     """The 必須 badges of a page: field name → shown (True) or hidden until its condition holds."""
     return {
@@ -26,9 +33,8 @@ def badges(html: str) -> dict[str, bool]:
     }
 
 
-def test_exactly_the_fields_sending_needs_are_marked(client, alice, branch):
-    client.force_login(alice)
-    html = client.get(reverse("applications:new")).content.decode()
+def test_exactly_the_fields_sending_needs_are_marked(client, new_form_html):
+    html = new_form_html
     # Ask the rules: an empty form (its radio groups as they start) with both kinds requested
     # and the notice wanted.
     empty = {
@@ -57,9 +63,8 @@ def test_exactly_the_fields_sending_needs_are_marked(client, alice, branch):
     assert not Application.objects.exists()
 
 
-def test_the_badge_is_beside_the_label_not_in_it(client, alice):
-    client.force_login(alice)
-    html = client.get(reverse("applications:new")).content.decode()
+def test_the_badge_is_beside_the_label_not_in_it(new_form_html):
+    html = new_form_html
     assert re.search(
         r'<label\s+for="id_works_name"[^>]*>\s*工事名\s*</label><span class="badge nd-required" '
         r'aria-hidden="true"',
@@ -67,9 +72,8 @@ def test_the_badge_is_beside_the_label_not_in_it(client, alice):
     )
 
 
-def test_radio_groups_carry_no_asterisk(client, alice):
-    client.force_login(alice)
-    html = client.get(reverse("applications:new")).content.decode()
+def test_radio_groups_carry_no_asterisk(new_form_html):
+    html = new_form_html
     assert "asteriskField" not in html
     assert re.search(r"<legend[^>]*>\s*工事・業務委託\s*</legend>", html)
 
@@ -84,9 +88,10 @@ def test_a_form_without_the_radio_values_still_saves_their_defaults(client, alic
     assert application.guarantees.get().fee_statement_paper is False
 
 
-def test_each_amount_is_shown_in_yen_and_its_error_stays_inside_the_group(client, alice, form_data):
-    client.force_login(alice)
-    html = client.get(reverse("applications:new")).content.decode()
+def test_each_amount_is_shown_in_yen_and_its_error_stays_inside_the_group(
+    client, new_form_html, form_data
+):
+    html = new_form_html
     for name in ["contract_amount", "this_year_amount", "ag_amount", "cg_amount"]:
         assert re.search(
             rf'<div class="input-group">\s*<input[^>]+name="{name}"[^>]*>\s*'
@@ -101,9 +106,8 @@ def test_each_amount_is_shown_in_yen_and_its_error_stays_inside_the_group(client
     )
 
 
-def test_the_page_carries_the_limits_of_the_rules(client, alice):
-    client.force_login(alice)
-    html = client.get(reverse("applications:new")).content.decode()
+def test_the_page_carries_the_limits_of_the_rules(new_form_html):
+    html = new_form_html
     data = re.search(r'<script id="nd-limits" type="application/json">(.*?)</script>', html)
     limits = json.loads(data.group(1))
     for contract_type, cap in rules.ADVANCE_CAP.items():
