@@ -28,6 +28,7 @@
       total.textContent = fee;
       message.textContent = text;
       message.classList.toggle("nd-fee-refused", refused);
+      message.classList.toggle("text-body-secondary", !refused);
       lines.replaceChildren(...items.map((line) => {
         const li = document.createElement("li");
         li.textContent = line;

@@ -6,13 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from applications.models import Application
 from fees.demo import load_demo_fee_tables
 from guarantees.models import Guarantee
+from tests.browser.test_accessibility import violations
 from tests.browser.test_application_journey import go_to_new_form, kind, percent, press
 from tests.factories import ApplicationFactory, GuaranteeFactory, make_sent_application
 
@@ -112,8 +112,10 @@ def test_an_amount_outside_its_limit_warns_at_once_and_gets_no_estimate(
     expect(estimate.locator("[data-fee-message]")).to_have_text(
         "この金額では申込を受け付けられません。 請負金額の4割(20,000,000円)以下にしてください。"
     )
+    expect(estimate.locator("[data-fee-message]")).to_have_css("color", RED)
     expect(estimate.locator("[data-fee-total]")).to_have_text("")
     screenshot(page, screenshot_dir, "form-over-limit-desktop")
+    assert violations(page) == []
 
     # 業務委託: 3割. Then the this-year amount is the base.
     page.get_by_label("業務委託", exact=True).check()
@@ -229,6 +231,7 @@ def test_a_returned_application_shows_why_at_the_top(signed_in_page: Page, retur
         expect(notice.locator("blockquote")).to_contain_text("工期(至)が契約書と異なります。")
         expect(notice).to_contain_text("前橋支店からのお知らせ")
         assert notice.bounding_box()["y"] < page.locator("h2").first.bounding_box()["y"]
+        assert violations(page) == [], path
 
 
 def test_the_list_stays_legible_with_a_return_message(
@@ -279,5 +282,5 @@ def test_the_help_page_is_one_click_away(signed_in_page: Page, form_factor, scre
     expect(page.get_by_role("heading", level=1)).to_have_text("保証申込のヘルプ")
     expect(page.get_by_role("heading", name="電子保証と認証キー")).to_be_visible()
     expect(page.locator("main")).to_contain_text("御社の担当: 前橋支店")
-    assert Axe().run(page).response["violations"] == []
+    assert violations(page) == []
     screenshot(page, screenshot_dir, f"help-{form_factor}")
