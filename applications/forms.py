@@ -263,14 +263,14 @@ class ApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.complete = complete
-        for name, field in self.fields.items():
-            if isinstance(field, YenField):
-                field.widget.attrs.setdefault("data-yen", name)
-            if self.required_now(name):
-                field.widget.attrs["aria-required"] = "true"
         # The fields render through applications/_field.html (the 必須 badge, 円 after amounts).
         self.helper = FormHelper()
         self.helper.field_template = "applications/_field.html"
+        for name in filter(self.required_now, self.fields):
+            self.fields[name].widget.attrs["aria-required"] = "true"
+        for name, field in self.fields.items():
+            if isinstance(field, YenField):
+                field.widget.attrs.setdefault("data-yen", name)
 
     def required_now(self, name: str) -> bool:
         """Whether sending needs field `name` filled in, given what the form says now (the
