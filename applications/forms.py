@@ -23,6 +23,8 @@ from obligees.models import Obligee
 
 PREFIX = {Guarantee.Kind.ADVANCE: "ag_", Guarantee.Kind.CONTRACT: "cg_"}
 
+WANTED_CHOICES = [("1", _("希望する")), ("0", _("希望しない"))]
+
 # What sending needs filled in (applications/rules.py, `sending_errors`): the 必須 badges and
 # aria-required. Radio groups are not listed: they always have a value. The test of the markers
 # compares this with the errors the rules give for an empty form.
@@ -37,7 +39,6 @@ REQUIRED_WHEN = {
     "cg_amount": "cg_requested",
     "notify_email": "notify_issuance",
 }
-WANTED_CHOICES = [("1", _("希望する")), ("0", _("希望しない"))]
 
 
 class YenField(forms.CharField):
