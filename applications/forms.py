@@ -22,7 +22,6 @@ from guarantees.models import Guarantee
 from obligees.models import Obligee
 
 PREFIX = {Guarantee.Kind.ADVANCE: "ag_", Guarantee.Kind.CONTRACT: "cg_"}
-
 WANTED_CHOICES = [("1", _("希望する")), ("0", _("希望しない"))]
 
 # What sending needs filled in (applications/rules.py, `sending_errors`): the 必須 badges and
