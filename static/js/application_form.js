@@ -85,9 +85,9 @@
     });
   }
   form.addEventListener("change", updateRequired);
-  // The "クリア" buttons change controls without events: update once they have.
+  // The "クリア" buttons change controls without events; their own handlers run first.
   document.addEventListener("click", (event) => {
-    if (event.target.closest("[data-clear]")) setTimeout(() => { updateRequired(); updatePercentages(); }, 0);
+    if (event.target.closest("[data-clear]")) updateRequired();
   });
   updateRequired();
 

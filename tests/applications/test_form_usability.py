@@ -223,7 +223,8 @@ def test_drafts_in_the_list_show_when_they_were_made_and_their_works_name(client
     client.force_login(alice)
     html = client.get(reverse("applications:dashboard")).content.decode()
     created = [
-        f"(未送信) {timezone.localtime(a.created_at):%Y/%m/%d %H:%M}作成" for a in Application.objects.order_by("pk")
+        f"(未送信) {timezone.localtime(a.created_at):%Y/%m/%d %H:%M}作成"
+        for a in Application.objects.order_by("pk")
     ]
     assert all(f"{text}</a>" in html for text in created)
     assert "(工事名未入力)" in html and "市道の工事" in html

@@ -84,6 +84,13 @@ def test_what_sending_needs_is_marked_and_amounts_are_in_yen(
         assert abs(box["y"] - yen_box["y"]) < 2 and yen_box["x"] >= box["x"] + box["width"] - 1
     screenshot(page, screenshot_dir, f"form-required-{form_factor}")
 
+    # The clear buttons return the conditions, and so the badges, to where they started.
+    press(page, "保証の申込内容をクリア")
+    expect(badge(page, "cg_amount")).to_be_hidden()
+    expect(contract_amount).not_to_have_attribute("aria-required", "true")
+    press(page, "インフォメーションをクリア")
+    expect(badge(page, "notify_email")).to_be_hidden()
+
 
 def test_an_amount_outside_its_limit_warns_at_once_and_gets_no_estimate(
     signed_in_page: Page, screenshot_dir
