@@ -8,6 +8,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from crispy_forms.helper import FormHelper
 from django import forms
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -36,6 +37,21 @@ PREFIX = {Guarantee.Kind.ADVANCE: "ag_", Guarantee.Kind.CONTRACT: "cg_"}
 # お客様から弊社への連絡事項: a note to the branch, not a document.
 MESSAGE_MAX_LENGTH = 2000
 WANTED_CHOICES = [("1", _("希望する")), ("0", _("希望しない"))]
+
+# What sending needs filled in (applications/rules.py, `sending_errors`): the 必須 badges and
+# aria-required. Radio groups are not listed: they always have a value. The test of the markers
+# compares this with the errors the rules give for an empty form.
+REQUIRED_ON_SEND = (
+    "obligee", "works_name", "works_place", "contract_date", "period_start", "period_end",
+    "contract_amount", "branch", "contact_person", "contact_phone",
+)  # fmt: skip
+# Required only while another control says so: the kind is requested, the notice is 希望する.
+REQUIRED_WHEN = {
+    "ag_amount": "ag_requested",
+    "ag_deposit_bank": "ag_requested",
+    "cg_amount": "cg_requested",
+    "notify_email": "notify_issuance",
+}
 
 
 class YenField(forms.CharField):
@@ -67,12 +83,16 @@ class YenField(forms.CharField):
 
 
 def _wanted_field(label: str, **kwargs) -> forms.TypedChoiceField:
+    # Not `required`: the group always has a value (希望しない unless changed), and a required
+    # field would carry crispy's asterisk although nothing needs filling in.
     return forms.TypedChoiceField(
         label=label,
         choices=WANTED_CHOICES,
         coerce=lambda v: v in (True, "1", "True"),
+        empty_value=False,
         widget=forms.RadioSelect,
         initial="0",
+        required=False,
         **kwargs,
     )
 
@@ -207,6 +227,7 @@ class ApplicationForm(forms.Form):
         choices=Application.ContractType.choices,
         widget=forms.RadioSelect,
         initial=Application.ContractType.WORKS,
+        required=False,  # always has a value; see clean_contract_type
     )
     works_name = forms.CharField(label=_("工事名"), max_length=200, required=False)
     works_place = forms.CharField(label=_("工事場所"), max_length=200, required=False)
@@ -344,11 +365,24 @@ class ApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.today = today
         self.complete = complete
+        # The fields render through applications/_field.html (the 必須 badge, 円 after amounts).
+        self.helper = FormHelper()
+        self.helper.field_template = "applications/_field.html"
+        for name in filter(self.required_now, self.fields):
+            self.fields[name].widget.attrs["aria-required"] = "true"
         for name, field in self.fields.items():
             if isinstance(field, YenField):
                 field.widget.attrs.setdefault("data-yen", name)
             elif isinstance(field, forms.CharField):
                 field.validators.append(reject_bidi_controls)
+
+    def required_now(self, name: str) -> bool:
+        """Whether sending needs field `name` filled in, given what the form says now (the
+        script keeps the conditional ones up to date as the user changes the form)."""
+        if name in REQUIRED_ON_SEND:
+            return True
+        condition = REQUIRED_WHEN.get(name)
+        return condition is not None and self[condition].value() in (True, "1")
 
     @classmethod
     def initial_for(cls, application: Application) -> dict:
@@ -385,8 +419,25 @@ class ApplicationForm(forms.Form):
         return {kind: str(share) for kind, share in shares.items() if share is not None}
 
     @staticmethod
+    def amount_limits() -> dict:
+        """The caps of the rules, for the script's live warnings: [numerator, denominator]."""
+        return {
+            "advance_max": {
+                contract_type: [cap.numerator, cap.denominator]
+                for contract_type, cap in rules.ADVANCE_CAP.items()
+            },
+            "contract_min": [
+                rules.CONTRACT_GUARANTEE_MIN.numerator,
+                rules.CONTRACT_GUARANTEE_MIN.denominator,
+            ],
+        }
+
+    @staticmethod
     def new_token() -> uuid.UUID:
         return uuid.uuid4()
+
+    def clean_contract_type(self) -> str:
+        return self.cleaned_data["contract_type"] or Application.ContractType.WORKS
 
     def clean_ag_deposit_bank(self) -> str:
         return to_fullwidth(self.cleaned_data["ag_deposit_bank"]).strip("\u3000 ")
@@ -435,9 +486,3 @@ class ApplicationForm(forms.Form):
             kind, name = key
             return PREFIX[kind] + name
         return key
-
-
-class CopyForm(forms.Form):
-    """複写して新規作成: the token makes a double click copy once."""
-
-    form_token = forms.UUIDField(widget=forms.HiddenInput)

@@ -55,7 +55,14 @@ def dashboard_applications(user, *, status: str = "", query: str = "") -> QueryS
         applications_for(user)
         .select_related("obligee")
         .only(
-            "id", "number", "status", "works_name", "contract_amount", "updated_at", "obligee__name"
+            "id",
+            "number",
+            "status",
+            "works_name",
+            "contract_amount",
+            "created_at",
+            "updated_at",
+            "obligee__name",
         )
         .prefetch_related(Prefetch("guarantees", queryset=guarantees))
         # A returned application shows what the branch asked for, right in the list.

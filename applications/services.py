@@ -8,14 +8,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import rules
-from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
 from applications.models import Application
 from applications.selectors import locked_for_staff
 from core.audit import audit_entries_for, log_action
 from core.errors import StateError
 from core.sequences import fiscal_year, next_value
 from core.text import reject_bidi_controls
-from guarantees.models import REQUEST_FIELDS as GUARANTEE_FIELDS
 from guarantees.models import Guarantee
 from notifications.services import notify_contractor
 
@@ -28,20 +26,25 @@ def application_save(
     values: dict,
     guarantees: dict[str, dict],
     application: Application | None = None,
+    copied_from: Application | None = None,
 ) -> Application:
     """Create or update an editable application (a draft, or one returned for correction).
 
     Without `application`, the draft first saved from the same form (same `form_token`) is
     updated rather than a second one created: a double click or a retried POST saves once.
+    `copied_from`: the application of the company the new one's form was filled in from
+    (複写して新規作成); recorded when the draft is created, another company's ignored.
     """
     contractor = user.contractor
     if contractor is None:
         raise PermissionDenied("Only contractor users write applications.")
+    if copied_from is not None and copied_from.contractor_id != contractor.id:
+        copied_from = None
     if application is None:
         application, created = Application.objects.select_for_update().get_or_create(
             form_token=form_token,
             contractor=contractor,
-            defaults={"created_by": user, **values},
+            defaults={"created_by": user, "copied_from": copied_from, **values},
         )
     else:
         application = Application.objects.select_for_update().get(pk=application.pk)
@@ -60,7 +63,8 @@ def application_save(
     application.save()
     changed += _sync_guarantees(application, guarantees, user=user)
     if created:
-        log_action(application, "application.created", user=user)
+        data = {"copied_from": copied_from.number or copied_from.pk} if copied_from else {}
+        log_action(application, "application.created", user=user, data=data)
     elif changed:
         log_action(application, "application.updated", user=user, data={"fields": changed})
     return application
@@ -158,34 +162,6 @@ def application_withdraw(*, application_id: int, user) -> Application:
     application.save(update_fields=["status", "updated_at"])
     log_action(application, "application.withdrawn", user=user)
     return application
-
-
-@transaction.atomic
-def application_copy(*, source: Application, user, form_token: uuid.UUID) -> Application:
-    """Start a new draft from an earlier application (複写して新規作成).
-
-    Keyed by the copy form's token, so that a double click makes one copy.
-    """
-    if source.contractor_id != user.contractor_id:
-        raise PermissionDenied("This application belongs to another contractor.")
-    existing = Application.objects.filter(form_token=form_token, contractor=user.contractor).first()
-    if existing:
-        return existing
-    copy = Application.objects.create(
-        contractor=source.contractor,
-        created_by=user,
-        form_token=form_token,
-        copied_from=source,
-        **{name: getattr(source, name) for name in APPLICATION_FIELDS},
-    )
-    for guarantee in source.guarantees.all():
-        Guarantee.objects.create(
-            application=copy,
-            kind=guarantee.kind,
-            **{name: getattr(guarantee, name) for name in GUARANTEE_FIELDS[guarantee.kind]},
-        )
-    log_action(copy, "application.created", user=user, data={"copied_from": source.number})
-    return copy
 
 
 @transaction.atomic

@@ -15,4 +15,5 @@ urlpatterns = [
     path("applications/<int:pk>/copy/", views.application_copy, name="copy"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
     path("applications/<int:pk>/delete/", views.application_delete, name="delete"),
+    path("help/", views.help_page, name="help"),
 ]

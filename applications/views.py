@@ -1,17 +1,20 @@
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
-from applications import selectors, services
-from applications.forms import ApplicationForm, CopyForm
+from applications import rules, selectors, services
+from applications.forms import ApplicationForm
 from applications.models import Application
 from core.errors import StateError
 from fees.calculation import estimate_for
@@ -56,11 +59,22 @@ def dashboard(request):
     )
 
 
+@never_cache
 @contractor_required
 def application_new(request):
     return _application_form(request, application=None)
 
 
+@never_cache
+@contractor_required
+def application_copy(request, pk: int):
+    """複写して新規作成: a new application's form filled in from an earlier one of the company.
+    Nothing is saved until the user saves; the draft then records where it was copied from."""
+    source = selectors.application_for_user_or_404(request.user, pk)
+    return _application_form(request, application=None, source=source)
+
+
+@never_cache
 @contractor_required
 def application_edit(request, pk: int):
     application = selectors.application_for_user_or_404(request.user, pk)
@@ -74,11 +88,24 @@ def application_edit(request, pk: int):
     return _application_form(request, application=application)
 
 
-def _application_form(request, *, application: Application | None):
-    """申込作成: 下書き保存 keeps what was typed; 確認へ進む checks every rule first."""
+def _application_form(
+    request, *, application: Application | None, source: Application | None = None
+):
+    """申込作成: 下書き保存 keeps what was typed; 確認へ進む checks every rule first.
+
+    The pages are never stored (no-store): the back button asks the server again, which then
+    shows an application that was sent since as sent, not as a form still to send.
+    """
     today = timezone.localdate()
-    if request.method == "POST":
-        complete = request.POST.get("action") != "draft"
+    action = request.POST.get("action") if request.method == "POST" else None
+    switched = None
+    if action == "language":
+        # The header's language switch on this page (application_form.js posts the form here):
+        # the same values again in the chosen language, nothing saved.
+        switched = _switch_language(request)
+        form = ApplicationForm(initial=_typed_values(request), today=today, complete=False)
+    elif request.method == "POST":
+        complete = action != "draft"
         form = ApplicationForm(request.POST, today=today, complete=complete)
         if form.is_valid():
             try:
@@ -88,6 +115,7 @@ def _application_form(request, *, application: Application | None):
                     form_token=form.cleaned_data["form_token"],
                     values=form.application_values(),
                     guarantees=form.guarantee_values(),
+                    copied_from=source,
                 )
             except StateError as exc:
                 # The same form was already sent (back button, second tab): show what was sent.
@@ -106,21 +134,52 @@ def _application_form(request, *, application: Application | None):
         form = ApplicationForm(
             initial=ApplicationForm.initial_for(application), today=today, complete=False
         )
+    elif source is not None:
+        initial = ApplicationForm.initial_for(source)
+        initial["form_token"] = ApplicationForm.new_token()
+        form = ApplicationForm(initial=initial, today=today, complete=False)
     else:
         form = ApplicationForm(
             initial=_new_application_initial(request.user), today=today, complete=False
         )
-    return render(
+    company_messages = list(application.company_messages.all()) if application else []
+    response = render(
         request,
         "applications/application_form.html",
         {
             "form": form,
             "percentages": form.live_percentages(),
             "application": application,
-            "company_messages": application.company_messages.all() if application else [],
+            "source": source,
+            # 下書き保存 refused for what was typed: the page says the draft was not saved.
+            "draft_refused": action == "draft" and form.errors,
+            "company_messages": company_messages,
+            "latest_message": company_messages[-1] if company_messages else None,
             "guarantees": {g.kind: g for g in application.guarantees.all()} if application else {},
         },
     )
+    if switched is not None:
+        response.cookies.update(switched.cookies)
+    return response
+
+
+def _switch_language(request):
+    """Django's set_language (the cookie, checked and set as the header's switch does), and the
+    chosen language for this response already. Returns set_language's response for its cookie."""
+    switched = set_language(request)
+    chosen = switched.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen is not None:
+        translation.activate(chosen.value)
+        request.LANGUAGE_CODE = chosen.value
+    return switched
+
+
+def _typed_values(request) -> dict:
+    """What the user had typed into the form, as the form's initial values."""
+    return {
+        name: field.widget.value_from_datadict(request.POST, request.FILES, name)
+        for name, field in ApplicationForm.base_fields.items()
+    }
 
 
 def _new_application_initial(user) -> dict:
@@ -133,11 +192,14 @@ def _new_application_initial(user) -> dict:
     }
 
 
+@never_cache
 @contractor_required
 def application_confirm(request, pk: int):
     """申込確認: the read-only summary, with 修正する and 送信する."""
     application = selectors.application_for_user_or_404(request.user, pk)
     if application.status == Application.Status.SENT:
+        # Reached again after sending (the back button, an old tab): say so.
+        messages.info(request, _("この申込はすでに送信されています。"))
         return redirect("applications:sent", pk=application.pk)
     if not application.is_editable:
         return redirect("applications:detail", pk=application.pk)
@@ -155,6 +217,8 @@ def application_confirm(request, pk: int):
 @contractor_required
 def application_submit(request, pk: int):
     application = selectors.application_for_user_or_404(request.user, pk)
+    if application.status == Application.Status.SENT:
+        messages.info(request, _("この申込はすでに送信されています。"))
     try:
         services.application_submit(application_id=application.pk, user=request.user)
     except ValidationError as exc:
@@ -176,31 +240,17 @@ def application_sent(request, pk: int):
 @contractor_required
 def application_detail(request, pk: int):
     application = selectors.application_for_user_or_404(request.user, pk)
+    company_messages = list(application.company_messages.all())
     return render(
         request,
         "applications/application_detail.html",
         {
             "application": application,
             "timeline": selectors.contractor_timeline(application),
-            "copy_token": ApplicationForm.new_token(),
+            "company_messages": company_messages,
+            "latest_message": company_messages[-1] if company_messages else None,
         },
     )
-
-
-@require_POST
-@contractor_required
-def application_copy(request, pk: int):
-    source = selectors.application_for_user_or_404(request.user, pk)
-    form = CopyForm(request.POST)
-    if not form.is_valid():
-        return redirect("applications:detail", pk=source.pk)
-    copy = services.application_copy(
-        source=source, user=request.user, form_token=form.cleaned_data["form_token"]
-    )
-    messages.success(
-        request, _("申込 %(number)s を複写しました。内容を確認してください。") % {"number": source}
-    )
-    return redirect("applications:edit", pk=copy.pk)
 
 
 @require_POST
@@ -227,3 +277,23 @@ def application_delete(request, pk: int):
         return redirect("applications:detail", pk=application.pk)
     messages.success(request, _("下書きを削除しました。"))
     return redirect(reverse("applications:dashboard"))
+
+
+def help_page(request):
+    """保証申込のヘルプ: what the form asks and why, its rules, 電子保証 and 認証キー, whom to ask.
+    Public, like the list of obligees it points to."""
+    user = request.user
+    return render(
+        request,
+        "applications/help.html",
+        {
+            "advance_caps": {
+                label: rules.ADVANCE_CAP[value] * 10
+                for value, label in Application.ContractType.choices
+            },
+            "contract_min": rules.CONTRACT_GUARANTEE_MIN * 10,
+            "home_branch": user.contractor.home_branch
+            if user.is_authenticated and user.contractor_id
+            else None,
+        },
+    )

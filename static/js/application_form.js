@@ -22,12 +22,91 @@
     return (tenths / 10).toFixed(1);
   }
 
+  // --- Live percentages and their limits ------------------------------------------------------
+  // The caps are those of applications/rules.py, rendered by the server into #nd-limits; an
+  // amount outside them turns its share into a warning naming the limit, and marks the amount
+  // (data-limit-error) for the fee estimate (fee_estimate.js).
+  const LIMITS = JSON.parse(document.getElementById("nd-limits").textContent);
+  const KINDS = { advance: "ag_", contract: "cg_" };
+  const withValues = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
+  const yenText = (amount) => amount.toLocaleString("en-US");
+
+  function limitError(kind, amount, warning) {
+    const contract = yen("contract_amount");
+    if (!amount) return "";
+    if (kind === "advance") {
+      const thisYear = yen("this_year_amount");
+      const base = thisYear || contract;
+      const type = form.querySelector('[name="contract_type"]:checked');
+      const [num, den] = LIMITS.advance_max[type ? type.value : "works"] || LIMITS.advance_max.works;
+      if (!base || amount * den <= base * num) return "";
+      return withValues(thisYear ? warning.dataset.overThisYear : warning.dataset.over, {
+        cap: (num * 10) / den, limit: yenText(Math.floor((base * num) / den)),
+      });
+    }
+    if (!contract) return "";
+    if (amount > contract) return withValues(warning.dataset.over, { limit: yenText(contract) });
+    const [num, den] = LIMITS.contract_min;
+    if (amount * den >= contract * num) return "";
+    return withValues(warning.dataset.under, {
+      cap: (num * 10) / den, limit: yenText(Math.ceil((contract * num) / den)),
+    });
+  }
+
   function updatePercentages() {
     const contract = yen("contract_amount");
-    const base = yen("this_year_amount") || contract;
-    form.querySelector('[data-percent="advance"]').textContent = share(yen("ag_amount"), base) + "%";
-    form.querySelector('[data-percent="contract"]').textContent = share(yen("cg_amount"), contract) + "%";
+    const bases = { advance: yen("this_year_amount") || contract, contract };
+    Object.entries(KINDS).forEach(([kind, prefix]) => {
+      const amount = $(prefix + "amount");
+      const percent = form.querySelector(`[data-percent="${kind}"]`);
+      const warning = form.querySelector(`[data-limit-warning="${kind}"]`);
+      const requested = $(prefix + "requested").checked;
+      const error = requested ? limitError(kind, yen(prefix + "amount"), warning) : "";
+      percent.textContent = share(yen(prefix + "amount"), bases[kind]) + "%";
+      percent.classList.toggle("nd-over-limit", Boolean(error));
+      warning.textContent = error;
+      if (error) amount.dataset.limitError = error;
+      else delete amount.dataset.limitError;
+    });
   }
+  form.addEventListener("change", updatePercentages);
+
+  // --- 必須 that depends on another control (a requested kind, 希望する) -------------------------
+  // The server renders the badges and aria-required for the form as it was loaded; this keeps
+  // them in step with the checkbox or the radio group they depend on.
+  function updateRequired() {
+    form.querySelectorAll("[data-required-when]").forEach((badge) => {
+      const control = $(badge.dataset.requiredWhen);
+      const met = control instanceof RadioNodeList ? control.value === "1" : control.checked;
+      badge.hidden = !met;
+      const input = $(badge.dataset.requiredFor);
+      if (met) input.setAttribute("aria-required", "true");
+      else input.removeAttribute("aria-required");
+    });
+  }
+  form.addEventListener("change", updateRequired);
+  // The "クリア" buttons change controls without events; their own handlers run first.
+  document.addEventListener("click", (event) => {
+    if (event.target.closest("[data-clear]")) updateRequired();
+  });
+  updateRequired();
+
+  // --- The header's language switch keeps what was typed ------------------------------------------
+  // Its own POST would reload an empty form. Instead this form goes to its own page with
+  // action=language: the server shows the same values in the chosen language and saves nothing.
+  document.querySelectorAll("form.nd-lang").forEach((switcher) =>
+    switcher.addEventListener("submit", (event) => {
+      const language = event.submitter && event.submitter.value;
+      if (!language) return;
+      event.preventDefault();
+      Object.entries({ action: "language", language }).forEach(([name, value]) => {
+        const input = document.createElement("input");
+        Object.assign(input, { type: "hidden", name, value });
+        form.append(input);
+      });
+      form.submit();
+    }));
+  // ---------------------------------------------------------------------------------------------
 
   // The 発注者 combobox (obligee_combobox.js) keeps the chosen obligee's name and acceptance dates
   // on its hidden input and fires "change" on it.

@@ -24,9 +24,11 @@
     let controller = null;
     let lastQuery = null;
 
-    function show(fee, text, items) {
+    function show(fee, text, items, refused = false) {
       total.textContent = fee;
       message.textContent = text;
+      message.classList.toggle("nd-fee-refused", refused);
+      message.classList.toggle("text-body-secondary", !refused);
       lines.replaceChildren(...items.map((line) => {
         const li = document.createElement("li");
         li.textContent = line;
@@ -44,6 +46,15 @@
         contract_date: value("contract_date"),
         period_end: value("period_end"),
       };
+      // An amount outside the limits of the rules (marked by application_form.js) could not be
+      // sent: say so rather than price it.
+      const limitError = field(names.amount) && field(names.amount).dataset.limitError;
+      if (!box.hidden && limitError) {
+        if (controller) controller.abort();
+        lastQuery = null;
+        show("", `${box.dataset.refused} ${limitError}`, [], true);
+        return;
+      }
       if (box.hidden || !params.amount || !params.contract_date || !params.period_end) {
         if (controller) controller.abort();
         lastQuery = null;

@@ -10,3 +10,9 @@ document.querySelectorAll("form[data-confirm]").forEach((form) =>
   form.addEventListener("submit", (event) => {
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
   }, { capture: true }));
+
+// A page restored from the back-forward cache shows its forms as they were left, buttons disabled
+// by data-nd-once included, although the application may have been sent since: ask the server.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted && document.querySelector("form[data-nd-once]")) window.location.reload();
+});

@@ -1,8 +1,10 @@
 """取下げ, 複写して新規作成 and deleting drafts."""
 
-import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection, connections
+from django.test import Client
 from django.urls import reverse
 
 from applications.models import Application
@@ -43,29 +45,76 @@ def test_withdraw_is_refused_once_the_branch_has_accepted(client, alice, status)
     assert application.status == status
 
 
-def test_copy_starts_a_draft_with_the_same_content(client, alice, bob, sent):
+def test_copy_opens_the_new_form_filled_in_and_saves_nothing(client, alice, sent):
+    client.force_login(alice)
+    response = client.get(reverse("applications:copy", args=[sent.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "申込の作成(新規)" in html and "申込の修正" not in html
+    assert f"申込 {sent.number} の内容を複写しました。" in html
+    assert f'value="{sent.works_name}"' in html
+    assert 'value="20,000,000"' in html
+    assert f'value="{sent.form_token}"' not in html  # a new form, with its own token
+    assert "no-store" in response["Cache-Control"]
+    assert Application.objects.count() == 1
+    assert not AuditEntry.objects.exists()
+
+
+def test_saving_the_copy_records_where_it_came_from(client, alice, bob, sent, form_data):
     client.force_login(bob)
-    token = str(uuid.uuid4())
-    response = client.post(reverse("applications:copy", args=[sent.pk]), {"form_token": token})
+    data = form_data(action="draft", works_name="複写した工事")
+    response = client.post(reverse("applications:copy", args=[sent.pk]), data)
     copy = Application.objects.exclude(pk=sent.pk).get()
     assert response["Location"] == reverse("applications:edit", args=[copy.pk])
     assert copy.status == Application.Status.DRAFT and copy.number is None
     assert copy.copied_from == sent and copy.created_by == bob
-    assert (copy.works_name, copy.obligee, copy.branch) == (
-        sent.works_name,
-        sent.obligee,
-        sent.branch,
-    )
+    assert copy.works_name == "複写した工事"
     (guarantee,) = copy.guarantees.all()
     assert (guarantee.kind, guarantee.amount, guarantee.status) == (
         "advance",
         20_000_000,
         "requested",
     )
-    assert guarantee.number is None
-    # A double click copies once.
-    client.post(reverse("applications:copy", args=[sent.pk]), {"form_token": token})
+    entry = AuditEntry.objects.get(action="application.created")
+    assert (entry.object_id, entry.user, entry.data) == (
+        copy.pk,
+        bob,
+        {"copied_from": sent.number},
+    )
+    # The same form again (a double click) saves the same draft.
+    client.post(reverse("applications:copy", args=[sent.pk]), data)
     assert Application.objects.count() == 2
+    assert AuditEntry.objects.filter(action="application.created").count() == 1
+
+
+def test_another_companys_application_cannot_be_copied(client, charlie, sent, form_data):
+    client.force_login(charlie)
+    url = reverse("applications:copy", args=[sent.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, form_data(action="draft")).status_code == 404
+    assert Application.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_posts_of_one_copy_form_save_one_draft_quietly(alice, sent, form_data):
+    """Six POSTs of the same copy form at once (a double click, a retry): one draft, no error."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writes are exercised on PostgreSQL")
+    data = form_data(action="draft")
+    url = reverse("applications:copy", args=[sent.pk])
+
+    def post(_):
+        client = Client()
+        client.force_login(alice)
+        try:
+            return client.post(url, data).status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(post, range(6)))
+    assert statuses == [302] * 6
+    assert Application.objects.filter(copied_from=sent).count() == 1
 
 
 def test_delete_a_draft_but_never_a_sent_application(client, alice, sent):

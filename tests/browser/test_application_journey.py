@@ -250,12 +250,14 @@ def test_double_click_and_back_button_send_once(signed_in_page: Page, sendable_d
     number = page.get_by_test_id("application-number").inner_text()
     assert expect_sent_once(sendable_draft) == number
 
-    # Back to the confirm page the browser remembers, and 送信する once more.
+    # Back to the confirm page: never stored, it is asked for again and says it was sent.
     page.go_back()
-    expect(page).to_have_url(re.compile(rf"/applications/{sendable_draft.pk}/confirm/$"))
-    press(page, "送信する")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("送信完了")
+    expect(page).to_have_url(re.compile(rf"/applications/{sendable_draft.pk}/sent/$"))
+    expect(
+        page.get_by_role("status").filter(has_text="この申込はすでに送信されています。")
+    ).to_be_visible()
     expect(page.get_by_test_id("application-number")).to_have_text(number)
+    expect(page.get_by_role("button", name="送信する")).to_have_count(0)
     assert expect_sent_once(sendable_draft) == number
 
 

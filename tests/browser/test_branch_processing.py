@@ -109,7 +109,7 @@ def test_staff_accept_return_approve_and_the_contractor_follows(
     expect(row).to_contain_text("工期(至)は3月31日です。")
     row.get_by_role("link", name=sent.number).click()
     page.get_by_role("link", name="修正して再送信する").click()
-    expect(page.get_by_text("工期(至)は3月31日です。")).to_be_visible()
+    expect(page.get_by_test_id("return-notice")).to_contain_text("工期(至)は3月31日です。")
     corrected_end = days_from_today(PERIOD_END_DAY + 12)
     page.get_by_label("工期(至)").fill(corrected_end.isoformat())
     page.get_by_role("button", name="確認へ進む").click()

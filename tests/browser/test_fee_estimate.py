@@ -18,7 +18,9 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.browser
 
 
-FORM = """<!doctype html><html lang="ja"><body><form id="application-form">
+FORM = """<!doctype html><html lang="ja"><head>
+<link rel="stylesheet" href="/static/vendor/bootstrap/bootstrap.min.css">
+<link rel="stylesheet" href="/static/css/netdesk.css"></head><body><form id="application-form">
 <input type="date" name="contract_date"><input type="date" name="period_end">
 <input type="checkbox" name="ag_requested" checked><input name="ag_amount">{advance}
 <input type="checkbox" name="cg_requested"><input name="cg_amount">{contract}
@@ -73,3 +75,30 @@ def test_the_boxes_follow_the_form(form_page: Page):
     page.fill('[name="cg_amount"]', "20000000")
     expect(contract.locator("[data-fee-total]")).to_have_text("60,000円")
     expect(contract.locator("[data-fee-message]")).to_have_text("")
+
+
+def test_an_amount_marked_outside_its_limit_is_refused_without_asking(form_page: Page):
+    """application_form.js marks an amount the rules' limits refuse; the box says so instead of
+    pricing it, and prices it again once the mark is gone."""
+    page = form_page
+    requests = []
+    page.on("request", lambda r: "/fees/estimate/" in r.url and requests.append(r.url))
+    advance = page.locator('[data-fee-estimate="advance"]')
+    start = timezone.localdate() + datetime.timedelta(days=10)
+    page.fill('[name="contract_date"]', start.isoformat())
+    page.fill('[name="period_end"]', (start + datetime.timedelta(days=119)).isoformat())
+    page.locator('[name="ag_amount"]').evaluate(
+        "e => { e.dataset.limitError = '請負金額の4割(20,000,000円)以下にしてください。'; }"
+    )
+    page.fill('[name="ag_amount"]', "25,000,000")
+    expect(advance.locator("[data-fee-message]")).to_have_text(
+        "この金額では申込を受け付けられません。 請負金額の4割(20,000,000円)以下にしてください。"
+    )
+    expect(advance.locator("[data-fee-message]")).to_have_css("color", "rgb(176, 42, 55)")
+    expect(advance.locator("[data-fee-total]")).to_have_text("")
+    assert requests == []
+
+    page.locator('[name="ag_amount"]').evaluate("e => { delete e.dataset.limitError; }")
+    page.fill('[name="ag_amount"]', "20,000,000")
+    expect(advance.locator("[data-fee-total]")).to_have_text("48,000円")
+    expect(advance.locator("[data-fee-message]")).not_to_have_css("color", "rgb(176, 42, 55)")
