@@ -59,7 +59,9 @@ def test_exactly_the_fields_sending_needs_are_marked(client, new_form_html):
         "notify_email",
     }
     for name in refused:
-        control = re.search(rf'<[^>]+name="{name}"[^>]*>', html).group()
+        # 発注者 is typed into the combobox's text box; its hidden input only carries the id.
+        typed = "obligee_text" if name == "obligee" else name
+        control = re.search(rf'<[^>]+name="{typed}"[^>]*>', html).group()
         assert ('aria-required="true"' in control) == badges(html)[name], name
     assert not Application.objects.exists()
 
