@@ -51,7 +51,9 @@ def test_what_sending_needs_is_marked_and_amounts_are_in_yen(
     for name in always:
         expect(badge(page, name)).to_have_text("必須")
         expect(badge(page, name)).to_be_visible()
-        expect(page.locator(f'[name="{name}"]')).to_have_attribute("aria-required", "true")
+        # 発注者 is typed into the combobox's text box; its hidden input only carries the id.
+        typed = "obligee_text" if name == "obligee" else name
+        expect(page.locator(f'[name="{typed}"]')).to_have_attribute("aria-required", "true")
     expect(page.locator(".nd-required:visible")).to_have_count(len(always))
     # The labels are the fields' names still, and the radio groups carry no asterisk.
     expect(page.get_by_label("工事名", exact=True)).to_have_attribute("name", "works_name")
