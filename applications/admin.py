@@ -23,6 +23,7 @@ from accounts.models import Branch, Contractor
 from applications import selectors, services
 from applications.models import Application, CompanyMessage
 from applications.rules import share_base
+from core.changelist import FastChangeListMixin
 from core.numbers import percentage
 from core.paginator import CappedCountPaginator
 from core.templatetags.netdesk import label, yen
@@ -149,7 +150,7 @@ class ReturnForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "status_display",

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from applications import selectors, services
 from applications.forms import ApplicationForm, CopyForm
 from applications.models import Application
+from core.urls import pk_url
 from fees.calculation import estimate_for
 
 PAGE_SIZE = 20
@@ -48,6 +49,10 @@ def dashboard(request):
     page = Paginator(
         selectors.dashboard_applications(user, status=status, query=query), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_guarantees(list(page.object_list))
+    detail_url = pk_url("applications:detail")
+    for application in page.object_list:
+        application.detail_url = detail_url(application.pk)
     return render(
         request,
         "applications/dashboard.html",

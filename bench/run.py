@@ -15,7 +15,8 @@ bench itself could not measure something.
 
 Environment: DATABASE_URL (server to use; its database name is used only if it contains
 "bench", otherwise `netdesk_bench` on that server, so a working database is never dropped),
-BENCH_SECONDS (wrk duration per page, default 10), BENCH_WARMUP (default 2).
+BENCH_SECONDS (wrk duration per page, default 10), BENCH_WARMUP (default 2), BENCH_ROUNDS
+(in-process floor/page pairs, default 15).
 """
 
 import json
@@ -57,7 +58,8 @@ class Row:
     floor_p50_ms: float | None = None  # the floor's p50, timed right before this page
     ratio: float | None = None  # p50 / the floor's p50
     ratio_peer: float | None = None  # p50 / the peer's p50
-    inprocess_ratio: float | None = None  # in-process wall clock / the floor's
+    # In-process: the median of paired page/floor ratios (measure_paired).
+    inprocess_ratio: float | None = None
     queries_small: int | None = None
     queries_large: int | None = None
     passed: bool | None = None  # None: a reference page, not judged
@@ -270,6 +272,39 @@ def measure_queries(rows: dict[str, Row]) -> None:
         row.explain = large.explain
 
 
+def measure_paired(rows: dict[str, Row]) -> None:
+    """In-process ratio to the floor, robust to a shared machine's changing load: each round
+    times one floor request and then one request of every page; a page's ratio is the median of
+    its rounds' page/floor ratios."""
+    from django.test import Client
+
+    floor = floor_page()
+    clients = {}
+    for page in PAGES:
+        client = Client()
+        if page.user:
+            sign_in(client, page.user)
+        client.get(url_path(page.path))  # warm per-process caches
+        clients[page.name] = client
+    ratios: dict[str, list[float]] = {page.name: [] for page in PAGES}
+    for _round in range(env_seconds("BENCH_ROUNDS", 15)):
+        floor_ms = _timed_get(clients[floor.name], floor.path)
+        for page in PAGES:
+            ratios[page.name].append(_timed_get(clients[page.name], page.path) / floor_ms)
+    for page in PAGES:
+        values = sorted(ratios[page.name])
+        rows[page.name].inprocess_ratio = values[len(values) // 2]
+
+
+def _timed_get(client, path: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url_path(path))
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code} for {path}")
+    return elapsed
+
+
 def measure_latency(rows: dict[str, Row]) -> None:
     """wrk per page. The machine may be shared and its load changes during a run, so the floor
     is timed again right before each judged page, and that page is compared with it."""
@@ -302,8 +337,6 @@ def judge(rows: list[Row]) -> None:
         floor_p50 = row.floor_p50_ms or floor.p50_ms
         if floor_p50 and row.p50_ms is not None:
             row.ratio = row.p50_ms / floor_p50
-        if floor.inprocess_ms and row.inprocess_ms is not None:
-            row.inprocess_ratio = row.inprocess_ms / floor.inprocess_ms
         peer = by_name.get(row.peer) if row.peer else None
         if peer and peer.p50_ms and row.p50_ms is not None:
             row.ratio_peer = row.p50_ms / peer.p50_ms
@@ -320,7 +353,11 @@ def floor_page() -> Page:
 
 
 def fmt(value: float | int | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+    """`spec` applied, or "-" right-aligned in the same width."""
+    if value is None:
+        width = "".join(char for char in spec.split(".")[0] if char.isdigit())
+        return "-".rjust(int(width or 0))
+    return format(value, spec)
 
 
 def pad(text: str, width: int) -> str:
@@ -349,7 +386,8 @@ def print_table(rows: list[Row]) -> None:
 
 def print_profile(rows: list[Row]) -> None:
     """Where one request's time goes, in-process (test client, no HTTP, no concurrency)."""
-    print(f"\nin-process, one request (median of {TIMED_REQUESTS}; large data set):")
+    print(f"\nin-process, one request (median of {TIMED_REQUESTS}; large data set;")
+    print(" ×floor: the median of rounds that time the floor and then the page):")
     header = f"{'page':<34}{'total ms':>9}{'×floor':>8}{'SQL ms':>8}{'Python ms':>10}"
     print(f"{header}{'slowest query ms':>18}")
     for row in rows:
@@ -395,6 +433,8 @@ def main() -> int:
     log(f"seeded {counts}")
     rows = {page.name: Row(page.name, page.path, goal=page.goal, peer=page.peer) for page in PAGES}
     measure_queries(rows)
+    log("in-process rounds")
+    measure_paired(rows)
     measure_latency(rows)
     judge(list(rows.values()))
     print_table(list(rows.values()))
