@@ -16,7 +16,7 @@ bench itself could not measure something.
 Environment: DATABASE_URL (server to use; its database name is used only if it contains
 "bench", otherwise `netdesk_bench` on that server, so a working database is never dropped),
 BENCH_SECONDS (wrk duration per page, default 10), BENCH_WARMUP (default 2), BENCH_ROUNDS
-(in-process floor/page pairs, default 15).
+(in-process floor/page pairs, default 30).
 """
 
 import json
@@ -287,7 +287,7 @@ def measure_paired(rows: dict[str, Row]) -> None:
         client.get(url_path(page.path))  # warm per-process caches
         clients[page.name] = client
     ratios: dict[str, list[float]] = {page.name: [] for page in PAGES}
-    for _round in range(env_seconds("BENCH_ROUNDS", 15)):
+    for _round in range(env_seconds("BENCH_ROUNDS", 30)):
         floor_ms = _timed_get(clients[floor.name], floor.path)
         for page in PAGES:
             ratios[page.name].append(_timed_get(clients[page.name], page.path) / floor_ms)
@@ -412,6 +412,9 @@ def log(message: str) -> None:
     print(f"[{time.monotonic() - _started:6.1f}s] {message}", flush=True)
 
 
+_load_at_start = os.getloadavg()
+
+
 def main() -> int:
     # SIGTERM becomes SystemExit, so the finally blocks still stop gunicorn.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -439,9 +442,13 @@ def main() -> int:
     judge(list(rows.values()))
     print_table(list(rows.values()))
     print_profile(list(rows.values()))
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\nload average at the end: {load} on {os.cpu_count()} CPUs (the bench alone adds ~2)")
     results = {
         "seconds": round(time.monotonic() - _started, 1),
         "cpus": os.cpu_count(),
+        # Other work on the machine skews wrk's figures more than the paired in-process ones.
+        "load_average": {"start": _load_at_start, "end": os.getloadavg()},
         "wrk": {
             "threads": WRK_THREADS,
             "connections": WRK_CONNECTIONS,
