@@ -333,8 +333,11 @@ def measure_latency(rows: dict[str, Row]) -> None:
 def judge(rows: list[Row]) -> None:
     by_name = {row.page: row for row in rows}
     floor = by_name[floor_page().name]
+    floor_p50 = floor.p50_ms
     for row in rows:
-        floor_p50 = row.floor_p50_ms or floor.p50_ms
+        # The floor timed nearest before this page: its own, or the page's before it (a stock
+        # changelist follows its admin list).
+        floor_p50 = row.floor_p50_ms or floor_p50
         if floor_p50 and row.p50_ms is not None:
             row.ratio = row.p50_ms / floor_p50
         peer = by_name.get(row.peer) if row.peer else None
