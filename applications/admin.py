@@ -23,6 +23,7 @@ from accounts.models import Branch, Contractor
 from applications import selectors, services
 from applications.models import Application
 from applications.rules import share_base
+from core.changelist import FastChangeListMixin
 from core.csv import SafeWriter
 from core.numbers import percentage
 from core.paginator import CappedCountPaginator
@@ -185,7 +186,7 @@ def _yes_no(value: bool) -> str:
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "status_display",

@@ -1,7 +1,7 @@
 """Reads for the contractor side: what a contractor user may see of applications."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -44,13 +44,11 @@ def application_for_user_or_404(user, pk: int) -> Application:
 
 
 def dashboard_applications(user, *, status: str = "", query: str = "") -> QuerySet[Application]:
-    """The rows of 申込一覧, with only the columns the list shows (it is the busiest page)."""
+    """The rows of 申込一覧, with only the columns the list shows (it is the busiest page).
+    A page of them gets its guarantees from with_guarantees()."""
     latest_message = (
         CompanyMessage.objects.filter(application=OuterRef("pk")).order_by("-id").values("body")[:1]
     )
-    guarantees = Guarantee.objects.only(
-        "id", "application_id", "kind", "amount", "number", "status"
-    ).order_by("kind")
     queryset = (
         applications_for(user)
         .select_related("obligee")
@@ -64,7 +62,6 @@ def dashboard_applications(user, *, status: str = "", query: str = "") -> QueryS
             "updated_at",
             "obligee__name",
         )
-        .prefetch_related(Prefetch("guarantees", queryset=guarantees))
         # A returned application shows what the branch asked for, right in the list.
         .annotate(
             return_message=Case(
@@ -84,6 +81,24 @@ def dashboard_applications(user, *, status: str = "", query: str = "") -> QueryS
             | Q(guarantees__number__icontains=query)
         ).distinct()
     return queryset
+
+
+def with_guarantees(applications: list[Application]) -> list[Application]:
+    """Sets `guarantee_list` (kind order) on each of a page of applications, in one query.
+
+    Plainer than prefetch_related(), which builds a queryset on every row's related manager: on
+    the dashboard that cost more than the guarantees themselves.
+    """
+    by_application = {application.pk: [] for application in applications}
+    if by_application:
+        guarantees = Guarantee.objects.filter(application_id__in=by_application).only(
+            "id", "application_id", "kind", "amount", "number", "status"
+        )
+        for guarantee in guarantees.order_by("application_id", "kind"):
+            by_application[guarantee.application_id].append(guarantee)
+    for application in applications:
+        application.guarantee_list = by_application[application.pk]
+    return applications
 
 
 def contractor_timeline(application: Application) -> list[dict]:

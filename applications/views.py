@@ -17,6 +17,7 @@ from applications import rules, selectors, services
 from applications.forms import ApplicationForm
 from applications.models import Application
 from core.errors import StateError
+from core.urls import pk_url
 from fees.calculation import estimate_for
 
 PAGE_SIZE = 20
@@ -52,6 +53,10 @@ def dashboard(request):
     page = Paginator(
         selectors.dashboard_applications(user, status=status, query=query), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_guarantees(list(page.object_list))
+    detail_url = pk_url("applications:detail")
+    for application in page.object_list:
+        application.detail_url = detail_url(application.pk)
     return render(
         request,
         "applications/dashboard.html",

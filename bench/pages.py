@@ -5,6 +5,13 @@ from dataclasses import dataclass
 
 from bench import seed
 
+FLOOR_PATH = "/bench/floor/"  # bench.urls: served only with bench.settings
+STOCK_ADMIN_PATH = "/bench/stock-admin/"
+# A portal list page may cost this many floor pages, an admin list this many (and less than the
+# stock changelist showing the same rows).
+PORTAL_GOAL = 1.5
+ADMIN_GOAL = 3.0
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -24,7 +31,11 @@ class Page:
     path: str
     user: str | None = None
     small: Probe | None = None  # the same page on a small data set; None: same as large
-    baseline: bool = False
+    floor: bool = False  # the page every other one is measured against
+    # The most floor pages this page may cost; None: a reference page, reported but not judged.
+    goal: float | None = None
+    # A page this one must be faster than (by name): an admin list's stock changelist.
+    peer: str | None = None
     # Text the page must contain (besides HTTP 200), in the probes and before wrk: e.g. the
     # admin's result table, so that a login page or an empty list is not what gets timed.
     expect: str | None = None
@@ -36,55 +47,92 @@ class Page:
 
 
 ADMIN_LIST = "/admin/applications/application/"
+STOCK_LIST = STOCK_ADMIN_PATH + "applications/application/"
 RESULT_TABLE = 'id="result_list"'  # the admin changelist's table: only when rows were found
 
 
-def _admin_list(name: str, query: str = "", explain: bool = False) -> Page:
-    """The branch-scoped changelist: staff of the ~60,000-application branch; small data set:
-    staff of the office with 10 applications."""
-    path = ADMIN_LIST + query
-    return Page(
-        name,
-        path,
-        user=seed.STAFF_USER,
-        small=Probe(path, user=seed.SMALL_STAFF_USER),
-        expect=RESULT_TABLE,
-        explain=explain,
-    )
+def _admin_lists(name: str, query: str = "", explain: bool = False) -> list[Page]:
+    """The branch-scoped changelist, and the stock changelist of the same rows: staff of the
+    ~60,000-application branch; small data set: staff of the office with 10 applications."""
+    stock = f"stock {name}"
+    return [
+        Page(
+            name,
+            ADMIN_LIST + query,
+            user=seed.STAFF_USER,
+            small=Probe(ADMIN_LIST + query, user=seed.SMALL_STAFF_USER),
+            goal=ADMIN_GOAL,
+            peer=stock,
+            expect=RESULT_TABLE,
+            explain=explain,
+        ),
+        Page(
+            stock,
+            STOCK_LIST + query,
+            user=seed.STAFF_USER,
+            small=Probe(STOCK_LIST + query, user=seed.SMALL_STAFF_USER),
+            expect=RESULT_TABLE,
+        ),
+    ]
+
+
+def _head_office_lists() -> list[Page]:
+    """Every branch's applications: the small data set keeps only the small office's."""
+    pages = []
+    for name, path, peer in [
+        ("admin list (head office)", ADMIN_LIST, "stock admin list (head office)"),
+        ("stock admin list (head office)", STOCK_LIST, None),
+    ]:
+        pages.append(
+            Page(
+                name,
+                path,
+                user=seed.HEAD_OFFICE_USER,
+                small=Probe(
+                    path,
+                    user=seed.HEAD_OFFICE_USER,
+                    prepare=lambda: seed.keep_branch(seed.SMALL_BRANCH[0]),
+                ),
+                goal=ADMIN_GOAL if peer else None,
+                peer=peer,
+                expect=RESULT_TABLE,
+                explain=peer is not None,
+            )
+        )
+    return pages
 
 
 PAGES: list[Page] = [
-    Page("healthz (baseline)", "/healthz/", baseline=True),
+    Page(
+        "floor",
+        FLOOR_PATH,
+        user=seed.BIG_USER,
+        small=Probe(FLOOR_PATH, user=seed.SMALL_USER),
+        floor=True,
+        expect="<table",
+    ),
+    Page("healthz (no page)", "/healthz/"),
     Page(
         "dashboard",
         "/",
         user=seed.BIG_USER,
         small=Probe("/", user=seed.SMALL_USER),
+        goal=PORTAL_GOAL,
     ),
     Page(
         "obligees",
         "/obligees/",
         small=Probe("/obligees/", prepare=lambda: seed.keep_accepting(5)),
+        goal=PORTAL_GOAL,
     ),
     Page(
         "obligees ?q=市",
         "/obligees/?q=市",
         small=Probe("/obligees/?q=市", prepare=lambda: seed.keep_accepting(5, "市")),
+        goal=PORTAL_GOAL,
     ),
-    _admin_list("admin list (branch)", explain=True),
-    _admin_list("admin ?status=reviewing", "?status=reviewing"),
-    _admin_list(f"admin ?q={seed.SEARCH}", f"?q={seed.SEARCH}", explain=True),
-    Page(
-        "admin list (head office)",
-        ADMIN_LIST,
-        user=seed.HEAD_OFFICE_USER,
-        # Every branch's applications: the small data set keeps only the small office's.
-        small=Probe(
-            ADMIN_LIST,
-            user=seed.HEAD_OFFICE_USER,
-            prepare=lambda: seed.keep_branch(seed.SMALL_BRANCH[0]),
-        ),
-        expect=RESULT_TABLE,
-        explain=True,
-    ),
+    *_admin_lists("admin list (branch)", explain=True),
+    *_admin_lists("admin ?status=reviewing", "?status=reviewing"),
+    *_admin_lists(f"admin ?q={seed.SEARCH}", f"?q={seed.SEARCH}", explain=True),
+    *_head_office_lists(),
 ]

@@ -5,6 +5,7 @@ import jaconv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.widgets import StaticChoicesSelect
 from guarantees.kinds import GuaranteeKind
 from obligees.models import PREFECTURE_CHOICES
 
@@ -32,13 +33,13 @@ class ObligeeSearchForm(forms.Form):
         choices=[("", _("すべて")), *PREFECTURE_CHOICES],
         coerce=int,
         empty_value=None,
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=StaticChoicesSelect("prefecture", attrs={"class": "form-select"}),
     )
     kind = forms.ChoiceField(
         label=_("保証の種類"),
         required=False,
         choices=[("", _("すべて")), *GuaranteeKind.choices],
-        widget=forms.Select(attrs={"class": "form-select"}),
+        widget=StaticChoicesSelect("guarantee-kind", attrs={"class": "form-select"}),
     )
 
     def full_clean(self) -> None:

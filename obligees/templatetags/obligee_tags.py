@@ -1,9 +1,10 @@
 import datetime
+from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import date as format_date
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -14,6 +15,13 @@ def acceptance(since: datetime.date | None) -> str:
 
     A filter rather than an included template: the public list shows it twice on every row.
     """
+    return _acceptance(since, get_language())
+
+
+# The obligees started accepting on a few hundred dates at most, and formatting a date costs more
+# than the rest of a row: each (date, language) is formatted once per process.
+@lru_cache(maxsize=4096)
+def _acceptance(since: datetime.date | None, language: str | None) -> str:
     if since is None:
         return format_html('<span class="text-body-secondary">{}</span>', gettext("未対応"))
     return format_html(

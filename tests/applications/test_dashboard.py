@@ -101,3 +101,29 @@ def test_the_same_number_of_queries_with_10_and_1000_rows(
     # user, count, page of applications (+ obligee, return message), guarantees; the session
     # comes from the cache
     assert counts["alice@example.jp"] == 4
+
+
+def test_each_row_links_to_its_application_and_lists_its_guarantees(client, alice):
+    first = make_dashboard_application(alice, "一本目の工事", [("advance", 20_000_000)])
+    second = make_dashboard_application(
+        alice, "二本目の工事", [("advance", 8_000_000), ("contract", 5_000_000)]
+    )
+    client.force_login(alice)
+    html = client.get(reverse("applications:dashboard")).content.decode()
+    for application in (first, second):
+        url = reverse("applications:detail", args=[application.pk])
+        assert f'<a href="{url}">{application.number}</a>' in html
+    # The guarantees of each row under that row, in kind order.
+    row = html[html.index("二本目の工事") :]
+    row = row[: row.index("</tr>")]
+    assert row.index("8,000,000円") < row.index("5,000,000円")
+    assert "20,000,000円" not in row
+
+
+def make_dashboard_application(user, works_name, guarantees):
+    application = ApplicationFactory(
+        contractor=user.contractor, created_by=user, works_name=works_name, status="sent"
+    )
+    for kind, amount in guarantees:
+        GuaranteeFactory(application=application, kind=kind, amount=amount)
+    return application

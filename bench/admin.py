@@ -1,0 +1,54 @@
+"""The stock Django admin changelist of applications: the peer of the branch admin list.
+
+A plain AdminSite and a plain ModelAdmin with the branch list's columns, filters, search fields,
+order and page size, and none of its tuning (no list_select_related, no prefetch, Django's own
+paginator and counts, choices and numbers shown the admin's default way). It sees what the
+branch admin shows the same staff member (the same scoping selector), so both lists render the
+same rows. Read-only, and served only by bench.urls.
+"""
+
+from django.contrib import admin
+
+from applications import selectors
+from applications.models import Application
+
+
+class StockApplicationAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "status",
+        "branch",
+        "contractor",
+        "obligee",
+        "works_name",
+        "contract_amount",
+        "guarantees",
+        "sent_at",
+    ]
+    list_filter = ["branch", "status", "sent_at"]
+    search_fields = ["number", "works_name", "contractor__name"]
+    list_per_page = 25
+    ordering = ["-sent_at", "-id"]
+
+    def get_queryset(self, request):
+        return selectors.applications_for_staff(request.user)
+
+    @admin.display(description="guarantees")
+    def guarantees(self, application):
+        return ", ".join(
+            f"{g.get_kind_display()} {g.amount} {g.number or ''} {g.get_status_display()}"
+            for g in application.guarantees.all()
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+stock_site = admin.AdminSite(name="stockadmin")
+stock_site.register(Application, StockApplicationAdmin)
