@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -70,6 +71,9 @@ class Guarantee(models.Model):
     fee = models.PositiveBigIntegerField(_("保証料"), null=True, blank=True)
     fee_breakdown = models.JSONField(_("保証料の計算内訳"), null=True, blank=True)
     approved_at = models.DateTimeField(_("承諾日時"), null=True, blank=True)
+    # When staff asked for issuance (発行). An approved electronic guarantee with this set and no
+    # certificate is owed one: the periodic sweep issues it if the queued task never ran.
+    issue_requested_at = models.DateTimeField(_("発行指示日時"), null=True, blank=True)
 
     class Meta:
         ordering = ["application_id", "kind"]
@@ -92,20 +96,38 @@ class Guarantee(models.Model):
 
 
 class Certificate(models.Model):
-    """One version of an issued certificate (保証証書). An amendment adds a version."""
+    """One version of a certificate (保証証書). An amendment adds a version.
+
+    Electronic versions are signed PDFs with an authentication key; paper versions are the same
+    document unsigned, printed by the branch and handed over (handed_over_at).
+    """
 
     guarantee = models.ForeignKey(Guarantee, on_delete=models.PROTECT, related_name="certificates")
     version = models.PositiveSmallIntegerField(_("版"))
     certificate_format = models.CharField(
         _("保証証書の形式"), max_length=12, choices=Guarantee.Format.choices
     )
-    pdf = models.FileField(_("証書PDF"), upload_to="certificates/%Y/%m/", blank=True)
-    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # The public verification address /verify/<token>/ printed as a QR code: 128 random bits.
+    verify_token = models.CharField(max_length=32, unique=True)
+    # A frozen copy of every value the certificate states (guarantees.snapshot), as issued.
+    snapshot = models.JSONField(_("証書記載事項"))
+    pdf = models.FileField(_("証書PDF"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
     # The authentication key (electronic only): a keyed hash for lookup, and the key encrypted so
     # the contractor can display it again. The key itself is never stored in clear.
     key_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
     key_encrypted = models.TextField(blank=True)
     issued_at = models.DateTimeField(_("発行日時"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("発行者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Paper only: when the branch recorded that the printed certificate was handed over.
+    handed_over_at = models.DateTimeField(_("交付日時"), null=True, blank=True)
     superseded_at = models.DateTimeField(_("変更日時"), null=True, blank=True)
 
     class Meta:
@@ -123,7 +145,24 @@ class Certificate(models.Model):
                 name="certificate_superseded_after_issue",
                 condition=Q(superseded_at__isnull=True) | Q(superseded_at__gte=F("issued_at")),
             ),
+            # A key belongs to exactly the electronic versions: each has one, no paper one has.
+            models.CheckConstraint(
+                name="certificate_key_iff_electronic",
+                condition=(
+                    Q(certificate_format="electronic", key_digest__isnull=False)
+                    & ~Q(key_encrypted="")
+                )
+                | Q(certificate_format="paper", key_digest__isnull=True, key_encrypted=""),
+            ),
+            models.CheckConstraint(
+                name="certificate_handover_only_paper",
+                condition=Q(handed_over_at__isnull=True) | Q(certificate_format="paper"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.guarantee} v{self.version}"
+
+    @property
+    def is_electronic(self) -> bool:
+        return self.certificate_format == Guarantee.Format.ELECTRONIC

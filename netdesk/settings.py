@@ -182,6 +182,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# The surety company as its documents name it (certificates, notices, fee statements).
+SURETY_COMPANY = {
+    "name": env_str("SURETY_COMPANY_NAME", "ネットデスク建設業保証株式会社"),
+    "representative": env_str("SURETY_COMPANY_REPRESENTATIVE", "代表取締役社長 保証 一郎"),
+    "address": env_str("SURETY_COMPANY_ADDRESS", "東京都中央区八丁堀二丁目1番1号"),
+}
+
+# Signing certificates (PAdES B-T): the company's key and certificate, the CA that validates them,
+# and the time-stamping authority. TSA_URL empty: stamp in-process with the local TSA key and
+# certificate (development and tests only; `manage.py make_dev_ca` writes all of these).
+PKI_DIR = Path(env_str("PKI_DIR", str(BASE_DIR / "var" / "pki")))
+SIGNING_KEY_PATH = Path(env_str("SIGNING_KEY_PATH", str(PKI_DIR / "signing-key.pem")))
+SIGNING_CERT_PATH = Path(env_str("SIGNING_CERT_PATH", str(PKI_DIR / "signing-cert.pem")))
+SIGNING_CA_PATH = Path(env_str("SIGNING_CA_PATH", str(PKI_DIR / "ca-cert.pem")))
+TSA_URL = env_str("TSA_URL", "")
+TSA_KEY_PATH = Path(env_str("TSA_KEY_PATH", str(PKI_DIR / "tsa-key.pem")))
+TSA_CERT_PATH = Path(env_str("TSA_CERT_PATH", str(PKI_DIR / "tsa-cert.pem")))
+
+# Authentication keys (認証キー): looked up by HMAC-SHA256 with AUTH_KEY_HMAC_SECRET, stored
+# encrypted with Fernet (AUTH_KEY_FERNET_KEYS: comma-separated, the first encrypts, all decrypt, so
+# a key can be rotated). Unset, both are derived from SECRET_KEY (guarantees.keys).
+AUTH_KEY_HMAC_SECRET = env_str("AUTH_KEY_HMAC_SECRET", "")
+AUTH_KEY_FERNET_KEYS = env_list("AUTH_KEY_FERNET_KEYS", [])
+
 # E-mail: console in development, SMTP in production (EMAIL_HOST etc.).
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

@@ -64,6 +64,16 @@ class Obligee(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def addressee(self) -> str:
+        """How a certificate addresses the obligee (被保証者): the head of a local government by
+        title, as real certificates do (「渋川市長」「群馬県知事」); any other obligee by name."""
+        if self.category == self.Category.PREFECTURE:
+            return f"{self.name}知事"
+        if self.category == self.Category.MUNICIPALITY:
+            return f"{self.name}長"
+        return self.name
+
     def electronic_since(self, kind: str) -> datetime.date | None:
         return self.e_advance_since if kind == GuaranteeKind.ADVANCE else self.e_contract_since
 
