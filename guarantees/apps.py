@@ -6,3 +6,6 @@ class GuaranteesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "guarantees"
     verbose_name = _("保証")
+
+    def ready(self):
+        from guarantees import checks  # noqa: F401  (registers the deployment checks)

@@ -204,7 +204,9 @@ TSA_CERT_PATH = Path(env_str("TSA_CERT_PATH", str(PKI_DIR / "tsa-cert.pem")))
 # encrypted with Fernet (AUTH_KEY_FERNET_KEYS: comma-separated, the first encrypts, all decrypt, so
 # a key can be rotated). Unset, both are derived from SECRET_KEY (guarantees.keys).
 AUTH_KEY_HMAC_SECRET = env_str("AUTH_KEY_HMAC_SECRET", "")
-AUTH_KEY_FERNET_KEYS = env_list("AUTH_KEY_FERNET_KEYS", [])
+AUTH_KEY_FERNET_KEYS = [
+    k.strip() for k in env_str("AUTH_KEY_FERNET_KEYS", "").split(",") if k.strip()
+]
 
 # E-mail: console in development, SMTP in production (EMAIL_HOST etc.).
 EMAIL_BACKEND = env_str(

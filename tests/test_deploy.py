@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 MANAGE = Path(settings.BASE_DIR) / "manage.py"
@@ -19,8 +20,10 @@ def production_env(**extra) -> dict:
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="netdesk.example.jp",
-        **extra,
+        AUTH_KEY_HMAC_SECRET=secrets.token_urlsafe(32),
+        AUTH_KEY_FERNET_KEYS=f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
     )
+    env.update(extra)
     return env
 
 
@@ -33,6 +36,20 @@ def test_check_deploy_is_clean():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_asks_for_the_key_secrets():
+    env = production_env(AUTH_KEY_FERNET_KEYS="not-a-key")
+    del env["AUTH_KEY_HMAC_SECRET"]
+    result = subprocess.run(
+        [sys.executable, str(MANAGE), "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "guarantees.W001" in result.stderr + result.stdout
+    assert "guarantees.E001" in result.stderr + result.stdout
 
 
 def test_collectstatic_builds_the_manifest(tmp_path):
