@@ -50,6 +50,17 @@ class OutboxMessageAdmin(FastChangeListMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    # The list needs the whole width at 1366 px: without the app menu beside it.
+    _wide = {"is_nav_sidebar_enabled": False}
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), **self._wide})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), **self._wide}
+        )
+
     def has_add_permission(self, request):
         return False  # e-mails are written by the changes they report
 
