@@ -23,23 +23,22 @@
   or other settings (environment variables, read by netdesk/settings.py as in production).
 """
 
-import dataclasses
 import os
 
 import pytest
 import redis
 from django.db import connection
 
-from tests.integration.harness import SmtpServer, Worker, database_url, publishing_to
+from tests.integration.harness import (
+    SmtpServer,
+    Worker,
+    WorkerConfig,
+    database_url,
+    publishing_to,
+)
 
 # Without REDIS_URL: a database of the local Redis that the development setup leaves alone.
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/15"
-
-
-@dataclasses.dataclass
-class WorkerConfig:
-    beat: bool = False
-    env: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")

@@ -179,6 +179,15 @@ def database_url(settings_dict: dict) -> str:
 
 
 @dataclasses.dataclass
+class WorkerConfig:
+    """How a test module's worker runs (its `worker_config` fixture): with an embedded beat, and
+    with environment variables that netdesk/settings.py reads, as in production."""
+
+    beat: bool = False
+    env: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
 class Worker:
     """`celery worker --pool=solo` in a process group of its own (with `-B`, its beat too), so
     that `kill()` takes down everything, as a crash of the machine would."""

@@ -14,8 +14,12 @@ from guarantees import services as guarantee_services
 from notifications.models import OutboxMessage
 from tests.accounts.otp import login_verified_staff
 from tests.factories import ApplicationFactory, BranchFactory, GuaranteeFactory, UserFactory
-from tests.integration.conftest import WorkerConfig
-from tests.integration.harness import publishing_to, unreachable_broker_url, wait_until
+from tests.integration.harness import (
+    WorkerConfig,
+    publishing_to,
+    unreachable_broker_url,
+    wait_until,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
