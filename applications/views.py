@@ -18,6 +18,7 @@ from applications.models import Application
 from core.errors import StateError
 from core.urls import pk_url
 from fees.calculation import estimate_for
+from guarantees.selectors import with_certificates
 
 PAGE_SIZE = 20
 
@@ -39,8 +40,13 @@ def dashboard(request):
     ).get_page(request.GET.get("page"))
     page.object_list = selectors.with_guarantees(list(page.object_list))
     detail_url = pk_url("applications:detail")
+    pdf_url, key_url = pk_url("guarantees:certificate_pdf"), pk_url("guarantees:certificate_key")
     for application in page.object_list:
         application.detail_url = detail_url(application.pk)
+        for guarantee in application.guarantee_list:
+            if guarantee.certificate_pk is not None:
+                guarantee.pdf_url = pdf_url(guarantee.certificate_pk)
+                guarantee.key_url = key_url(guarantee.certificate_pk)
     return render(
         request,
         "applications/dashboard.html",
@@ -230,11 +236,14 @@ def application_sent(request, pk: int):
 def application_detail(request, pk: int):
     application = selectors.application_for_user_or_404(request.user, pk)
     company_messages = list(application.company_messages.all())
+    guarantees = application.guarantees.all()
+    with_certificates(guarantees, today=timezone.localdate())
     return render(
         request,
         "applications/application_detail.html",
         {
             "application": application,
+            "issued": [g for g in guarantees if g.current_certificate is not None],
             "timeline": selectors.contractor_timeline(application),
             "company_messages": company_messages,
             "latest_message": company_messages[-1] if company_messages else None,
