@@ -143,6 +143,7 @@ def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
     A wrong password is refused with a ServiceError, and so is every attempt after too many wrong
     ones in a row (settings.RATE_LIMITS["key-reveal-user"]). Each reveal and each refusal is
     audited with the version only: the key is never written anywhere, logs and audit included.
+    Not atomic: the audit entry of a refusal must stay although the call then raises.
     """
     certificate = (
         certificates_for(user)
@@ -154,33 +155,24 @@ def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
         raise PermissionDenied("Not a certificate of the user's company.")
     if certificate_state(certificate, today=timezone.localdate()) != CertificateState.VALID:
         raise StateError(KEY_NOT_IN_FORCE, code="not_in_force")
-    audit = {"version": certificate.version}
     # Counted before the password is checked, so that parallel guesses are refused as well.
     if not rate_limit_hit(KEY_REVEAL_LIMIT, str(user.pk)):
-        log_action(
-            certificate,
-            "certificate.key_reveal_failed",
-            user=user,
-            data={**audit, "reason": "rate_limited"},
-        )
         minutes = settings.RATE_LIMITS[KEY_REVEAL_LIMIT][1] // 60
-        raise ServiceError(
+        raise _key_refused(
+            certificate,
+            user,
+            "rate_limited",
             _(
                 "パスワードの誤りが続いたため、認証キーの表示を停止しています。%(minutes)s分ほど時間をおいて再度お試しください。"
             )
             % {"minutes": minutes},
-            code="rate_limited",
         )
     if not user.check_password(password):
-        log_action(
+        raise _key_refused(
             certificate,
-            "certificate.key_reveal_failed",
-            user=user,
-            data={**audit, "reason": "wrong_password"},
-        )
-        raise ServiceError(
+            user,
+            "wrong_password",
             _("パスワードが正しくありません。ログインに使うパスワードを入力してください。"),
-            code="wrong_password",
         )
     rate_limit_reset(KEY_REVEAL_LIMIT, str(user.pk))
     try:
@@ -195,5 +187,18 @@ def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
             ),
             code="undecryptable",
         ) from None
-    log_action(certificate, "certificate.key_revealed", user=user, data=audit)
+    log_action(
+        certificate, "certificate.key_revealed", user=user, data={"version": certificate.version}
+    )
     return display_key(body)
+
+
+def _key_refused(certificate, user, reason: str, message: str) -> ServiceError:
+    """The refusal to raise, audited first (its reason, never what was typed)."""
+    log_action(
+        certificate,
+        "certificate.key_reveal_failed",
+        user=user,
+        data={"version": certificate.version, "reason": reason},
+    )
+    return ServiceError(message, code=reason)
