@@ -1,5 +1,3 @@
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,29 +11,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from accounts.decorators import contractor_required
 from applications import rules, selectors, services
 from applications.forms import ApplicationForm
 from applications.models import Application
 from core.errors import StateError
 from core.urls import pk_url
 from fees.calculation import estimate_for
+from guarantees.selectors import with_certificates
 
 PAGE_SIZE = 20
-
-
-def contractor_required(view):
-    """Signed-in contractor users only; other personas are sent to their own home."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.contractor_id is None:
-            if request.user.is_staff:
-                return redirect("admin:index")
-            return render(request, "applications/not_contractor.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @login_required
@@ -55,8 +40,13 @@ def dashboard(request):
     ).get_page(request.GET.get("page"))
     page.object_list = selectors.with_guarantees(list(page.object_list))
     detail_url = pk_url("applications:detail")
+    pdf_url, key_url = pk_url("guarantees:certificate_pdf"), pk_url("guarantees:certificate_key")
     for application in page.object_list:
         application.detail_url = detail_url(application.pk)
+        for guarantee in application.guarantee_list:
+            if guarantee.certificate_pk is not None:
+                guarantee.pdf_url = pdf_url(guarantee.certificate_pk)
+                guarantee.key_url = key_url(guarantee.certificate_pk)
     return render(
         request,
         "applications/dashboard.html",
@@ -246,11 +236,14 @@ def application_sent(request, pk: int):
 def application_detail(request, pk: int):
     application = selectors.application_for_user_or_404(request.user, pk)
     company_messages = list(application.company_messages.all())
+    guarantees = application.guarantees.all()
+    with_certificates(guarantees, today=timezone.localdate())
     return render(
         request,
         "applications/application_detail.html",
         {
             "application": application,
+            "issued": [g for g in guarantees if g.current_certificate is not None],
             "timeline": selectors.contractor_timeline(application),
             "company_messages": company_messages,
             "latest_message": company_messages[-1] if company_messages else None,

@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
 from django.http import JsonResponse
 from django.shortcuts import resolve_url
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -143,6 +143,22 @@ CONTROL_CHARACTER_REFUSED = _("入力に使用できない文字(制御文字)�
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+def answers_any_path(view):
+    """Marks a view that answers any path of its URL itself, a control character included (e.g. a
+    public page whose unknown addresses must all give the same 404): ControlCharacterMiddleware
+    lets such paths through to it. Its query string is still checked."""
+    view.answers_any_path = True
+    return view
+
+
+def _answers_any_path(request) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "answers_any_path", False)
+
+
 class ControlCharacterMiddleware:
     """Answers 400 (the Japanese error page) to a query string or path holding a control character.
 
@@ -157,7 +173,8 @@ class ControlCharacterMiddleware:
 
     def __call__(self, request):
         query = unquote(request.META.get("QUERY_STRING", ""))
-        if _CONTROL_CHARACTERS.search(query) or _CONTROL_CHARACTERS.search(request.path):
+        path_refused = _CONTROL_CHARACTERS.search(request.path) and not _answers_any_path(request)
+        if _CONTROL_CHARACTERS.search(query) or path_refused:
             # The pages' scripts (obligee search, fee estimate) ask for JSON and show its message.
             if request.headers.get("Accept", "").startswith("application/json"):
                 return JsonResponse({"error": str(CONTROL_CHARACTER_REFUSED)}, status=400)

@@ -32,3 +32,8 @@ def rate_limit_hit(scope: str, value: str) -> bool:
         cache.add(key, 1, timeout=window)
         count = 1
     return count <= limit
+
+
+def rate_limit_reset(scope: str, value: str) -> None:
+    """Start counting `value` in `scope` afresh (after a success: only failures in a row add up)."""
+    cache.delete(_key(scope, value))

@@ -1,19 +1,30 @@
 """State changes of guarantees."""
 
+import logging
 from dataclasses import dataclass
 
+from cryptography.fernet import InvalidToken
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_variables
 
 from applications.models import Application
 from applications.selectors import locked_for_staff
 from core.audit import log_action
 from core.errors import ServiceError, StateError
+from core.ratelimit import rate_limit_hit, rate_limit_reset
 from core.sequences import fiscal_year, next_value, peek_value
 from fees.calculation import FeeBreakdown, FeeError, compute_fee, guarantee_period
+from guarantees.keys import decrypt_key, display_key
 from guarantees.models import Guarantee
+from guarantees.selectors import CertificateState, certificate_state, certificates_for
 from notifications.services import notify_contractor
+
+logger = logging.getLogger(__name__)
 
 
 def _number_key(branch_code: str, approved_on) -> tuple[str, int]:
@@ -114,3 +125,80 @@ def guarantee_approve(*, guarantee_id: int, user) -> Guarantee:
         application, "guarantee_approved", f"approved-{guarantee.pk}", guarantee=guarantee
     )
     return guarantee
+
+
+# --- The authentication key shown to the contractor ---------------------------------------------
+
+KEY_REVEAL_LIMIT = "key-reveal-user"
+KEY_NOT_IN_FORCE = gettext_lazy(
+    "この保証証書は変更・解約または期間満了により現在有効ではないため、認証キーは表示できません。"
+)
+
+
+@sensitive_variables("password", "body")
+def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
+    """認証キーを表示: the key of an electronic certificate of the user's company, in its display
+    form (XXXX-XXXX-XXXX-XXXX-C), once the user has typed their password again.
+
+    A wrong password is refused with a ServiceError, and so is every attempt after too many wrong
+    ones in a row (settings.RATE_LIMITS["key-reveal-user"]). Each reveal and each refusal is
+    audited with the version only: the key is never written anywhere, logs and audit included.
+    Not atomic: the audit entry of a refusal must stay although the call then raises.
+    """
+    certificate = (
+        certificates_for(user)
+        .filter(pk=certificate_id, certificate_format=Guarantee.Format.ELECTRONIC)
+        .select_related("guarantee")
+        .first()
+    )
+    if certificate is None:
+        raise PermissionDenied("Not a certificate of the user's company.")
+    if certificate_state(certificate, today=timezone.localdate()) != CertificateState.VALID:
+        raise StateError(KEY_NOT_IN_FORCE, code="not_in_force")
+    # Counted before the password is checked, so that parallel guesses are refused as well.
+    if not rate_limit_hit(KEY_REVEAL_LIMIT, str(user.pk)):
+        minutes = settings.RATE_LIMITS[KEY_REVEAL_LIMIT][1] // 60
+        raise _key_refused(
+            certificate,
+            user,
+            "rate_limited",
+            _(
+                "パスワードの誤りが続いたため、認証キーの表示を停止しています。%(minutes)s分ほど時間をおいて再度お試しください。"
+            )
+            % {"minutes": minutes},
+        )
+    if not user.check_password(password):
+        raise _key_refused(
+            certificate,
+            user,
+            "wrong_password",
+            _("パスワードが正しくありません。ログインに使うパスワードを入力してください。"),
+        )
+    rate_limit_reset(KEY_REVEAL_LIMIT, str(user.pk))
+    try:
+        body = decrypt_key(certificate.key_encrypted)
+    except InvalidToken:
+        # Not the user's doing: the Fernet keys of the deployment no longer include the one the
+        # key was stored with (AUTH_KEY_FERNET_KEYS).
+        logger.error("The stored key of certificate %s cannot be decrypted.", certificate.pk)
+        raise ServiceError(
+            _(
+                "認証キーを表示できませんでした。お手数ですが申込先の営業部・支店にお問い合わせください。"
+            ),
+            code="undecryptable",
+        ) from None
+    log_action(
+        certificate, "certificate.key_revealed", user=user, data={"version": certificate.version}
+    )
+    return display_key(body)
+
+
+def _key_refused(certificate, user, reason: str, message: str) -> ServiceError:
+    """The refusal to raise, audited first (its reason, never what was typed)."""
+    log_action(
+        certificate,
+        "certificate.key_reveal_failed",
+        user=user,
+        data={"version": certificate.version, "reason": reason},
+    )
+    return ServiceError(message, code=reason)

@@ -361,10 +361,13 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 
 # Cache-based rate limits (core.ratelimit): scope -> (attempts, window in seconds). Password
 # reset e-mails per address (a mailbox is not flooded) and per IP address (nobody probes or mails
-# many addresses).
+# many addresses). The password asked before an authentication key is shown, per user: wrong
+# passwords in a row (a success starts the count again), so that someone at an unattended,
+# signed-in screen cannot guess their way to the keys.
 RATE_LIMITS = {
     "password-reset-address": (env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3), 3600),
     "password-reset-ip": (env_int("PASSWORD_RESET_LIMIT_PER_IP", 20), 3600),
+    "key-reveal-user": (env_int("KEY_REVEAL_LIMIT_PER_USER", 5), 900),
 }
 
 # Two-factor sign-in for the admin (django-otp). Wrong codes are throttled by django-otp itself

@@ -45,6 +45,17 @@ def charlie(db):
     )
 
 
+@pytest.fixture(scope="session")
+def _media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, _media_dir):
+    """Files the tests store (certificate PDFs) go to a temporary directory, never to var/media."""
+    settings.MEDIA_ROOT = _media_dir
+
+
 @pytest.fixture
 def branch(db):
     return BranchFactory(code="GM", name="群馬支店")

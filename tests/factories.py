@@ -1,15 +1,21 @@
 """Factories for the personas and records tests need (no JSON fixtures)."""
 
 import datetime
+import hashlib
+import secrets
+from functools import cache
 
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.models import Branch, Contractor
 from applications.models import Application
 from core.sequences import fiscal_year
-from guarantees.models import Guarantee
+from guarantees import keys
+from guarantees.models import Certificate, Guarantee
+from guarantees.snapshot import certificate_snapshot
 from notifications.models import OutboxMessage
 from obligees.models import Obligee
 
@@ -124,6 +130,66 @@ class OutboxMessageFactory(factory.django.DjangoModelFactory):
     subject = factory.Sequence(lambda n: f"【ネットデスク】お知らせ{n}")
     body_text = "本文です。"
     body_html = "<p>本文です。</p>"
+
+
+class IssuedGuaranteeFactory(GuaranteeFactory):
+    """An electronic advance-payment guarantee approved and issued (発行済), of a completed
+    application; its certificate comes from CertificateFactory."""
+
+    application = factory.SubFactory(
+        ApplicationFactory,
+        status=Application.Status.COMPLETED,
+        obligee=factory.SubFactory(ElectronicObligeeFactory),
+    )
+    status = Guarantee.Status.ISSUED
+    certificate_format = Guarantee.Format.ELECTRONIC
+    number = factory.Sequence(lambda n: f"GM-{fiscal_year(timezone.localdate())}-{n:06d}")
+    fee = 84_000
+    approved_at = factory.LazyFunction(timezone.now)
+
+
+@cache
+def sample_pdf() -> bytes:
+    """A small real PDF (one line rendered by WeasyPrint), made once per test session."""
+    from weasyprint import HTML
+
+    return HTML(string="<p>前払金保証証書(試験用)</p>").write_pdf()
+
+
+class CertificateFactory(factory.django.DjangoModelFactory):
+    """A certificate version as issuance leaves it: the snapshot of its guarantee, a PDF under
+    MEDIA_ROOT (tests/conftest.py points it at a temporary directory) with its SHA-256, and for
+    an electronic one an authentication key (`key`: pass one to know it, or decrypt
+    key_encrypted)."""
+
+    class Meta:
+        model = Certificate
+
+    class Params:
+        key = factory.LazyFunction(keys.new_key)
+
+    guarantee = factory.SubFactory(IssuedGuaranteeFactory)
+    version = 1
+    certificate_format = factory.SelfAttribute("guarantee.certificate_format")
+    verify_token = factory.LazyFunction(lambda: secrets.token_urlsafe(16))
+    issued_at = factory.LazyFunction(timezone.now)
+    snapshot = factory.LazyAttribute(
+        lambda o: certificate_snapshot(
+            o.guarantee, version=o.version, issued_on=timezone.localdate(o.issued_at)
+        )
+    )
+    pdf = factory.LazyAttribute(
+        lambda o: ContentFile(
+            sample_pdf(), name=f"certificates/{o.guarantee.number}-v{o.version}.pdf"
+        )
+    )
+    sha256 = factory.LazyFunction(lambda: hashlib.sha256(sample_pdf()).hexdigest())
+    key_digest = factory.LazyAttribute(
+        lambda o: keys.key_digest(o.key) if o.certificate_format == "electronic" else None
+    )
+    key_encrypted = factory.LazyAttribute(
+        lambda o: keys.encrypt_key(o.key) if o.certificate_format == "electronic" else ""
+    )
 
 
 def make_sent_application(user, **fields) -> Application:

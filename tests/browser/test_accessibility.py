@@ -5,7 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in
-from tests.factories import make_sent_application
+from tests.factories import PASSWORD, CertificateFactory, make_sent_application
 
 pytestmark = pytest.mark.browser
 
@@ -34,3 +34,24 @@ def test_contractor_pages(page: Page, contractor_user, branch, shibukawa):
     page.get_by_role("button", name="確認へ進む").click()
     expect(page.locator("#error-summary")).to_be_visible()
     assert violations(page) == [], "form with errors"
+
+
+def test_certificate_pages(page: Page, contractor_user):
+    certificate = CertificateFactory(
+        guarantee__application__contractor=contractor_user.contractor,
+        guarantee__application__created_by=contractor_user,
+    )
+    page.goto(f"/verify/{certificate.verify_token}/")
+    assert violations(page) == [], "verification page"
+    sign_in(page, contractor_user)
+    assert violations(page) == [], "dashboard with an issued guarantee"
+    page.goto(f"/applications/{certificate.guarantee.application_id}/")
+    assert violations(page) == [], "detail with its certificate"
+    page.goto(f"/certificates/{certificate.pk}/key/")
+    page.get_by_label("パスワード").fill("not-the-password")
+    page.get_by_role("button", name="認証キーを表示する").click()
+    assert violations(page) == [], "password refused"
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="認証キーを表示する").click()
+    expect(page.get_by_test_id("auth-key")).to_be_visible()
+    assert violations(page) == [], "key shown"

@@ -1,0 +1,110 @@
+"""Reads of certificates: what a contractor user may see of them, and what the public may."""
+
+import datetime
+import re
+
+from django.db.models import QuerySet, TextChoices
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from guarantees.models import Certificate, Guarantee
+
+# What a verification token may look like: 128 random bits written as URL-safe base64 (22
+# symbols) or hexadecimal (32). Anything else is refused before the database is asked.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{22,32}")
+
+
+def certificates_for(user) -> QuerySet[Certificate]:
+    """Every certificate version `user` may see: those of the user's own company's guarantees
+    (the same scope as applications.selectors.applications_for)."""
+    if user.contractor_id is None:
+        return Certificate.objects.none()
+    return Certificate.objects.filter(guarantee__application__contractor_id=user.contractor_id)
+
+
+def electronic_certificate_for_user_or_404(user, pk: int) -> Certificate:
+    """The electronic certificate version `pk` of the user's company; 404 otherwise (another
+    company's, or a paper one: the branch prints those, there is nothing to download)."""
+    return get_object_or_404(
+        certificates_for(user)
+        .filter(certificate_format=Guarantee.Format.ELECTRONIC)
+        .select_related("guarantee"),
+        pk=pk,
+    )
+
+
+def with_certificates(guarantees, *, today: datetime.date) -> None:
+    """Sets on each of `guarantees` its certificate: `current_certificate` (the newest version, or
+    None), `earlier_certificates` (oldest first) and `key_available` (an electronic certificate in
+    force, whose key may be shown), from one query."""
+    guarantees = list(guarantees)
+    versions: dict[int, list[Certificate]] = {guarantee.pk: [] for guarantee in guarantees}
+    if versions:
+        for certificate in (
+            Certificate.objects.filter(guarantee_id__in=versions)
+            # The encrypted key stays in the database: only the key reveal reads it.
+            .defer("key_encrypted")
+            .order_by("guarantee_id", "version")
+        ):
+            versions[certificate.guarantee_id].append(certificate)
+    for guarantee in guarantees:
+        *earlier, current = versions[guarantee.pk] or [None]
+        guarantee.current_certificate = current
+        guarantee.earlier_certificates = earlier
+        if current is not None:
+            current.guarantee = guarantee
+        guarantee.key_available = (
+            current is not None
+            and current.is_electronic
+            and certificate_state(current, today=today) == CertificateState.VALID
+        )
+
+
+def certificate_by_token_or_404(token: str) -> Certificate:
+    """The certificate whose verification address carries `token`.
+
+    One plain 404 for every token that is not one of ours — malformed, of any length, or simply
+    unknown — so that the answer tells nothing about how tokens look or which exist.
+    """
+    if not _TOKEN.fullmatch(token):
+        raise Http404
+    return get_object_or_404(
+        Certificate.objects.select_related("guarantee").only(
+            "id", "version", "snapshot", "superseded_at", "guarantee__status"
+        ),
+        verify_token=token,
+    )
+
+
+class CertificateState(TextChoices):
+    """A certificate version's standing, as the verification page and obligees see it."""
+
+    VALID = "valid", _("有効")
+    SUPERSEDED = "superseded", _("変更済")
+    CANCELLED = "cancelled", _("解約")
+    EXPIRED = "expired", _("期間満了")
+    # A paper certificate printed but not yet handed over: in nobody's hands but the branch's.
+    NOT_HANDED_OVER = "not_handed_over", _("交付前")
+
+
+def certificate_state(certificate: Certificate, *, today: datetime.date) -> CertificateState:
+    """Whether `certificate` (with its guarantee loaded) is in force on `today`.
+
+    A newer version replaces it (変更済) whatever became of the guarantee later. The guarantee
+    period it states ends the guarantee on its own: its end date passed counts as 期間満了 even
+    before anyone records the expiry.
+    """
+    if certificate.superseded_at is not None:
+        return CertificateState.SUPERSEDED
+    status = certificate.guarantee.status
+    if status == Guarantee.Status.CANCELLED:
+        return CertificateState.CANCELLED
+    if status not in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED, Guarantee.Status.EXPIRED):
+        return CertificateState.NOT_HANDED_OVER
+    period_end = certificate.snapshot.get("guarantee_period", {}).get("end")
+    if status == Guarantee.Status.EXPIRED or (
+        period_end and datetime.date.fromisoformat(period_end) < today
+    ):
+        return CertificateState.EXPIRED
+    return CertificateState.VALID

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from guarantees import views
+
+app_name = "guarantees"
+
+urlpatterns = [
+    path("certificates/<int:pk>.pdf", views.certificate_pdf, name="certificate_pdf"),
+    path("certificates/<int:pk>/key/", views.certificate_key, name="certificate_key"),
+    path("verify/<str:token>/", views.certificate_verify, name="certificate_verify"),
+]

@@ -1,0 +1,111 @@
+"""Certificates: the contractor's PDF download and key reveal, and the public verification page."""
+
+import datetime
+import re
+
+from django.http import FileResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.decorators import contractor_required
+from core.errors import ServiceError
+from core.middleware import answers_any_path
+from guarantees import selectors, services
+from guarantees.forms import KeyRevealForm
+from guarantees.selectors import CertificateState, certificate_state
+
+# --- Certificates of the contractor's company ---------------------------------------------------
+
+
+@never_cache  # the company's own document: no shared cache keeps a copy
+@contractor_required
+def certificate_pdf(request, pk: int):
+    """証書PDF: an electronic certificate version of the user's company, as a download."""
+    certificate = selectors.electronic_certificate_for_user_or_404(request.user, pk)
+    number = re.sub(r"[^A-Za-z0-9-]+", "_", certificate.guarantee.number or "")
+    response = FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"certificate-{number}-v{certificate.version}.pdf",
+        content_type="application/pdf",
+    )
+    # Set here too, whatever the site-wide setting: a download is never to be read as a page.
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@never_cache  # no-store: the page that shows the key is kept by no cache, the browser's included
+@sensitive_post_parameters("password")
+@contractor_required
+def certificate_key(request, pk: int):
+    """認証キーを表示: the password again (POST), then the key, on this response only."""
+    certificate = selectors.electronic_certificate_for_user_or_404(request.user, pk)
+    in_force = certificate_state(certificate, today=timezone.localdate()) == CertificateState.VALID
+    form = KeyRevealForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if in_force and form.is_valid():
+        try:
+            key = services.certificate_key_reveal(
+                certificate_id=certificate.pk,
+                user=request.user,
+                password=form.cleaned_data["password"],
+            )
+        except ServiceError as exc:
+            form.add_error("password", exc.messages[0])
+            status = 429 if exc.code == "rate_limited" else 200
+        else:
+            return render(
+                request,
+                "guarantees/certificate_key_shown.html",
+                {"certificate": certificate, "key": key},
+            )
+    return render(
+        request,
+        "guarantees/certificate_key.html",
+        {
+            "certificate": certificate,
+            "form": form,
+            "in_force": in_force,
+            "not_in_force": services.KEY_NOT_IN_FORCE,
+        },
+        status=status,
+    )
+
+
+# --- Public -------------------------------------------------------------------------------------
+
+
+@answers_any_path  # a NUL byte in the token is one more unknown token: the same 404
+@never_cache  # its status changes (amended, cancelled): always asked afresh
+def certificate_verify(request, token: str):
+    """The address in a certificate's QR code: what it states and whether it is in force.
+
+    Public, without sign-in. It shows only what the document itself prints, and of a newer
+    version only that there is one.
+    """
+    certificate = selectors.certificate_by_token_or_404(token)
+    snapshot = certificate.snapshot
+    response = render(
+        request,
+        "guarantees/certificate_verify.html",
+        {
+            "snapshot": snapshot,
+            "issued_on": _date(snapshot["issued_on"]),
+            "period_start": _date(snapshot["guarantee_period"]["start"]),
+            "period_end": _date(snapshot["guarantee_period"]["end"]),
+            "state": certificate_state(certificate, today=timezone.localdate()),
+            "states": CertificateState,
+        },
+    )
+    # The token is as good as the document: search engines do not list it, and no page this one
+    # links to learns it from the Referer header.
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _date(iso: str) -> datetime.date | None:
+    """A snapshot's ISO date (guarantees.snapshot) as a date for the template's date format."""
+    return datetime.date.fromisoformat(iso) if iso else None
