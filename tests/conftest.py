@@ -1,6 +1,9 @@
+import io
 import uuid
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from tests.factories import (
     CONTRACT_DAY,
@@ -12,6 +15,24 @@ from tests.factories import (
     UserFactory,
     days_from_today,
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dev_pki(tmp_path_factory):
+    """A development CA, signing key and TSA key, made once per test session; the PKI settings
+    point at them for the whole session, so no test reads or writes var/pki."""
+    pki = tmp_path_factory.mktemp("pki")
+    with override_settings(
+        PKI_DIR=pki,
+        SIGNING_KEY_PATH=pki / "signing-key.pem",
+        SIGNING_CERT_PATH=pki / "signing-cert.pem",
+        SIGNING_CA_PATH=pki / "ca-cert.pem",
+        TSA_URL="",
+        TSA_KEY_PATH=pki / "tsa-key.pem",
+        TSA_CERT_PATH=pki / "tsa-cert.pem",
+    ):
+        call_command("make_dev_ca", stdout=io.StringIO())
+        yield pki
 
 
 @pytest.fixture
