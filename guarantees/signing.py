@@ -6,9 +6,11 @@ certificates; the public verify page must answer in tens of milliseconds) and dr
 elsewhere.
 """
 
+import asyncio
 import datetime
 import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -64,7 +66,9 @@ def sign_pdf(pdf: bytes) -> bytes:
     """The PDF with the company's PAdES B-T signature: signed, then timestamped by the TSA."""
     pdf_signer, bytes_reserved = _pdf_signer()
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    return pdf_signer.sign_pdf(writer, bytes_reserved=bytes_reserved).getvalue()
+    return _outside_event_loop(
+        pdf_signer.sign_pdf, writer, bytes_reserved=bytes_reserved
+    ).getvalue()
 
 
 @dataclass(frozen=True)
@@ -104,7 +108,7 @@ def check_signature(pdf: bytes) -> SignatureCheck:
         # A context per check: pyHanko adds the certificates it meets to the context's registry,
         # and an upload's certificates must not outlive its request.
         context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
-        status = validate_pdf_signature(embedded, context)
+        status = _outside_event_loop(validate_pdf_signature, embedded, context)
     except Exception as exc:
         logger.info("Signature could not be checked: %r", exc)
         return SignatureCheck(signed=True)
@@ -131,6 +135,18 @@ def reset_signer() -> None:
 def _reset_on_setting_changed(*, setting, **kwargs):
     if setting in PKI_SETTINGS:
         reset_signer()
+
+
+def _outside_event_loop(func, *args, **kwargs):
+    """Call one of pyHanko's blocking functions. They use asyncio.run, which refuses to start
+    inside a running event loop (an async caller; Playwright's sync API in the browser tests):
+    there, the call runs on a thread of its own while this one waits."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args, **kwargs).result()
 
 
 @functools.cache

@@ -1,12 +1,14 @@
 """PAdES B-T signatures: what pyHanko and poppler make of a signed certificate, and what
 check_signature tells an obligee about any PDF they upload."""
 
+import asyncio
 import datetime
 import io
 import random
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 from unittest import mock
 
@@ -79,7 +81,10 @@ def pdfsig(pdf: bytes, nss_db: str, tmp_path) -> str:
 def pyhanko_status(pdf: bytes):
     embedded = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
     ca = load_cert_from_pemder(settings.SIGNING_CA_PATH)
-    return embedded, validate_pdf_signature(embedded, ValidationContext(trust_roots=[ca]))
+    context = ValidationContext(trust_roots=[ca])
+    # Through the same guard as the application: after the browser tests, Playwright's event
+    # loop is running in this thread.
+    return embedded, signing._outside_event_loop(validate_pdf_signature, embedded, context)
 
 
 def flip_byte_in_signed_range(pdf: bytes) -> bytes:
@@ -288,6 +293,17 @@ def test_a_configured_tsa_url_stamps_through_that_tsa(certificate_pdf, settings)
 
     assert asked == ["https://tsa.example.jp/tsp"]
     assert check_signature(signed).valid
+
+
+def test_signing_and_checking_work_inside_a_running_event_loop(certificate_pdf):
+    async def from_a_coroutine():
+        return check_signature(sign_pdf(certificate_pdf))
+
+    # A thread of its own: this one may already run Playwright's loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        check = pool.submit(asyncio.run, from_a_coroutine()).result()
+
+    assert check.valid
 
 
 def test_a_missing_key_says_how_to_make_one(certificate_pdf, settings, tmp_path):
