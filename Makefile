@@ -5,14 +5,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
-# System packages: the Japanese font (PDFs), gettext (message catalogues), poppler (PDF checks).
+# System packages: the Japanese font (PDFs), gettext (message catalogues), poppler (PDF checks);
+# for the tests also certutil (an NSS database for pdfsig's trust) and zbarimg (QR codes).
 RUN_DEBS := fonts-ipaexfont gettext poppler-utils
-TEST_DEBS := $(RUN_DEBS) chromium
+TEST_DEBS := $(RUN_DEBS) chromium libnss3-tools zbar-tools
 BENCH_DEBS := $(TEST_DEBS) wrk
 
 .PHONY: po run worker test bench lint format setup lock debs-run debs-test debs-bench messages clean
 
 run: debs-run setup
+	@DEBUG=1 $(PY) manage.py make_dev_ca
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v0
 	@DEBUG=1 $(PY) manage.py demo
 	@echo "Net Desk: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"

@@ -37,3 +37,18 @@ def auth_key_secrets(app_configs=None, **kwargs):
                 )
             )
     return problems
+
+
+@register(Tags.security, deploy=True)
+def time_stamping_authority(app_configs=None, **kwargs):
+    """Without TSA_URL certificates are timestamped in-process with a key kept next to the
+    application: good for development, worthless as evidence of when a guarantee was issued."""
+    if settings.TSA_URL:
+        return []
+    return [
+        Warning(
+            "TSA_URL is not set: certificates are timestamped by the local development TSA.",
+            hint="Set TSA_URL to the RFC 3161 time-stamping authority's address.",
+            id="guarantees.W003",
+        )
+    ]

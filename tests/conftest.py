@@ -1,6 +1,9 @@
+import io
 import uuid
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from netdesk.celery import app as celery_app
 from tests.factories import (
@@ -21,6 +24,24 @@ def _tasks_in_process():
     a test sees a task's effects as soon as the transaction's on_commit callbacks run. Only the
     real-worker tests switch this off (tests/integration/conftest.py, `celery_worker`)."""
     celery_app.conf.task_always_eager = True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dev_pki(tmp_path_factory):
+    """A development CA, signing key and TSA key, made once per test session; the PKI settings
+    point at them for the whole session, so no test reads or writes var/pki."""
+    pki = tmp_path_factory.mktemp("pki")
+    with override_settings(
+        PKI_DIR=pki,
+        SIGNING_KEY_PATH=pki / "signing-key.pem",
+        SIGNING_CERT_PATH=pki / "signing-cert.pem",
+        SIGNING_CA_PATH=pki / "ca-cert.pem",
+        TSA_URL="",
+        TSA_KEY_PATH=pki / "tsa-key.pem",
+        TSA_CERT_PATH=pki / "tsa-cert.pem",
+    ):
+        call_command("make_dev_ca", stdout=io.StringIO())
+        yield pki
 
 
 @pytest.fixture

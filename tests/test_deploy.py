@@ -22,18 +22,23 @@ def production_env(**extra) -> dict:
         ALLOWED_HOSTS="netdesk.example.jp",
         AUTH_KEY_HMAC_SECRET=secrets.token_urlsafe(32),
         AUTH_KEY_FERNET_KEYS=f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
+        TSA_URL="https://tsa.example.jp/tsp",
     )
     env.update(extra)
     return env
 
 
-def test_check_deploy_is_clean():
-    result = subprocess.run(
+def check_deploy(env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, str(MANAGE), "check", "--deploy", "--fail-level", "WARNING"],
-        env=production_env(),
+        env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_check_deploy_is_clean():
+    result = check_deploy(production_env())
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
 
@@ -41,15 +46,16 @@ def test_check_deploy_is_clean():
 def test_check_deploy_asks_for_the_key_secrets():
     env = production_env(AUTH_KEY_FERNET_KEYS="not-a-key")
     del env["AUTH_KEY_HMAC_SECRET"]
-    result = subprocess.run(
-        [sys.executable, str(MANAGE), "check", "--deploy", "--fail-level", "WARNING"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = check_deploy(env)
     assert result.returncode != 0
     assert "guarantees.W001" in result.stderr + result.stdout
     assert "guarantees.E001" in result.stderr + result.stdout
+
+
+def test_check_deploy_asks_for_a_time_stamping_authority():
+    result = check_deploy(production_env(TSA_URL=""))
+    assert result.returncode != 0
+    assert "guarantees.W003" in result.stderr + result.stdout
 
 
 def test_collectstatic_builds_the_manifest(tmp_path):

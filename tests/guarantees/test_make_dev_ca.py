@@ -1,0 +1,113 @@
+"""manage.py make_dev_ca: the development CA, the company's signing certificate and the TSA's."""
+
+import io
+import stat
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+KEYS = ("SIGNING_KEY_PATH", "TSA_KEY_PATH")
+CERTS = ("SIGNING_CA_PATH", "SIGNING_CERT_PATH", "TSA_CERT_PATH")
+
+
+@pytest.fixture
+def pki(settings, tmp_path):
+    """The PKI settings pointed at an empty directory; the paths by setting name."""
+    paths = {name: tmp_path / "pki" / f"{name.lower()}.pem" for name in KEYS + CERTS}
+    for name, path in paths.items():
+        setattr(settings, name, path)
+    return paths
+
+
+def make_dev_ca(*args) -> str:
+    out = io.StringIO()
+    call_command("make_dev_ca", *args, stdout=out)
+    return out.getvalue()
+
+
+def cert(path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(path.read_bytes())
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_it_writes_a_ca_and_two_certificates_it_issued(pki, settings):
+    assert "作成しました" in make_dev_ca()
+
+    ca = cert(pki["SIGNING_CA_PATH"])
+    assert ca.subject == ca.issuer
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    ca.verify_directly_issued_by(ca)
+
+    signing = cert(pki["SIGNING_CERT_PATH"])
+    signing.verify_directly_issued_by(ca)
+    company = settings.SURETY_COMPANY["name"]
+    assert signing.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == company
+    assert signing.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == company
+    assert signing.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value == "JP"
+    usage = signing.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.digital_signature and usage.content_commitment  # non-repudiation
+    assert not signing.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    signing_key = serialization.load_pem_private_key(
+        pki["SIGNING_KEY_PATH"].read_bytes(), password=None
+    )
+    assert isinstance(signing_key, ec.EllipticCurvePrivateKey)
+    assert signing_key.curve.name == "secp256r1"
+    assert signing_key.public_key() == signing.public_key()
+
+    tsa = cert(pki["TSA_CERT_PATH"])
+    tsa.verify_directly_issued_by(ca)
+    purposes = tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    assert purposes.critical
+    assert list(purposes.value) == [ExtendedKeyUsageOID.TIME_STAMPING]
+    tsa_key = serialization.load_pem_private_key(pki["TSA_KEY_PATH"].read_bytes(), password=None)
+    assert isinstance(tsa_key, rsa.RSAPrivateKey)
+    assert tsa_key.public_key() == tsa.public_key()
+
+
+def test_private_keys_are_readable_by_their_owner_only(pki):
+    make_dev_ca()
+
+    assert [mode(pki[name]) for name in KEYS] == [0o600, 0o600]
+    assert [mode(pki[name]) for name in CERTS] == [0o644, 0o644, 0o644]
+
+
+def test_a_second_run_leaves_the_files_alone(pki):
+    make_dev_ca()
+    before = {name: path.read_bytes() for name, path in pki.items()}
+
+    assert "作成済み" in make_dev_ca()
+
+    assert {name: path.read_bytes() for name, path in pki.items()} == before
+
+
+def test_force_writes_a_new_set_with_private_keys_still_private(pki):
+    make_dev_ca()
+    before = {name: path.read_bytes() for name, path in pki.items()}
+    pki["SIGNING_KEY_PATH"].chmod(0o644)
+
+    assert "作成しました" in make_dev_ca("--force")
+
+    assert all(path.read_bytes() != before[name] for name, path in pki.items())
+    cert(pki["SIGNING_CERT_PATH"]).verify_directly_issued_by(cert(pki["SIGNING_CA_PATH"]))
+    assert [mode(pki[name]) for name in KEYS] == [0o600, 0o600]
+    assert list(pki["SIGNING_KEY_PATH"].parent.glob(".*")) == []  # no temporary files left
+
+
+def test_an_incomplete_set_is_not_patched_up(pki):
+    make_dev_ca()
+    pki["TSA_KEY_PATH"].unlink()
+    ca = pki["SIGNING_CA_PATH"].read_bytes()
+
+    with pytest.raises(CommandError, match="--force"):
+        make_dev_ca()
+
+    assert not pki["TSA_KEY_PATH"].exists()
+    assert pki["SIGNING_CA_PATH"].read_bytes() == ca

@@ -1,0 +1,313 @@
+"""PAdES B-T signatures: what pyHanko and poppler make of a signed certificate, and what
+check_signature tells an obligee about any PDF they upload."""
+
+import asyncio
+import datetime
+import io
+import random
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from io import BytesIO
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.timestamps import HTTPTimeStamper, dummy_client
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
+from weasyprint import HTML
+
+from guarantees import signing
+from guarantees.signing import SignatureCheck, check_signature, sign_pdf
+
+CERTIFICATE_HTML = """<!doctype html><html lang="ja"><meta charset="utf-8">
+<style>body { font-family: "IPAexMincho"; }</style>
+<h1>前払金保証証書</h1><p>保証契約番号 GM-2026-000001</p><p>保証金額 金20,000,000円</p>
+"""
+
+PKI_PATHS = (
+    "SIGNING_KEY_PATH",
+    "SIGNING_CERT_PATH",
+    "SIGNING_CA_PATH",
+    "TSA_KEY_PATH",
+    "TSA_CERT_PATH",
+)
+
+
+@pytest.fixture(scope="module")
+def certificate_pdf() -> bytes:
+    return HTML(string=CERTIFICATE_HTML).write_pdf()
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(certificate_pdf) -> bytes:
+    return sign_pdf(certificate_pdf)
+
+
+@pytest.fixture(scope="module")
+def nss_db(tmp_path_factory):
+    """An NSS database trusting our CA, as poppler's pdfsig reads trust from one."""
+    directory = tmp_path_factory.mktemp("nss")
+    certutil = shutil.which("certutil")
+    assert certutil, "certutil is missing: install libnss3-tools (make debs-test)"
+    run = [certutil, "-d", f"sql:{directory}"]
+    subprocess.run([*run, "-N", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(
+        [*run, "-A", "-n", "netdesk-ca", "-t", "C,C,C", "-i", str(settings.SIGNING_CA_PATH)],
+        check=True,
+        capture_output=True,
+    )
+    return f"sql:{directory}"
+
+
+def pdfsig(pdf: bytes, nss_db: str, tmp_path) -> str:
+    path = tmp_path / "checked.pdf"
+    path.write_bytes(pdf)
+    result = subprocess.run(
+        ["pdfsig", "-nssdir", nss_db, str(path)], capture_output=True, text=True, check=False
+    )
+    return result.stdout + result.stderr
+
+
+def pyhanko_status(pdf: bytes):
+    embedded = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
+    ca = load_cert_from_pemder(settings.SIGNING_CA_PATH)
+    context = ValidationContext(trust_roots=[ca])
+    # Through the same guard as the application: after the browser tests, Playwright's event
+    # loop is running in this thread.
+    return embedded, signing._outside_event_loop(validate_pdf_signature, embedded, context)
+
+
+def flip_byte_in_signed_range(pdf: bytes) -> bytes:
+    """One byte changed inside the page's content stream, which the signature covers."""
+    start, length, _, _ = map(
+        int, re.search(rb"/ByteRange \[(\d+) (\d+) (\d+) (\d+)", pdf).groups()
+    )
+    offset = pdf.index(b"stream\n") + len(b"stream\n") + 10
+    assert start <= offset < start + length
+    changed = bytearray(pdf)
+    changed[offset] ^= 0x01
+    return bytes(changed)
+
+
+def test_pyhanko_finds_a_trusted_pades_signature_with_a_trusted_timestamp(signed_pdf):
+    embedded, status = pyhanko_status(signed_pdf)
+
+    assert status.bottom_line
+    assert status.intact and status.valid and status.trusted
+    assert status.modification_level == ModificationLevel.NONE
+    assert embedded.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
+    assert embedded.sig_object["/Reason"] == "保証証書の発行"
+    assert embedded.sig_object["/Name"] == settings.SURETY_COMPANY["name"]
+    assert embedded.field_name == "SuretySignature"
+    subject = embedded.signer_cert.subject.native
+    assert subject["common_name"] == settings.SURETY_COMPANY["name"]
+    assert subject["organization_name"] == settings.SURETY_COMPANY["name"]
+    assert subject["country_name"] == "JP"
+    # B-T: the signer info carries an RFC 3161 token over the signature value, from a TSA that
+    # chains to the same CA.
+    unsigned = embedded.signer_info["unsigned_attrs"]
+    assert [attr["type"].native for attr in unsigned] == ["signature_time_stamp_token"]
+    stamp = status.timestamp_validity
+    assert stamp.intact and stamp.valid and stamp.trusted
+    tsa = stamp.signing_cert.subject.native["common_name"]
+    assert tsa == "Net Desk Development TSA"
+    assert abs(stamp.timestamp - datetime.datetime.now(datetime.UTC)) < datetime.timedelta(
+        minutes=5
+    )
+
+
+def test_pdfsig_finds_the_signature_valid_and_the_certificate_trusted(signed_pdf, nss_db, tmp_path):
+    report = pdfsig(signed_pdf, nss_db, tmp_path)
+
+    assert "Signature Validation: Signature is Valid." in report
+    assert "Certificate Validation: Certificate is Trusted." in report
+    assert "Total document signed" in report
+    assert "Signature Type: ETSI.CAdES.detached" in report
+
+
+def test_check_signature_accepts_our_certificate(signed_pdf):
+    check = check_signature(signed_pdf)
+
+    assert check == SignatureCheck(
+        signed=True,
+        intact=True,
+        whole_file=True,
+        trusted=True,
+        timestamped=True,
+        signed_at=check.signed_at,
+        signer=settings.SURETY_COMPANY["name"],
+    )
+    assert check.valid
+    assert abs(check.signed_at - datetime.datetime.now(datetime.UTC)) < datetime.timedelta(
+        minutes=5
+    )
+
+
+def test_one_flipped_byte_in_the_signed_range_fails_every_check(signed_pdf, nss_db, tmp_path):
+    tampered = flip_byte_in_signed_range(signed_pdf)
+
+    assert "Signature Validation: Digest Mismatch." in pdfsig(tampered, nss_db, tmp_path)
+    _, status = pyhanko_status(tampered)
+    assert not status.intact
+    assert not status.bottom_line
+    check = check_signature(tampered)
+    assert check.signed
+    assert not check.intact
+    assert not check.valid
+
+
+def test_content_appended_after_the_signature_is_not_the_signed_document(signed_pdf):
+    writer = IncrementalPdfFileWriter(BytesIO(signed_pdf))
+    # A filled box drawn over the page: what someone hiding an amount would add.
+    box = writer.add_object(generic.StreamObject(stream_data=b"1 1 1 rg 100 600 300 80 re f"))
+    writer.add_stream_to_page(0, box)
+    out = BytesIO()
+    writer.write(out)
+
+    check = check_signature(out.getvalue())
+
+    assert check.signed and check.intact and check.trusted and check.timestamped
+    assert not check.whole_file
+    assert not check.valid
+
+
+def test_an_unsigned_pdf_is_not_signed(certificate_pdf):
+    check = check_signature(certificate_pdf)
+
+    assert check == SignatureCheck()
+    assert not check.valid
+
+
+# Each makes an upload from our signed certificate (or ignores it).
+GARBAGE = {
+    "empty": lambda signed: b"",
+    "random bytes": lambda signed: random.Random(12).randbytes(20_000),
+    "NUL bytes": lambda signed: b"\0" * 5_000,
+    "a PDF header only": lambda signed: b"%PDF-1.7\n",
+    "NUL bytes inside": lambda signed: signed[:2_000] + b"\0" * 4_000 + signed[6_000:],
+    "truncated in the middle": lambda signed: signed[: len(signed) // 2],
+    "truncated before %%EOF": lambda signed: signed[:-10],
+    "a huge xref section": lambda signed: (
+        b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\nxref\n0 99999999999\n"
+        b"0000000000 65535 f \ntrailer\n<< /Size 99999999999 /Root 1 0 R >>\n"
+        b"startxref\n46\n%%EOF\n"
+    ),
+    "huge object numbers": lambda signed: (
+        b"%PDF-1.7\n99999999999 0 obj\n<< >>\nendobj\ntrailer\n"
+        b"<< /Size 99999999999999 /Root 99999999999 0 R >>\nstartxref\n999999999999\n%%EOF\n"
+    ),
+    "deeply nested arrays": lambda signed: b"%PDF-1.7\n1 0 obj\n" + b"[" * 100_000 + b"\n%%EOF",
+}
+
+
+@pytest.mark.parametrize("name", GARBAGE)
+def test_garbage_gets_an_answer_that_is_not_valid(signed_pdf, name):
+    check = check_signature(GARBAGE[name](signed_pdf))
+
+    assert not check.valid
+
+
+def test_every_single_byte_change_is_caught(signed_pdf):
+    # Across the whole file, signed range, signature contents and trailer alike.
+    for offset in range(0, len(signed_pdf), 97):
+        changed = bytearray(signed_pdf)
+        changed[offset] ^= 0xFF
+        assert not check_signature(bytes(changed)).valid, offset
+
+
+def test_a_certificate_from_another_ca_is_not_trusted(certificate_pdf, settings, tmp_path):
+    ours = {name: getattr(settings, name) for name in PKI_PATHS}
+    for name in PKI_PATHS:
+        setattr(settings, name, tmp_path / getattr(settings, name).name)
+    call_command("make_dev_ca", stdout=io.StringIO())
+    foreign = sign_pdf(certificate_pdf)
+    for name, path in ours.items():
+        setattr(settings, name, path)
+
+    check = check_signature(foreign)
+
+    assert check.signed and check.intact and check.whole_file
+    assert check.signer == settings.SURETY_COMPANY["name"]
+    assert not check.trusted
+    assert not check.timestamped
+    assert not check.valid
+
+
+def test_keys_and_certificates_are_read_once_per_process(certificate_pdf, signed_pdf):
+    signing.reset_signer()
+    with mock.patch.object(signing, "_read", wraps=signing._read) as read:
+        sign_pdf(certificate_pdf)
+        check_signature(signed_pdf)
+        first = read.call_count
+        sign_pdf(certificate_pdf)
+        check_signature(signed_pdf)
+
+    assert first == 5  # signing key and certificate, TSA key and certificate, CA
+    assert read.call_count == first
+
+
+def test_the_local_tsa_key_is_not_parsed_again_for_each_stamp(certificate_pdf):
+    parse = dummy_client.serialization.load_der_private_key
+    parsed = []
+
+    def recording_parse(data, *args, **kwargs):
+        key = parse(data, *args, **kwargs)
+        parsed.append(type(key).__name__)
+        return key
+
+    with mock.patch.object(
+        dummy_client.serialization, "load_der_private_key", side_effect=recording_parse
+    ):
+        signed = sign_pdf(certificate_pdf)
+
+    assert check_signature(signed).timestamped
+    assert not [name for name in parsed if "RSA" in name]
+
+
+def test_a_configured_tsa_url_stamps_through_that_tsa(certificate_pdf, settings):
+    settings.TSA_URL = "https://tsa.example.jp/tsp"
+    local = signing.LocalTimeStamper(
+        tsa_cert=load_cert_from_pemder(settings.TSA_CERT_PATH),
+        tsa_key=signing.serialization.load_pem_private_key(
+            settings.TSA_KEY_PATH.read_bytes(), password=None
+        ),
+    )
+    asked = []
+
+    async def answer(self, request):
+        asked.append(self.url)
+        return local.request_tsa_response(request)
+
+    with mock.patch.object(HTTPTimeStamper, "async_request_tsa_response", answer):
+        signed = sign_pdf(certificate_pdf)
+
+    assert asked == ["https://tsa.example.jp/tsp"]
+    assert check_signature(signed).valid
+
+
+def test_signing_and_checking_work_inside_a_running_event_loop(certificate_pdf):
+    async def from_a_coroutine():
+        return check_signature(sign_pdf(certificate_pdf))
+
+    # A thread of its own: this one may already run Playwright's loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        check = pool.submit(asyncio.run, from_a_coroutine()).result()
+
+    assert check.valid
+
+
+def test_a_missing_key_says_how_to_make_one(certificate_pdf, settings, tmp_path):
+    settings.SIGNING_KEY_PATH = tmp_path / "nowhere.pem"
+
+    with pytest.raises(ImproperlyConfigured, match=r"manage\.py make_dev_ca"):
+        sign_pdf(certificate_pdf)
