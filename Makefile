@@ -7,7 +7,7 @@ PORT ?= 8000
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 # System packages: the Japanese font (PDFs), gettext (message catalogues), poppler (PDF checks).
 RUN_DEBS := fonts-ipaexfont gettext poppler-utils
-TEST_DEBS := $(RUN_DEBS) chromium
+TEST_DEBS := $(RUN_DEBS) chromium zbar-tools
 BENCH_DEBS := $(TEST_DEBS) wrk
 
 .PHONY: po run worker test bench lint format setup lock debs-run debs-test debs-bench messages clean

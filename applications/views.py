@@ -1,5 +1,3 @@
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from accounts.decorators import contractor_required
 from applications import rules, selectors, services
 from applications.forms import ApplicationForm
 from applications.models import Application
@@ -21,21 +20,6 @@ from core.urls import pk_url
 from fees.calculation import estimate_for
 
 PAGE_SIZE = 20
-
-
-def contractor_required(view):
-    """Signed-in contractor users only; other personas are sent to their own home."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.contractor_id is None:
-            if request.user.is_staff:
-                return redirect("admin:index")
-            return render(request, "applications/not_contractor.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @login_required
