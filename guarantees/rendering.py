@@ -191,9 +191,9 @@ def _attachment(reader: PdfFileReader) -> bytes:
         node = pending.pop()
         seen += 1
         names = node.get("/Names", generic.ArrayObject())
-        for name, spec in zip(names[::2], names[1::2], strict=False):
-            if str(name) == NOTICE_ATTACHMENT:
-                stream = spec.get_object()["/EF"]["/F"].get_object()
+        for index in range(0, len(names) - 1, 2):
+            if str(names[index]) == NOTICE_ATTACHMENT:
+                stream = names[index + 1]["/EF"]["/F"]
                 if len(stream.encoded_data) > 64 * 1024:
                     raise ValueError("attachment too large for a notice")
                 return stream.data
