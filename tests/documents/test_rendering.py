@@ -3,6 +3,7 @@
 import datetime
 import json
 import os
+from urllib.parse import parse_qs
 
 import pytest
 from weasyprint import HTML, Attachment
@@ -144,9 +145,17 @@ def test_the_notice_qr_code_opens_the_receive_page_with_number_and_key_in_the_fr
 ):
     settings.SITE_URL = "https://netdesk.example.jp"
     pdf = rendering.render_key_notice(snapshot_of(advance), key=key, verify_url=VERIFY_URL)
-    assert qr_codes(pdf) == [
-        f"https://netdesk.example.jp/obligee/receive/#n={advance.number}&k={key}"
-    ]
+    [content] = qr_codes(pdf)
+    page, _, fragment = content.partition("#")
+    assert page == "https://netdesk.example.jp/obligee/receive/"
+    # Form-encoded, as URLSearchParams reads it: a check symbol may be *, ~, $ or =.
+    assert parse_qs(fragment) == {"n": [advance.number], "k": [key]}
+
+
+def test_check_symbols_that_urls_reserve_survive_the_receive_url():
+    for key in ["AAAA-BBBB-CCCC-DDDD-=", "AAAA-BBBB-CCCC-DDDD-$", "AAAA-BBBB-CCCC-DDDD-*"]:
+        fragment = rendering.receive_url("GM-2026-000001", key).partition("#")[2]
+        assert parse_qs(fragment)["k"] == [key]
 
 
 def test_read_key_notice_gives_back_number_and_key(advance, snapshot_of, key):
