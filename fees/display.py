@@ -6,6 +6,7 @@ it was computed.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,9 +70,10 @@ def _tier_label(lower: int, upper: int | None) -> str:
     }
 
 
-def breakdown_rows(data: dict) -> list[Row]:
+def breakdown_rows(data: dict, *, format_date: Callable[[str], str] = _date) -> list[Row]:
     """The statement's rows: each tier, the annual base, the period and its factor, the rounding,
-    the minimum fee and the fee (tax exempt)."""
+    the minimum fee and the fee (tax exempt). `format_date` writes a stored ISO date (the PDF
+    statement writes Japanese-era dates)."""
     rows = []
     for tier in data["tiers"]:
         label = _tier_label(tier["lower"], tier["upper"])
@@ -87,8 +89,8 @@ def breakdown_rows(data: dict) -> list[Row]:
 
     label = _("保証期間")
     detail = _("%(start)s〜%(end)s") % {
-        "start": _date(data["period_start"]),
-        "end": _date(data["period_end"]),
+        "start": format_date(data["period_start"]),
+        "end": format_date(data["period_end"]),
     }
     value = _("%(days)s日") % {"days": f"{data['days']:,}"}
     rows.append(Row(label, detail, value, _noted(label, detail, value)))

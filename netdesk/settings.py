@@ -326,6 +326,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # axes reports every sign-in at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs seven progress steps of every PDF at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
 

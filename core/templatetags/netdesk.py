@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import get_language, gettext
 
 from core.numbers import percentage
+from core.wareki import era_date
 
 register = template.Library()
 
@@ -33,6 +34,26 @@ def ymd(value) -> str:
     if not isinstance(value, datetime.date):
         return ""
     return f"{value.year:04d}/{value.month:02d}/{value.day:02d}"
+
+
+@register.filter(expects_localtime=True)
+def wareki(value) -> str:
+    """A date, datetime (in the current time zone) or stored ISO date ('2026-11-24') in the
+    Japanese era: 令和8年11月24日. Empty or unreadable values, and dates before 1873 (no era
+    form), give ''."""
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return ""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if not isinstance(value, datetime.date):
+        return ""
+    try:
+        return era_date(value)
+    except ValueError:
+        return ""
 
 
 @register.filter
