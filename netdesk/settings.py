@@ -208,6 +208,10 @@ AUTH_KEY_FERNET_KEYS = [
     k.strip() for k in env_str("AUTH_KEY_FERNET_KEYS", "").split(",") if k.strip()
 ]
 
+# Issuance requested this long ago and still not done is picked up by the periodic sweep
+# (guarantees.tasks.issue_overdue): the broker was down, or the worker died mid-issuance.
+ISSUANCE_SWEEP_GRACE_SECONDS = env_int("ISSUANCE_SWEEP_GRACE_SECONDS", 120)
+
 # E-mail: console in development, SMTP in production (EMAIL_HOST etc.).
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
