@@ -10,13 +10,23 @@ RUN_DEBS := fonts-ipaexfont gettext poppler-utils
 TEST_DEBS := $(RUN_DEBS) chromium
 BENCH_DEBS := $(TEST_DEBS) wrk
 
-.PHONY: po run test bench lint format setup lock debs-run debs-test debs-bench messages clean
+.PHONY: po run worker test bench lint format setup lock debs-run debs-test debs-bench messages clean
 
 run: debs-run setup
 	@DEBUG=1 $(PY) manage.py migrate --no-input -v0
 	@DEBUG=1 $(PY) manage.py demo
 	@echo "Net Desk: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	@DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The Celery worker and its beat (the periodic sweeps) in one process, against REDIS_URL, as
+# compose's worker and beat. `make run` with the same REDIS_URL queues its tasks here; without
+# REDIS_URL, `make run` runs them in-process and needs no worker.
+worker: setup
+	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL, e.g." \
+	  "REDIS_URL=redis://127.0.0.1:6379/0 make worker (and the same for make run)"; exit 1; }
+	@mkdir -p var
+	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A netdesk worker --beat --loglevel=INFO \
+	  --schedule=var/celerybeat-schedule
 
 # Tests run with production-like settings (DEBUG off); the key is a throw-away one.
 test: debs-test setup

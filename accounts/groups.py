@@ -37,6 +37,10 @@ _HEAD_OFFICE_PERMISSIONS = [
     ("otp_static", "view_staticdevice"),
     ("axes", "view_accessattempt"),
     ("axes", "delete_accessattempt"),  # unlock a locked-out address
+    # The e-mail outbox: every branch's customers, so head office only. Nobody edits a message;
+    # the change permission allows 再送信 of a failed one (notifications.admin).
+    ("notifications", "view_outboxmessage"),
+    ("notifications", "change_outboxmessage"),
 ]
 
 

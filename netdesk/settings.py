@@ -163,7 +163,10 @@ SESSION_IDLE_TIMEOUT = datetime.timedelta(minutes=env_int("SESSION_IDLE_MINUTES"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Redis: Celery broker and the shared cache. Without it tasks run in-process (eager).
+# Redis: Celery broker and the shared cache. Without it tasks run in-process (eager): `make run`
+# needs no worker. With it, `make worker` (or compose's worker and beat) runs them. The test suite
+# runs tasks in-process whatever REDIS_URL says (tests/conftest.py); only tests/integration starts
+# a real worker.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -173,14 +176,38 @@ if REDIS_URL:
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"  # never used: tasks run eagerly
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged when it has finished, and given back to the queue when its worker dies:
+# every task is safe to run twice, none may be lost.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+# A request that queues a task must not hang on an unreachable broker: give up quickly (the row
+# the task would work on is committed already, and a periodic sweep picks it up).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECT_TIMEOUT", 3),
+    # An unacknowledged task (its worker was killed) is delivered again after this long.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+# Periodic sweeps (beat) do what a lost or never-queued task left undone; each entry expires
+# after one period, so sweeps never pile up behind a busy or stopped worker.
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    # E-mails due: retries after their back-off, and messages whose send task was never queued.
+    "outbox-sweep": {
+        "task": "notifications.tasks.outbox_sweep",
+        "schedule": OUTBOX_SWEEP_SECONDS,
+        "options": {"expires": OUTBOX_SWEEP_SECONDS},
+    },
+    # Approved electronic guarantees whose issuance task was lost: guarantees.tasks.issue_overdue
+    # goes here, in the same shape.
+}
 
 # The surety company as its documents name it (certificates, notices, fee statements).
 SURETY_COMPANY = {
@@ -224,7 +251,15 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds; Django's default waits forever
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Net Desk <netdesk@example.jp>")
+# The outbox (notifications.services): a failed send is tried again after BASE, 2×BASE, 4×BASE …
+# seconds; after MAX_ATTEMPTS attempts the message is marked 送信失敗 (head office can resend it).
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 60)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# How long a sender owns a message it has claimed: longer than any SMTP conversation can take
+# (EMAIL_TIMEOUT per step), so that no other sender takes it over while it is being sent.
+OUTBOX_CLAIM_SECONDS = env_int("OUTBOX_CLAIM_SECONDS", 600)
 
 # Security: secure cookies and HSTS whenever not in DEBUG.
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)

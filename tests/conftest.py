@@ -2,6 +2,7 @@ import uuid
 
 import pytest
 
+from netdesk.celery import app as celery_app
 from tests.factories import (
     CONTRACT_DAY,
     PERIOD_END_DAY,
@@ -12,6 +13,14 @@ from tests.factories import (
     UserFactory,
     days_from_today,
 )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_in_process():
+    """The suite runs Celery tasks in-process (eager), also when REDIS_URL is set (as in CI):
+    a test sees a task's effects as soon as the transaction's on_commit callbacks run. Only the
+    real-worker tests switch this off (tests/integration/conftest.py, `celery_worker`)."""
+    celery_app.conf.task_always_eager = True
 
 
 @pytest.fixture

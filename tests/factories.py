@@ -10,6 +10,7 @@ from accounts.models import Branch, Contractor
 from applications.models import Application
 from core.sequences import fiscal_year
 from guarantees.models import Guarantee
+from notifications.models import OutboxMessage
 from obligees.models import Obligee
 
 PASSWORD = "correct-horse-battery"
@@ -109,6 +110,20 @@ class GuaranteeFactory(factory.django.DjangoModelFactory):
     amount = 20_000_000
     deposit_bank = "〇〇銀行　××支店"
     redeposit = Guarantee.Redeposit.NOT_USED
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    """An e-mail in the outbox, pending and never tried (as if its send task was never queued)."""
+
+    class Meta:
+        model = OutboxMessage
+
+    dedup_key = factory.Sequence(lambda n: f"test:{n}")
+    template = "application_received"
+    recipient = factory.Sequence(lambda n: f"recipient{n}@example.jp")
+    subject = factory.Sequence(lambda n: f"【ネットデスク】お知らせ{n}")
+    body_text = "本文です。"
+    body_html = "<p>本文です。</p>"
 
 
 def make_sent_application(user, **fields) -> Application:
