@@ -9,7 +9,6 @@ duplicates still end with exactly one version and one key.
 
 import datetime
 import hashlib
-import logging
 import secrets
 
 from django.conf import settings
@@ -24,12 +23,11 @@ from applications.models import Application
 from applications.selectors import locked_for_staff
 from core.audit import log_action
 from core.errors import StateError
+from core.queueing import queue_after_commit
 from guarantees import keys, rendering, signing, tasks
 from guarantees.models import Certificate, Guarantee
 from guarantees.snapshot import certificate_snapshot
 from notifications.services import message_enqueue
-
-logger = logging.getLogger(__name__)
 
 # Guarantee statuses that count as "issued" for completing the application.
 ISSUED_OR_LATER = (
@@ -69,7 +67,7 @@ def issue_request(*, guarantee_id: int, user) -> Guarantee:
         log_action(
             application, "guarantee.issue_requested", user=user, data={"number": guarantee.number}
         )
-        transaction.on_commit(lambda: queue_issuance(guarantee.pk))
+        queue_after_commit(tasks.issue_certificate, guarantee.pk)
     else:
         certificate = _new_version(guarantee, now=now, user=user, signed=False)
         log_action(
@@ -100,18 +98,6 @@ def paper_handover(*, guarantee_id: int, user) -> Certificate:
     certificate.save(update_fields=["handed_over_at"])
     _mark_issued(guarantee, application, now=now, user=user, certificate=certificate)
     return certificate
-
-
-def queue_issuance(guarantee_id: int) -> None:
-    """Queue the worker's issuance; with the broker down, leave it to the sweep."""
-    try:
-        tasks.issue_certificate.delay(guarantee_id)
-    except Exception:  # any broker failure: the request is recorded, the sweep will issue it
-        logger.warning(
-            "Issuance of guarantee %s could not be queued; the sweep will issue it.",
-            guarantee_id,
-            exc_info=True,
-        )
 
 
 # The worker's side
