@@ -25,12 +25,14 @@ from applications.models import Application
 from applications.rules import share_base
 from core.changelist import FastChangeListMixin
 from core.csv import SafeWriter
+from core.http import pdf_response
 from core.numbers import percentage
 from core.paginator import CappedCountPaginator
 from core.templatetags.netdesk import label, yen
 from core.text import reject_bidi_controls, to_halfwidth_ascii
+from guarantees import issuance
 from guarantees import services as guarantee_services
-from guarantees.models import Guarantee
+from guarantees.models import Certificate, Guarantee
 from obligees.models import Obligee
 
 # An application number (A2026-000123) or a guarantee number (GM-2026-000123), or their start.
@@ -430,6 +432,21 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 wrap(self.approve_view),
                 name="applications_application_approve",
             ),
+            path(
+                "<int:pk>/guarantees/<int:guarantee_pk>/issue/",
+                wrap(self.issue_view),
+                name="applications_application_issue",
+            ),
+            path(
+                "<int:pk>/guarantees/<int:guarantee_pk>/handover/",
+                wrap(self.handover_view),
+                name="applications_application_handover",
+            ),
+            path(
+                "<int:pk>/certificates/<int:certificate_pk>.pdf",
+                wrap(self.certificate_pdf_view),
+                name="applications_application_certificate_pdf",
+            ),
         ]
         return [*own, *super().get_urls()]
 
@@ -509,6 +526,68 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             guarantee=guarantee,
             preview=preview,
             share=percentage(guarantee.amount, share_base(application, guarantee.kind)),
+        )
+
+    def issue_view(self, request, pk, guarantee_pk):
+        """GET: what 発行 will do (electronic: sign and key by the worker; paper: a PDF to
+        print); POST: issue."""
+        application = self._application_or_404(request, pk)
+        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                lambda: issuance.issue_request(guarantee_id=guarantee.pk, user=request.user),
+                _(
+                    "電子保証 %(number)s の発行を開始しました。発行が完了すると手続状況が発行済になります。"
+                )
+                % {"number": guarantee.number}
+                if guarantee.is_electronic
+                else _(
+                    "証書(紙) %(number)s を印刷用に作成しました。印刷して交付したら「交付を記録する」を押してください。"
+                )
+                % {"number": guarantee.number},
+            )
+            return self._back(application)
+        return self._page(
+            request,
+            "issue_confirm.html",
+            application,
+            _("%(kind)sの発行") % {"kind": label(guarantee, "kind")},
+            guarantee=guarantee,
+            refusal=guarantee.issue_refusal(printed=guarantee.certificates.exists()),
+        )
+
+    def handover_view(self, request, pk, guarantee_pk):
+        """GET: confirm that the printed certificate was handed over; POST: record it (発行済)."""
+        application = self._application_or_404(request, pk)
+        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                lambda: issuance.paper_handover(guarantee_id=guarantee.pk, user=request.user),
+                _("証書(紙) %(number)s の交付を記録しました(発行済)。")
+                % {"number": guarantee.number},
+            )
+            return self._back(application)
+        return self._page(
+            request,
+            "handover_confirm.html",
+            application,
+            _("%(kind)sの証書(紙)の交付") % {"kind": label(guarantee, "kind")},
+            guarantee=guarantee,
+            certificate=guarantee.certificates.order_by("-version").first(),
+        )
+
+    def certificate_pdf_view(self, request, pk, certificate_pk):
+        """A certificate version's PDF, for the branch (paper ones are printed from here)."""
+        application = get_object_or_404(self.get_queryset(request), pk=pk)
+        certificate = get_object_or_404(
+            Certificate.objects.filter(guarantee__application=application), pk=certificate_pk
+        )
+        return pdf_response(
+            certificate.pdf.read(),
+            f"{certificate.guarantee.number}-v{certificate.version}.pdf",
+            inline=True,
         )
 
     def return_view(self, request, pk):

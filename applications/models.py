@@ -247,6 +247,26 @@ class Application(models.Model):
         return [g for g in self.guarantees.all() if self.approve_refusal(g) is None]
 
     @property
+    def issuable_guarantees(self) -> list[Guarantee]:
+        """The guarantees the branch may issue (発行) now (one 発行 button each)."""
+        return [
+            g
+            for g in self.guarantees.all()
+            if g.issue_refusal(printed=g.certificates.exists()) is None
+        ]
+
+    @property
+    def printed_guarantees(self) -> list[Guarantee]:
+        """Paper guarantees rendered for printing and not yet handed over (交付を記録)."""
+        return [
+            g
+            for g in self.guarantees.all()
+            if g.status == Guarantee.Status.APPROVED
+            and not g.is_electronic
+            and g.certificates.exists()
+        ]
+
+    @property
     def base_amount(self) -> int | None:
         """The amount the advance-payment cap is measured against (SPEC §3)."""
         return self.this_year_amount or self.contract_amount

@@ -94,6 +94,25 @@ class Guarantee(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number or ''}".strip()
 
+    @property
+    def is_electronic(self) -> bool:
+        return self.certificate_format == self.Format.ELECTRONIC
+
+    def issue_refusal(self, printed: bool = False) -> str | None:
+        """Why the branch cannot issue (発行) this guarantee now, or None if it can.
+
+        `printed`: a paper certificate is already rendered for printing (awaiting handover).
+        """
+        if self.status != self.Status.APPROVED:
+            return _("%(status)sの保証は発行できません(発行できるのは承諾した保証です)。") % {
+                "status": self.get_status_display()
+            }
+        if self.is_electronic and self.issue_requested_at is not None:
+            return _("この電子保証はすでに発行処理中です。")
+        if not self.is_electronic and printed:
+            return _("この証書(紙)はすでに印刷用に作成されています。交付を記録してください。")
+        return None
+
 
 class Certificate(models.Model):
     """One version of a certificate (保証証書). An amendment adds a version.

@@ -198,6 +198,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Periodic sweeps (beat) do what a lost or never-queued task left undone; each entry expires
 # after one period, so sweeps never pile up behind a busy or stopped worker.
 OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
+# Issuance requested this long ago and still not done is picked up by the issuance sweep (a task
+# queued a moment ago may simply be waiting for a worker).
+ISSUANCE_SWEEP_SECONDS = env_int("ISSUANCE_SWEEP_SECONDS", 60)
+ISSUANCE_SWEEP_GRACE_SECONDS = env_int("ISSUANCE_SWEEP_GRACE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE = {
     # E-mails due: retries after their back-off, and messages whose send task was never queued.
     "outbox-sweep": {
@@ -205,8 +209,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_SWEEP_SECONDS,
         "options": {"expires": OUTBOX_SWEEP_SECONDS},
     },
-    # Approved electronic guarantees whose issuance task was lost: guarantees.tasks.issue_overdue
-    # goes here, in the same shape.
+    # Approved electronic guarantees whose issuance was never queued (broker down) or never
+    # finished (worker killed): issued once each.
+    "issuance-sweep": {
+        "task": "guarantees.tasks.issue_overdue",
+        "schedule": ISSUANCE_SWEEP_SECONDS,
+        "options": {"expires": ISSUANCE_SWEEP_SECONDS},
+    },
 }
 
 # The surety company as its documents name it (certificates, notices, fee statements).

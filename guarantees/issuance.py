@@ -1,0 +1,218 @@
+"""Issuing certificates (発行, SPEC §5): the staff's request, the worker's issuance, the sweep.
+
+An electronic certificate is made in one transaction that holds the guarantee's row lock: render,
+sign (PAdES B-T), make the key, store the PDF, insert the version, mark the guarantee 発行済. A
+second run waits for the lock and then finds the version; a run killed half-way commits nothing
+(its PDF, stored under the name of the version, is overwritten by the retry), so retries and
+duplicates still end with exactly one version and one key.
+"""
+
+import datetime
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications.models import Application
+from applications.selectors import locked_for_staff
+from core.audit import log_action
+from core.errors import StateError
+from core.queueing import queue_after_commit
+from guarantees import keys, rendering, signing, tasks
+from guarantees.models import Certificate, Guarantee
+from guarantees.snapshot import certificate_snapshot
+from notifications.services import message_enqueue
+
+# Guarantee statuses that count as "issued" for completing the application.
+ISSUED_OR_LATER = (
+    Guarantee.Status.ISSUED,
+    Guarantee.Status.AMENDED,
+    Guarantee.Status.CANCELLED,
+    Guarantee.Status.EXPIRED,
+)
+
+
+def verify_url(token: str) -> str:
+    """The public verification address a certificate prints (as text and QR code)."""
+    return f"{settings.SITE_URL.rstrip('/')}/verify/{token}/"
+
+
+def certificate_file_name(number: str, version: int) -> str:
+    """Where a version's PDF is stored: derived from the guarantee and version only, so a retried
+    issuance writes over its own earlier attempt instead of leaving an orphan file."""
+    return f"certificates/{number}/{number}-v{version}.pdf"
+
+
+# The staff's side
+
+
+@transaction.atomic
+def issue_request(*, guarantee_id: int, user) -> Guarantee:
+    """発行 by the branch. Electronic: record the request and queue the issuance after commit.
+    Paper: render the certificate unsigned for the branch to print (発行済 once handed over)."""
+    application, guarantee = _locked(guarantee_id, user)
+    refusal = guarantee.issue_refusal(printed=guarantee.certificates.exists())
+    if refusal is not None:
+        raise StateError(refusal, code="not_issuable")
+    now = timezone.now()
+    if guarantee.is_electronic:
+        guarantee.issue_requested_at = now
+        guarantee.save(update_fields=["issue_requested_at"])
+        log_action(
+            application, "guarantee.issue_requested", user=user, data={"number": guarantee.number}
+        )
+        queue_after_commit(tasks.issue_certificate, guarantee.pk)
+    else:
+        certificate = _new_version(guarantee, now=now, user=user, signed=False)
+        log_action(
+            application,
+            "certificate.printable",
+            user=user,
+            data={"number": guarantee.number, "version": certificate.version},
+        )
+    return guarantee
+
+
+@transaction.atomic
+def paper_handover(*, guarantee_id: int, user) -> Certificate:
+    """The branch printed the paper certificate and handed it over: the guarantee is 発行済."""
+    application, guarantee = _locked(guarantee_id, user)
+    certificate = (
+        guarantee.certificates.filter(certificate_format=Guarantee.Format.PAPER)
+        .order_by("-version")
+        .first()
+    )
+    if guarantee.status != Guarantee.Status.APPROVED or certificate is None:
+        raise StateError(
+            _("交付を記録できるのは、印刷用に作成した承諾済みの証書(紙)です。"),
+            code="not_printable",
+        )
+    now = timezone.now()
+    certificate.handed_over_at = now
+    certificate.save(update_fields=["handed_over_at"])
+    _mark_issued(guarantee, application, now=now, user=user, certificate=certificate)
+    return certificate
+
+
+# The worker's side
+
+
+def certificate_issue(guarantee_id: int) -> Certificate | None:
+    """Issue the electronic certificate `guarantee_id` is owed (idempotent).
+
+    Returns the current version (new or made by an earlier run), or None when the guarantee is
+    owed nothing (not approved electronic with a request, e.g. withdrawn meanwhile).
+    """
+    with transaction.atomic():
+        guarantee = (
+            Guarantee.objects.select_for_update(of=("self",))
+            .select_related(
+                "application__obligee", "application__contractor", "application__branch"
+            )
+            .get(pk=guarantee_id)
+        )
+        current = guarantee.certificates.filter(superseded_at__isnull=True).order_by("-version")
+        if guarantee.status != Guarantee.Status.APPROVED:
+            return current.first()
+        if not guarantee.is_electronic or guarantee.issue_requested_at is None:
+            return None
+        now = timezone.now()
+        certificate = _new_version(guarantee, now=now, user=None, signed=True)
+        _mark_issued(guarantee, guarantee.application, now=now, user=None, certificate=certificate)
+        application = guarantee.application
+        if application.notify_issuance and application.notify_email:
+            message_enqueue(
+                template="certificate_issued",
+                recipient=application.notify_email,
+                context={"application": application, "certificate": certificate},
+                dedup_key=f"certificate_issued:{certificate.pk}",
+            )
+    return certificate
+
+
+def issuance_overdue(*, older_than: datetime.timedelta | None = None) -> list[int]:
+    """Approved electronic guarantees whose requested issuance never finished (the task was
+    never queued — broker down — or its worker died): their ids, oldest request first."""
+    if older_than is None:
+        older_than = datetime.timedelta(seconds=settings.ISSUANCE_SWEEP_GRACE_SECONDS)
+    return list(
+        Guarantee.objects.filter(
+            status=Guarantee.Status.APPROVED,
+            certificate_format=Guarantee.Format.ELECTRONIC,
+            issue_requested_at__lte=timezone.now() - older_than,
+        )
+        .order_by("issue_requested_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# Shared steps
+
+
+def _locked(guarantee_id: int, user) -> tuple[Application, Guarantee]:
+    """The application (branch-scoped for `user`) and the guarantee, locked in that order (the
+    order every other staff action locks them in)."""
+    application_id = (
+        Guarantee.objects.filter(pk=guarantee_id).values_list("application_id", flat=True).first()
+    )
+    application = locked_for_staff(application_id, user)
+    guarantee = Guarantee.objects.select_for_update().get(pk=guarantee_id)
+    guarantee.application = application
+    return application, guarantee
+
+
+def _new_version(guarantee: Guarantee, *, now, user, signed: bool) -> Certificate:
+    """Render (and for electronic: sign, and make the key) the next version; store it."""
+    version = (guarantee.certificates.aggregate(last=Max("version"))["last"] or 0) + 1
+    snapshot = certificate_snapshot(guarantee, version=version, issued_on=timezone.localdate(now))
+    token = secrets.token_urlsafe(16)  # 128 bits
+    pdf = rendering.render_certificate(snapshot, verify_url=verify_url(token))
+    key_fields = {}
+    if signed:
+        pdf = signing.sign_pdf(pdf)
+        body = keys.new_key()
+        key_fields = {"key_digest": keys.key_digest(body), "key_encrypted": keys.encrypt_key(body)}
+    name = certificate_file_name(guarantee.number, version)
+    if default_storage.exists(name):
+        default_storage.delete(name)  # a killed earlier attempt's file (never committed)
+    stored = default_storage.save(name, ContentFile(pdf))
+    return Certificate.objects.create(
+        guarantee=guarantee,
+        version=version,
+        certificate_format=guarantee.certificate_format,
+        verify_token=token,
+        snapshot=snapshot,
+        pdf=stored,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        issued_at=now,
+        issued_by=user,
+        **key_fields,
+    )
+
+
+def _mark_issued(guarantee, application, *, now, user, certificate) -> None:
+    guarantee.status = Guarantee.Status.ISSUED
+    guarantee.save(update_fields=["status"])
+    statuses = set(application.guarantees.values_list("status", flat=True))
+    fields = {"updated_at": now}
+    if statuses and statuses <= set(ISSUED_OR_LATER):
+        fields["status"] = Application.Status.COMPLETED
+    Application.objects.filter(pk=application.pk).update(**fields)
+    log_action(
+        application,
+        "guarantee.issued",
+        user=user,
+        data={
+            "kind": guarantee.kind,
+            "number": guarantee.number,
+            "version": certificate.version,
+            "format": certificate.certificate_format,
+            "sha256": certificate.sha256,
+        },
+    )
