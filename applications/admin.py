@@ -584,8 +584,10 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         certificate = get_object_or_404(
             Certificate.objects.filter(guarantee__application=application), pk=certificate_pk
         )
+        with certificate.pdf.open("rb") as stored:
+            content = stored.read()
         return pdf_response(
-            certificate.pdf.read(),
+            content,
             f"{certificate.guarantee.number}-v{certificate.version}.pdf",
             inline=True,
         )

@@ -8,7 +8,6 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from core.models import AuditEntry
 from guarantees import issuance, keys, signing, tasks
 from guarantees.models import Certificate, Guarantee
 from notifications.models import OutboxMessage
+from tests.accounts.otp import login_verified_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,11 @@ def issue(guarantee, staff, capture):
         issuance.issue_request(guarantee_id=guarantee.pk, user=staff)
     guarantee.refresh_from_db()
     return guarantee
+
+
+def pdf_bytes(certificate) -> bytes:
+    with certificate.pdf.open("rb") as stored:
+        return stored.read()
 
 
 def stored_files(media):
@@ -44,7 +49,7 @@ def test_issuing_an_electronic_guarantee_signs_keys_stores_and_tells_the_contrac
     certificate = guarantee.certificates.get()
     assert certificate.version == 1
     assert certificate.certificate_format == "electronic"
-    pdf = certificate.pdf.read()
+    pdf = pdf_bytes(certificate)
     assert hashlib.sha256(pdf).hexdigest() == certificate.sha256
     check = signing.check_signature(pdf)
     assert check.valid and check.timestamped
@@ -153,9 +158,7 @@ def test_an_issuance_killed_half_way_leaves_nothing_and_its_retry_one_version(
     certificate = issuance.certificate_issue(approved.pk)
     # The retry wrote over the dead attempt's file: one file, the one the version records.
     assert stored_files(media) == [certificate.pdf.name]
-    assert hashlib.sha256(default_storage.open(certificate.pdf.name).read()).hexdigest() == (
-        certificate.sha256
-    )
+    assert hashlib.sha256(pdf_bytes(certificate)).hexdigest() == (certificate.sha256)
     assert Certificate.objects.count() == 1
 
 
@@ -235,7 +238,7 @@ def test_paper_is_printed_unsigned_and_issued_when_handed_over(
     certificate = contract.certificates.get()
     assert certificate.certificate_format == "paper"
     assert certificate.key_digest is None and certificate.key_encrypted == ""
-    assert not signing.check_signature(certificate.pdf.read()).signed
+    assert not signing.check_signature(pdf_bytes(certificate)).signed
     assert certificate.handed_over_at is None
     with pytest.raises(ValidationError):  # printing twice: record the handover instead
         issuance.issue_request(guarantee_id=contract.pk, user=staff)
@@ -275,7 +278,7 @@ def test_the_database_ties_a_key_to_exactly_the_electronic_versions(
 def test_the_admin_asks_before_issuing_and_then_issues(
     client, approved, staff, django_capture_on_commit_callbacks
 ):
-    client.force_login(staff)
+    login_verified_staff(client, staff)
     application = approved.application
     change = client.get(reverse("admin:applications_application_change", args=[application.pk]))
     url = reverse("admin:applications_application_issue", args=[application.pk, approved.pk])
