@@ -9,7 +9,7 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Value
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -205,6 +205,27 @@ class ApplicationChangeList(FastChangeList):
             application.guarantee_list = guarantees[application.pk]
 
 
+def _matching_companies(term: str) -> tuple[list[int], list[int]]:
+    """The ids of the contractors (name or kana) and of the obligees whose name contains
+    `term`, in one query."""
+    contractors = (
+        Contractor.objects.filter(Q(name__contains=term) | Q(kana__contains=term))
+        .annotate(source=Value("contractor"))
+        .order_by()
+        .values_list("source", "pk")
+    )
+    obligees = (
+        Obligee.objects.filter(name__contains=term)
+        .annotate(source=Value("obligee"))
+        .order_by()
+        .values_list("source", "pk")
+    )
+    found: dict[str, list[int]] = {"contractor": [], "obligee": []}
+    for source, pk in contractors.union(obligees, all=True):
+        found[source].append(pk)
+    return found["contractor"], found["obligee"]
+
+
 def _yes_no(value: bool) -> str:
     return _("希望する") if value else _("希望しない")
 
@@ -320,14 +341,15 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 application=OuterRef("pk"), number__startswith=term
             )
             return queryset.filter(Q(number__startswith=term) | Exists(guarantee)), False
-        # Companies and obligees are few: matched first, by id, so the list is not joined to them
-        # row by row.
-        contractors = Contractor.objects.filter(Q(name__contains=term) | Q(kana__contains=term))
-        obligees = Obligee.objects.filter(name__contains=term)
+        # Companies and obligees are few: matched first, their ids in one query, so that the list
+        # is not joined to them and each condition is on an indexed column of its own (the works
+        # name's trigram index, the foreign keys'), which PostgreSQL can combine; subqueries in
+        # the condition would make it read the whole branch for a term that few rows have.
+        contractors, obligees = _matching_companies(term)
         return queryset.filter(
             Q(works_name__contains=term)
-            | Q(contractor_id__in=contractors.values("pk"))
-            | Q(obligee_id__in=obligees.values("pk"))
+            | Q(contractor_id__in=contractors)
+            | Q(obligee_id__in=obligees)
         ), False
 
     def get_queryset(self, request):
