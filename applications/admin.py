@@ -186,20 +186,14 @@ class ApplicationChangeList(FastChangeList):
     (guarantee_list on each row) instead of get_queryset()'s prefetch, which the detail, the
     actions and the export still use."""
 
-    COLUMNS = [
-        "number",
-        "status",
-        "works_name",
-        "contract_amount",
-        "sent_at",
-        "branch__name",
-        "contractor__name",
-        "obligee__name",
-    ]
+    COLUMNS = ["number", "status", "works_name", "contract_amount", "sent_at"]
 
     def get_results(self, request):
         super().get_results(request)
-        self.result_list = list(self.result_list.prefetch_related(None).only(*self.COLUMNS))
+        # Of the related rows (list_select_related), the list shows their names.
+        related = [f"{name}__name" for name in self.list_select_related]
+        page = self.result_list.prefetch_related(None).only(*self.COLUMNS, *related)
+        self.result_list = list(page)
         guarantees = selectors.guarantees_by_application([a.pk for a in self.result_list])
         for application in self.result_list:
             application.guarantee_list = guarantees[application.pk]
@@ -319,6 +313,11 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         if request.user.has_perm("applications.view_all_branches"):
             return self.list_display
         return [name for name in self.list_display if name != "branch"]
+
+    def get_list_select_related(self, request):
+        # The branch is read only where its column is shown.
+        shown = self.get_list_display(request)
+        return [name for name in self.list_select_related if name in shown]
 
     def get_list_filter(self, request):
         if request.user.has_perm("applications.view_all_branches"):

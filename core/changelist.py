@@ -15,6 +15,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
@@ -29,8 +30,10 @@ from django.db import models
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.urls import pk_url
+from core.widgets import StaticChoicesSelect
 
 
 @dataclass(frozen=True)
@@ -176,11 +179,18 @@ def result_list(cl: FastChangeList) -> dict:
     }
 
 
+class FastActionForm(helpers.ActionForm):
+    """Django's action form, its select of actions rendered once per set of actions."""
+
+    action = forms.ChoiceField(label=_lazy("Action:"), widget=StaticChoicesSelect("admin-actions"))
+
+
 class FastChangeListMixin:
     """For a ModelAdmin with an integer primary key. Its changelist template must be
     admin/fast_change_list.html or extend it (the rows come from result_rows())."""
 
     change_list_template = "admin/fast_change_list.html"
+    action_form = FastActionForm
 
     def get_changelist(self, request, **kwargs):
         return FastChangeList

@@ -5,12 +5,14 @@ from django.utils.translation import get_language
 
 
 class StaticChoicesSelect(forms.Select):
-    """A select whose choices are fixed in code (prefectures, guarantee kinds), rendered once per
-    selected value, attributes and language instead of once per request.
+    """A select whose choices are fixed in code (prefectures, guarantee kinds, the admin's
+    actions), rendered once per set of choices, selected value, attributes and language instead
+    of once per request.
 
     A select renders every option through the form renderer's templates: for the 47 prefectures
-    that costs more than the rest of the obligee list. `name` identifies the choices; a value
-    that is not one of them is rendered afresh, so no input can grow the cache.
+    that costs more than the rest of the obligee list. `name` and the choices' values identify
+    the choices (an admin's actions depend on the user's permissions); a value that is not one
+    of them is rendered afresh, so no input can grow the cache.
     """
 
     _rendered: dict = {}
@@ -21,10 +23,12 @@ class StaticChoicesSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = "" if value is None else str(value)
-        if selected not in {str(choice) for choice, _label in self.choices}:
+        values = tuple(str(choice) for choice, _label in self.choices)
+        if selected not in values:
             return super().render(name, value, attrs, renderer)
         key = (
             self.choices_name,
+            values,
             name,
             selected,
             tuple(sorted(self.attrs.items())),
