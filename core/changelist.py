@@ -45,6 +45,8 @@ class _Column:
     text: bool  # its text is shown as it is (no choices, no boolean icon)
     link: bool  # the cell links to the row's change page
     tag: str  # "th" for the first linked cell, else "td"
+    empty: str  # what an empty value shows
+    boolean: bool  # a method's value shown as a yes/no icon
 
 
 class FastChangeList(ChangeList):
@@ -62,7 +64,6 @@ class FastChangeList(ChangeList):
         columns = self._columns()
         if columns is None:
             return [ResultList(None, items_for_result(self, row, None)) for row in self.result_list]
-        empty = self.model_admin.get_empty_value_display()
         # The filters travel along to the change page, as in Django's list.
         link = pk_url(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
@@ -74,7 +75,7 @@ class FastChangeList(ChangeList):
         # Each row's cells as one item: change_list_results.html writes a row's items one after
         # another, and a loop over 10 cells costs the template more than writing them.
         return [
-            ResultList(None, [mark_safe("".join(self._cell(c, row, empty, link) for c in columns))])
+            ResultList(None, [mark_safe("".join(self._cell(c, row, link) for c in columns))])
             for row in self.result_list
         ]
 
@@ -90,6 +91,7 @@ class FastChangeList(ChangeList):
             return None
         columns = []
         first_link = True
+        empty_default = self.model_admin.get_empty_value_display()
         for name in self.list_display:
             if not isinstance(name, str):
                 return None
@@ -102,8 +104,9 @@ class FastChangeList(ChangeList):
                 classes = "action-checkbox"
             else:
                 classes = f"field-{name}" + (" nowrap" if nowrap else "")
+            boolean = getattr(method, "boolean", False)
             if method is not None:
-                text = not getattr(method, "boolean", False)
+                text = not boolean
             else:
                 text = (
                     isinstance(field, models.CharField | models.TextField)
@@ -111,7 +114,8 @@ class FastChangeList(ChangeList):
                     and not field.choices
                 )
             tag = "th" if link and first_link else "td"
-            columns.append(_Column(name, field, method, classes, text, link, tag))
+            empty = getattr(method, "empty_value_display", empty_default)
+            columns.append(_Column(name, field, method, classes, text, link, tag, empty, boolean))
             first_link = first_link and not link
         return columns
 
@@ -130,21 +134,22 @@ class FastChangeList(ChangeList):
             return None, None  # a column name like branch_id, a reverse or many-to-many relation
         return field, None
 
-    def _cell(self, column: _Column, row, empty: str, link: Callable[[int], str]) -> str:
+    @staticmethod
+    def _cell(column: _Column, row, link: Callable[[int], str]) -> str:
         classes = column.classes
         try:
             if column.method is not None:
                 value = column.method(row)
-                shown = self._shown(value, column, empty)
+                shown = FastChangeList._shown(value, column)
                 if isinstance(value, datetime.date | datetime.time):
                     classes = f"{classes} nowrap"
             elif column.field.is_relation:
                 shown = getattr(row, column.field.name)
-                shown = empty if shown is None else shown
+                shown = column.empty if shown is None else shown
             else:
-                shown = self._shown(getattr(row, column.field.attname), column, empty)
+                shown = FastChangeList._shown(getattr(row, column.field.attname), column)
         except ObjectDoesNotExist:
-            shown = empty
+            shown = column.empty
         # Plain text escaped as Django's escape() does, without its check for lazy strings.
         shown = html.escape(shown) if type(shown) is str else conditional_escape(shown)
         if column.link:
@@ -152,19 +157,16 @@ class FastChangeList(ChangeList):
         return f'<{column.tag} class="{classes}">{shown}</{column.tag}>'
 
     @staticmethod
-    def _shown(value, column: _Column, empty: str):
+    def _shown(value, column: _Column):
         """A value as Django's list shows it (display_for_value() for a method's,
         display_for_field() for a field's), text directly: a list is mostly text."""
         if isinstance(value, str) and not value.strip():
             value = ""
-        if column.method is not None:
-            empty = getattr(column.method, "empty_value_display", empty)
-            if isinstance(value, str) and column.text:
-                return value or empty
-            return display_for_value(value, empty, getattr(column.method, "boolean", False))
         if column.text and (value is None or isinstance(value, str)):
-            return value or empty
-        return display_for_field(value, column.field, empty, avoid_link=column.link)
+            return value or column.empty
+        if column.method is not None:
+            return display_for_value(value, column.empty, column.boolean)
+        return display_for_field(value, column.field, column.empty, avoid_link=column.link)
 
 
 def result_list(cl: FastChangeList) -> dict:
