@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from core.urls import pk_url
-from core.widgets import StaticChoicesSelect
+from core.widgets import StaticChoicesSelect, StaticHiddenInput
 
 
 @dataclass(frozen=True)
@@ -182,9 +182,16 @@ def result_list(cl: FastChangeList) -> dict:
 
 
 class FastActionForm(helpers.ActionForm):
-    """Django's action form, its select of actions rendered once per set of actions."""
+    """Django's action form, its two inputs rendered once per set of actions and language
+    (StaticChoicesSelect) instead of through the form renderer's templates on every page."""
 
     action = forms.ChoiceField(label=_lazy("Action:"), widget=StaticChoicesSelect("admin-actions"))
+    select_across = forms.BooleanField(
+        label="",
+        required=False,
+        initial=0,
+        widget=StaticHiddenInput("admin-select-across", attrs={"class": "select-across"}),
+    )
 
 
 class FastChangeListMixin:
@@ -196,6 +203,14 @@ class FastChangeListMixin:
 
     def get_changelist(self, request, **kwargs):
         return FastChangeList
+
+    def get_actions(self, request):
+        # A changelist asks three times (its checkbox column, its form, the form's choices),
+        # each checking the permissions of every action: once per request is enough.
+        cache = request.__dict__.setdefault("_admin_actions", {})
+        if self not in cache:
+            cache[self] = super().get_actions(request)
+        return cache[self]
 
     def action_checkbox(self, obj):
         # As ModelAdmin.action_checkbox renders it with forms.CheckboxInput (format_html() and

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from applications.admin import ApplicationAdmin
 from applications.models import Application
 from core.templatetags.netdesk import label, yen
-from core.widgets import StaticChoicesSelect
+from core.widgets import StaticChoicesSelect, StaticHiddenInput
 from obligees.forms import ObligeeSearchForm
 from obligees.models import PREFECTURE_CHOICES
 from obligees.templatetags.obligee_tags import acceptance
@@ -71,6 +71,29 @@ def test_static_choices_select_renders_as_a_select(value):
         assert ours.render("prefecture", value, {"id": "id_prefecture"}) == plain.render(
             "prefecture", value, {"id": "id_prefecture"}
         )
+
+
+def test_static_choices_select_follows_its_choices():
+    # An admin's actions depend on the user's permissions: same name, other choices.
+    fewer = [("", "---------"), ("export_csv", "CSV")]
+    more = [*fewer, ("accept_selected", "受付")]
+    rendered = [
+        StaticChoicesSelect("test-actions", choices=choices).render("action", None)
+        for choices in (fewer, more, fewer)
+    ]
+    assert rendered[0] == rendered[2] == forms.Select(choices=fewer).render("action", None)
+    assert rendered[1] == forms.Select(choices=more).render("action", None)
+
+
+@pytest.mark.parametrize("value", [0, "0", None, "1", '"><script>'])
+def test_static_hidden_input_renders_as_a_hidden_input(value):
+    ours = StaticHiddenInput("test-hidden", attrs={"class": "select-across"})
+    plain = forms.HiddenInput(attrs={"class": "select-across"})
+    for _ in range(2):  # the second time from the cache (for the values set in code)
+        assert ours.render("select_across", value) == plain.render("select_across", value)
+    # Only the values set in code are kept, never what a form was posted with.
+    kept = {key[1] for key in StaticHiddenInput._rendered if key[0] == "test-hidden"}
+    assert kept <= {"0", ""}
 
 
 def test_static_choices_select_follows_the_language_and_the_errors():
