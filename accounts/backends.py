@@ -1,5 +1,6 @@
 from django.contrib.auth.backends import ModelBackend, UserModel
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 
 class UserWithOrganisationBackend(ModelBackend):
@@ -23,8 +24,11 @@ class UserWithOrganisationBackend(ModelBackend):
         if not hasattr(user_obj, "_perm_cache"):
             permissions = Permission.objects.order_by()
             if not user_obj.is_superuser:
-                permissions = permissions.filter(user=user_obj).union(
-                    permissions.filter(group__user=user_obj)
+                own = UserModel.user_permissions.through.objects.filter(user=user_obj)
+                of_groups = Group.permissions.through.objects.filter(group__user=user_obj)
+                permissions = permissions.filter(
+                    Q(pk__in=own.values("permission_id"))
+                    | Q(pk__in=of_groups.values("permission_id"))
                 )
             user_obj._perm_cache = {
                 f"{app_label}.{codename}"
