@@ -17,7 +17,7 @@ from fees.calculation import (
     AmountNotCovered,
     FeeTableNotFound,
     PeriodNotCovered,
-    compute_fee,
+    approval_fee,
     guarantee_period,
 )
 from fees.models import COVERED_DAYS
@@ -178,12 +178,12 @@ def fee_errors(
         if not guarantee.amount:
             continue
         try:
-            compute_fee(
+            approval_fee(
                 kind=guarantee.kind,
                 amount=guarantee.amount,
-                period_start=start,
+                contract_date=contract_date,
                 period_end=end,
-                on=today,
+                approved_on=today,
             )
         except PeriodNotCovered as exc:
             error = ("period_end", _period_too_long(exc.longest_days))

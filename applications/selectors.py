@@ -1,7 +1,7 @@
 """Reads for the contractor side: what a contractor user may see of applications."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, FilteredRelation, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -44,33 +44,9 @@ def application_for_user_or_404(user, pk: int) -> Application:
 
 
 def dashboard_applications(user, *, status: str = "", query: str = "") -> QuerySet[Application]:
-    """The rows of 申込一覧, with only the columns the list shows (it is the busiest page).
-    A page of them gets its guarantees from with_guarantees()."""
-    latest_message = (
-        CompanyMessage.objects.filter(application=OuterRef("pk")).order_by("-id").values("body")[:1]
-    )
-    queryset = (
-        applications_for(user)
-        .select_related("obligee")
-        .only(
-            "id",
-            "number",
-            "status",
-            "works_name",
-            "contract_amount",
-            "created_at",
-            "updated_at",
-            "obligee__name",
-        )
-        # A returned application shows what the branch asked for, right in the list.
-        .annotate(
-            return_message=Case(
-                When(status=Application.Status.RETURNED, then=Subquery(latest_message)),
-                default=None,
-            )
-        )
-        .order_by("-updated_at", "-id")
-    )
+    """The applications of 申込一覧, filtered and in list order: counted and paged as they are;
+    dashboard_rows() reads a page of them."""
+    queryset = applications_for(user).order_by("-updated_at", "-id")
     if status:
         queryset = queryset.filter(status=status)
     if query:
@@ -83,40 +59,68 @@ def dashboard_applications(user, *, status: str = "", query: str = "") -> QueryS
     return queryset
 
 
-def with_guarantees(applications: list[Application]) -> list[Application]:
-    """Sets `guarantee_list` (kind order) on each of a page of applications, in one query, each
-    guarantee with its current certificate's `certificate_pk`, `certificate_version`,
-    `certificate_issued_at` and `certificate_handed_over_at` (None without a certificate).
-
-    Plainer than prefetch_related(), which builds a queryset on every row's related manager: on
-    the dashboard that cost more than the guarantees themselves.
-    """
-    by_application = {application.pk: [] for application in applications}
-    if by_application:
-        guarantees = (
-            Guarantee.objects.filter(application_id__in=by_application)
-            .only(
-                "id", "application_id", "kind", "amount", "number", "status", "certificate_format"
-            )
-            # The current certificate version (none superseded) in the same query: its id,
-            # version, issue and handover for the row's 発行済 line, links and paper notice.
-            .alias(
-                current=FilteredRelation(
-                    "certificates", condition=Q(certificates__superseded_at=None)
-                )
-            )
-            .annotate(
-                certificate_pk=F("current__id"),
-                certificate_version=F("current__version"),
-                certificate_issued_at=F("current__issued_at"),
-                certificate_handed_over_at=F("current__handed_over_at"),
-            )
+def dashboard_rows(applications: QuerySet[Application]) -> list[dict]:
+    """A page of dashboard_applications() as plain values: only the columns the list shows, the
+    obligee's name, and `guarantees` (kind order), in two queries. It is the busiest page, and
+    model instances cost more than its queries. Joined here and not in dashboard_applications(),
+    whose count needs no join."""
+    latest_message = (
+        CompanyMessage.objects.filter(application=OuterRef("pk")).order_by("-id").values("body")[:1]
+    )
+    rows = list(
+        applications.values(
+            "id",
+            "number",
+            "status",
+            "works_name",
+            "contract_amount",
+            "created_at",
+            "updated_at",
+            obligee_name=F("obligee__name"),
+            # What the branch wrote last; the list shows it beside a returned application.
+            latest_message=Subquery(latest_message),
         )
-        for guarantee in guarantees.order_by("application_id", "kind"):
-            by_application[guarantee.application_id].append(guarantee)
-    for application in applications:
-        application.guarantee_list = by_application[application.pk]
-    return applications
+    )
+    guarantees = guarantees_by_application([row["id"] for row in rows], certificates=True)
+    for row in rows:
+        row["guarantees"] = guarantees[row["id"]]
+    return rows
+
+
+def guarantees_by_application(
+    application_ids: list[int], *, certificates: bool = False
+) -> dict[int, list[dict]]:
+    """{application id: its guarantees as plain values, in kind order}, for a page of a list,
+    in one query. Plainer than prefetch_related(), which builds a queryset on every row's
+    related manager: on a list page that cost more than the guarantees themselves.
+
+    `certificates`: also each guarantee's current certificate version (none superseded) —
+    certificate_pk, _version, _issued_at, _handed_over_at (None without one) — in the same query.
+    """
+    by_application: dict[int, list[dict]] = {pk: [] for pk in application_ids}
+    if not by_application:
+        return by_application
+    guarantees = Guarantee.objects.filter(application_id__in=by_application).order_by(
+        "application_id", "kind"
+    )
+    fields = ["application_id", "kind", "amount", "number", "status", "certificate_format"]
+    current = {}
+    if certificates:
+        guarantees = guarantees.alias(
+            current=FilteredRelation("certificates", condition=Q(certificates__superseded_at=None))
+        )
+        current = {
+            f"certificate_{name}": F(f"current__{column}")
+            for name, column in [
+                ("pk", "id"),
+                ("version", "version"),
+                ("issued_at", "issued_at"),
+                ("handed_over_at", "handed_over_at"),
+            ]
+        }
+    for guarantee in guarantees.values(*fields, **current):
+        by_application[guarantee["application_id"]].append(guarantee)
+    return by_application
 
 
 def contractor_timeline(application: Application) -> list[dict]:

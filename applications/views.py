@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -16,8 +17,10 @@ from applications import rules, selectors, services
 from applications.forms import ApplicationForm
 from applications.models import Application
 from core.errors import StateError
+from core.templatetags.netdesk import choice_labels, yen, ymd
 from core.urls import pk_url
 from fees.calculation import estimate_for
+from guarantees.models import Guarantee
 from guarantees.selectors import with_certificates
 
 PAGE_SIZE = 20
@@ -38,20 +41,85 @@ def dashboard(request):
     page = Paginator(
         selectors.dashboard_applications(user, status=status, query=query), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_guarantees(list(page.object_list))
-    detail_url = pk_url("applications:detail")
-    pdf_url, key_url = pk_url("guarantees:certificate_pdf"), pk_url("guarantees:certificate_key")
-    for application in page.object_list:
-        application.detail_url = detail_url(application.pk)
-        for guarantee in application.guarantee_list:
-            if guarantee.certificate_pk is not None:
-                guarantee.pdf_url = pdf_url(guarantee.certificate_pk)
-                guarantee.key_url = key_url(guarantee.certificate_pk)
+    page.object_list = _dashboard_texts(selectors.dashboard_rows(page.object_list))
     return render(
         request,
         "applications/dashboard.html",
         {"page": page, "status": status, "query": query, "statuses": Application.Status.choices},
     )
+
+
+def _dashboard_texts(applications: list[dict]) -> list[dict]:
+    """What each cell of 申込一覧 shows, as text. Labels, formats and the row link are looked
+    up once per page, so that a row costs the template only the lookup of its texts: per-row
+    filters and model attributes were most of the page's time."""
+    detail_url = pk_url("applications:detail")
+    statuses = choice_labels(Application, "status")
+    kinds = choice_labels(Guarantee, "kind")
+    guarantee_statuses = choice_labels(Guarantee, "status")
+    no_works_name = _("(工事名未入力)")
+    certificate_texts = _certificate_texts()
+    return [
+        {
+            "url": detail_url(application["id"]),
+            # A draft has no number yet: its creation time tells it from the others.
+            "number": application["number"]
+            or _("(未送信) %(created)s作成")
+            % {
+                "created": dateformat.format(
+                    timezone.localtime(application["created_at"]), "Y/m/d H:i"
+                )
+            },
+            "status": statuses.get(application["status"], application["status"]),
+            # A returned application shows what the branch asked for, right in the list.
+            "return_message": Truncator(application["latest_message"]).chars(60)
+            if application["status"] == Application.Status.RETURNED
+            and application["latest_message"]
+            else "",
+            "obligee": application["obligee_name"] or "-",
+            "works_name": application["works_name"] or no_works_name,
+            "amount": yen(application["contract_amount"]) or "-",
+            "guarantees": [
+                {
+                    "kind": kinds.get(guarantee["kind"], guarantee["kind"]),
+                    "amount": yen(guarantee["amount"]),
+                    "number": guarantee["number"],
+                    # No badge while the guarantee is only requested (申込中).
+                    "status": ""
+                    if guarantee["status"] == Guarantee.Status.REQUESTED
+                    else guarantee_statuses.get(guarantee["status"], guarantee["status"]),
+                    "certificate": certificate_texts(guarantee),
+                }
+                for guarantee in application["guarantees"]
+            ],
+            "updated": ymd(timezone.localtime(application["updated_at"])),
+        }
+        for application in applications
+    ]
+
+
+def _certificate_texts():
+    """A guarantee's current certificate on 申込一覧: 第N版 and its issue date, the PDF and key
+    links (electronic), or that the paper certificate is being prepared; None without one."""
+    pdf_url, key_url = pk_url("guarantees:certificate_pdf"), pk_url("guarantees:certificate_key")
+
+    def texts(guarantee: dict) -> dict | None:
+        pk = guarantee["certificate_pk"]
+        if pk is None:
+            return None
+        electronic = guarantee["certificate_format"] == Guarantee.Format.ELECTRONIC
+        return {
+            "version": guarantee["certificate_version"],
+            "issued": ymd(timezone.localtime(guarantee["certificate_issued_at"])),
+            "pdf_url": pdf_url(pk) if electronic else "",
+            "key_url": key_url(pk)
+            if electronic
+            and guarantee["status"] in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED)
+            else "",
+            "preparing": not electronic and guarantee["certificate_handed_over_at"] is None,
+        }
+
+    return texts
 
 
 @never_cache

@@ -4,29 +4,18 @@ from django import forms
 from django.utils.translation import get_language
 
 
-class StaticChoicesSelect(forms.Select):
-    """A select whose choices are fixed in code (prefectures, guarantee kinds), rendered once per
-    selected value, attributes and language instead of once per request.
-
-    A select renders every option through the form renderer's templates: for the 47 prefectures
-    that costs more than the rest of the obligee list. `name` identifies the choices; a value
-    that is not one of them is rendered afresh, so no input can grow the cache.
-    """
+class RenderedOnceMixin:
+    """Keeps a widget's HTML for what identifies it (`key`: choices or a value set in code),
+    its attributes, the renderer and the language, instead of rendering it through the form
+    renderer's templates on every request. Only values set in code are keys, so that no input
+    can grow the cache."""
 
     _rendered: dict = {}
 
-    def __init__(self, name: str, attrs=None, choices=()):
-        super().__init__(attrs, choices)
-        self.choices_name = name
-
-    def render(self, name, value, attrs=None, renderer=None):
-        selected = "" if value is None else str(value)
-        if selected not in {str(choice) for choice, _label in self.choices}:
-            return super().render(name, value, attrs, renderer)
+    def render_once(self, key: tuple, name, value, attrs=None, renderer=None):
         key = (
-            self.choices_name,
+            *key,
             name,
-            selected,
             tuple(sorted(self.attrs.items())),
             tuple(sorted((attrs or {}).items())),
             type(renderer),
@@ -35,3 +24,41 @@ class StaticChoicesSelect(forms.Select):
         if key not in self._rendered:
             self._rendered[key] = super().render(name, value, attrs, renderer)
         return self._rendered[key]
+
+
+class StaticChoicesSelect(RenderedOnceMixin, forms.Select):
+    """A select whose choices are fixed in code (prefectures, guarantee kinds, the admin's
+    actions), rendered once per set of choices, selected value, attributes and language.
+
+    A select renders every option through the form renderer's templates: for the 47 prefectures
+    that costs more than the rest of the obligee list. `name` and the choices' values identify
+    the choices (an admin's actions depend on the user's permissions); a value that is not one
+    of them is rendered afresh.
+    """
+
+    def __init__(self, name: str, attrs=None, choices=()):
+        super().__init__(attrs, choices)
+        self.choices_name = name
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = "" if value is None else str(value)
+        values = tuple(str(choice) for choice, _label in self.choices)
+        if selected not in values:
+            return super().render(name, value, attrs, renderer)
+        return self.render_once((self.choices_name, values, selected), name, value, attrs, renderer)
+
+
+class StaticHiddenInput(RenderedOnceMixin, forms.HiddenInput):
+    """A hidden input whose value is set in code (the admin's select_across), rendered once per
+    value and attributes. Other values (what a form was posted with) are rendered afresh."""
+
+    def __init__(self, name: str, attrs=None, values=("0", "")):
+        super().__init__(attrs)
+        self.input_name = name
+        self.values = values
+
+    def render(self, name, value, attrs=None, renderer=None):
+        shown = "" if value is None else str(value)
+        if shown not in self.values:
+            return super().render(name, value, attrs, renderer)
+        return self.render_once((self.input_name, shown), name, value, attrs, renderer)

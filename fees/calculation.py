@@ -246,24 +246,39 @@ def _tier_lines(table: FeeTable, amount: int) -> tuple[TierLine, ...]:
     return tuple(lines)
 
 
+def approval_fee(
+    *,
+    kind: str,
+    amount: int,
+    contract_date: datetime.date,
+    period_end: datetime.date,
+    approved_on: datetime.date,
+) -> FeeBreakdown:
+    """The fee a guarantee of `amount` yen gets if approved on `approved_on`: its guarantee
+    period (guarantee_period) priced with the table of `kind` in force that day.
+
+    What approval fixes, what the confirm page and the form's estimate show, and what the
+    sending rules check. Raises FeeError, as compute_fee() does.
+    """
+    start, end = guarantee_period(
+        contract_date=contract_date, approved_on=approved_on, period_end=period_end
+    )
+    return compute_fee(kind=kind, amount=amount, period_start=start, period_end=end, on=approved_on)
+
+
 def estimate_for(guarantee, application, today: datetime.date) -> FeeBreakdown | None:
     """The fee the guarantee would get if approved `today` (for the confirm page), or None when
     the amount or dates are missing or no fee can be computed (no table, period out of range).
     """
     if not (guarantee.amount and application.contract_date and application.period_end):
         return None
-    start, end = guarantee_period(
-        contract_date=application.contract_date,
-        approved_on=today,
-        period_end=application.period_end,
-    )
     try:
-        return compute_fee(
+        return approval_fee(
             kind=guarantee.kind,
             amount=guarantee.amount,
-            period_start=start,
-            period_end=end,
-            on=today,
+            contract_date=application.contract_date,
+            period_end=application.period_end,
+            approved_on=today,
         )
     except FeeError:
         return None

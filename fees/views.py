@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from core.templatetags.netdesk import yen
-from fees.calculation import FeeError, compute_fee, guarantee_period
+from fees.calculation import FeeError, approval_fee
 from fees.display import breakdown_lines
 from fees.forms import EstimateForm
 
@@ -29,18 +29,13 @@ def estimate(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"error": _("工期(至)が過ぎているため、概算を表示できません。")}, status=400
         )
-    start, end = guarantee_period(
-        contract_date=form.cleaned_data["contract_date"],
-        approved_on=today,
-        period_end=form.cleaned_data["period_end"],
-    )
     try:
-        breakdown = compute_fee(
+        breakdown = approval_fee(
             kind=form.cleaned_data["kind"],
             amount=form.cleaned_data["amount"],
-            period_start=start,
-            period_end=end,
-            on=today,
+            contract_date=form.cleaned_data["contract_date"],
+            period_end=form.cleaned_data["period_end"],
+            approved_on=today,
         )
     except FeeError as exc:
         return JsonResponse({"error": str(exc.message)}, status=400)

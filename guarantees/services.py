@@ -18,7 +18,7 @@ from core.audit import log_action
 from core.errors import ServiceError, StateError
 from core.ratelimit import rate_limit_hit, rate_limit_reset
 from core.sequences import fiscal_year, next_value, peek_value
-from fees.calculation import FeeBreakdown, FeeError, compute_fee, guarantee_period
+from fees.calculation import FeeBreakdown, FeeError, approval_fee
 from guarantees.keys import decrypt_key, display_key
 from guarantees.models import Guarantee
 from guarantees.selectors import CertificateState, certificate_state, certificates_for
@@ -45,18 +45,13 @@ def guarantee_number(*, branch_code: str, approved_on) -> str:
 
 def _approval_fee(guarantee: Guarantee, application: Application, today) -> FeeBreakdown:
     """The fee an approval on `today` fixes; a ServiceError when it cannot be computed."""
-    start, end = guarantee_period(
-        contract_date=application.contract_date,
-        approved_on=today,
-        period_end=application.period_end,
-    )
     try:
-        return compute_fee(
+        return approval_fee(
             kind=guarantee.kind,
             amount=guarantee.amount,
-            period_start=start,
-            period_end=end,
-            on=today,
+            contract_date=application.contract_date,
+            period_end=application.period_end,
+            approved_on=today,
         )
     except FeeError as exc:
         # The sending rules refuse what cannot be priced, but time passes between sending and

@@ -6,16 +6,19 @@ import zoneinfo
 import pytest
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.templatetags.admin_list import results
 from django.template import Context, Template
+from django.urls import resolve
 from django.utils import timezone, translation
 
 from applications.admin import ApplicationAdmin
 from applications.models import Application
 from core.templatetags.netdesk import label, yen
-from core.widgets import StaticChoicesSelect
+from core.widgets import StaticChoicesSelect, StaticHiddenInput
 from obligees.forms import ObligeeSearchForm
 from obligees.models import PREFECTURE_CHOICES
 from obligees.templatetags.obligee_tags import acceptance
+from tests.factories import ApplicationFactory, UserFactory, make_sent_application
 
 
 @pytest.mark.parametrize(
@@ -70,6 +73,29 @@ def test_static_choices_select_renders_as_a_select(value):
         )
 
 
+def test_static_choices_select_follows_its_choices():
+    # An admin's actions depend on the user's permissions: same name, other choices.
+    fewer = [("", "---------"), ("export_csv", "CSV")]
+    more = [*fewer, ("accept_selected", "受付")]
+    rendered = [
+        StaticChoicesSelect("test-actions", choices=choices).render("action", None)
+        for choices in (fewer, more, fewer)
+    ]
+    assert rendered[0] == rendered[2] == forms.Select(choices=fewer).render("action", None)
+    assert rendered[1] == forms.Select(choices=more).render("action", None)
+
+
+@pytest.mark.parametrize("value", [0, "0", None, "1", '"><script>'])
+def test_static_hidden_input_renders_as_a_hidden_input(value):
+    ours = StaticHiddenInput("test-hidden", attrs={"class": "select-across"})
+    plain = forms.HiddenInput(attrs={"class": "select-across"})
+    for _ in range(2):  # the second time from the cache (for the values set in code)
+        assert ours.render("select_across", value) == plain.render("select_across", value)
+    # Only the values set in code are kept, never what a form was posted with.
+    kept = {key[1] for key in StaticHiddenInput._rendered if key[0] == "test-hidden"}
+    assert kept <= {"0", ""}
+
+
 def test_static_choices_select_follows_the_language_and_the_errors():
     form = ObligeeSearchForm({"kind": "advance"})
     japanese = str(form["kind"])
@@ -88,3 +114,38 @@ def test_the_admin_action_checkbox_is_djangos():
     assert model_admin.action_checkbox(application) == admin.ModelAdmin.action_checkbox(
         model_admin, application
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?status=all", "?status=reviewing&o=-3.2", "?q=%E5%B8%82"])
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_admin_list_rows_are_djangos(rf, alice, branch, query, language):
+    """The list's rows as Django's own items_for_result() writes them: every column (head
+    office), text that needs escaping, blank and missing values, the filters on the row links."""
+    make_sent_application(
+        alice, branch=branch, works_name="<b>市道&側溝</b>", sent_at=timezone.now()
+    )
+    blank = ApplicationFactory(
+        contractor=alice.contractor,
+        created_by=alice,
+        branch=branch,
+        status=Application.Status.REVIEWING,
+        obligee=None,
+        works_name="  ",
+        contract_amount=None,
+    )
+    make_sent_application(alice, branch=branch, copied_from=blank)
+    path = "/admin/applications/application/"
+    request = rf.get(path + query)
+    request.user = UserFactory(contractor=None, is_staff=True, is_superuser=True)
+    request.resolver_match = resolve(path)
+    model_admin = admin.site.get_model_admin(Application)
+    with translation.override(language):
+        changelist = model_admin.get_changelist_instance(request)
+        changelist.formset = None  # as changelist_view sets it
+        ours = ["".join(row) for row in changelist.result_rows()]
+        djangos = ["".join(row) for row in results(changelist)]
+    assert ours == djangos
+    assert ours and len(ours) == len(changelist.result_list)
+    if query:
+        assert "_changelist_filters=" in ours[0]

@@ -17,3 +17,8 @@ def test_pk_url_follows_the_script_prefix():
         assert pk_url("applications:detail")(7) == "/netdesk/applications/7/"
     finally:
         set_script_prefix("/")
+
+
+def test_pk_url_finishes_every_url_alike():
+    detail = pk_url("applications:detail", finish=lambda url: f"{url}?_changelist_filters=q%3D1")
+    assert detail(42) == reverse("applications:detail", args=[42]) + "?_changelist_filters=q%3D1"

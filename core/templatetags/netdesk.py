@@ -69,6 +69,12 @@ def _choice_labels(model: type[models.Model], field_name: str, language: str | N
     return field.attname, {value: str(label) for value, label in field.flatchoices}
 
 
+def choice_labels(model: type[models.Model], field_name: str) -> dict:
+    """{value: display label} of a choice field in the current language (built once per
+    language), for lists that show plain values rather than model instances."""
+    return _choice_labels(model, field_name, get_language())[1]
+
+
 @register.filter
 def label(obj: models.Model, field_name: str) -> str:
     """The display label of a choice field: `{{ application|label:"status" }}` → 送信済.

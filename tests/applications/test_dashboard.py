@@ -53,7 +53,11 @@ def test_search_finds_a_guarantee_number(client, alice):
     )
     client.force_login(alice)
     response = client.get(reverse("applications:dashboard"), {"q": "GM-2026-0001"})
-    assert list(response.context["page"]) == [application]  # once, though two guarantees match
+    html = response.content.decode()
+    # Listed and counted once, though two of its guarantees match.
+    detail = reverse("applications:detail", args=[application.pk])
+    assert html.count(f'<a href="{detail}">') == 1
+    assert 'aria-live="polite">1件</p>' in html
 
 
 def test_paginates_and_keeps_the_filters(client, alice):
@@ -127,3 +131,21 @@ def make_dashboard_application(user, works_name, guarantees):
     for kind, amount in guarantees:
         GuaranteeFactory(application=application, kind=kind, amount=amount)
     return application
+
+
+def test_a_returned_application_shows_the_branchs_latest_message(client, alice):
+    returned = make_dashboard_application(alice, "差戻しの工事", [("advance", 20_000_000)])
+    Application.objects.filter(pk=returned.pk).update(status=Application.Status.RETURNED)
+    returned.company_messages.create(body="最初のお知らせです。")
+    latest = "工期(至)を契約書のとおりに直してください。" + "あ" * 60
+    returned.company_messages.create(body=latest)
+    sent = make_dashboard_application(alice, "送信済の工事", [("advance", 8_000_000)])
+    sent.company_messages.create(body="送信済の申込へのお知らせです。")
+    client.force_login(alice)
+    html = client.get(reverse("applications:dashboard")).content.decode()
+    row = html[html.index("差戻しの工事") - 600 : html.index("差戻しの工事")]
+    # The latest message only, cut to 60 characters.
+    assert f'nd-return-message">{latest[:59]}…</div>' in row
+    assert "最初のお知らせです。" not in html
+    # A message to an application that is not returned stays on its detail page.
+    assert "送信済の申込へのお知らせです。" not in html
