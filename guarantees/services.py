@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
+from django.core import signing as django_signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -197,3 +198,49 @@ def _key_refused(certificate, user, reason: str, message: str) -> ServiceError:
         data={"version": certificate.version, "reason": reason},
     )
     return ServiceError(message, code=reason)
+
+
+# The handover notice: downloaded from the page that shows the key, with a pass that page gives
+# (signed, for this user and version, valid for a few minutes), so that the key never travels in
+# a URL and the password is not asked twice.
+NOTICE_PASS_SALT = "guarantees.key-notice"
+NOTICE_PASS_SECONDS = 600
+
+
+def key_notice_pass(certificate, user) -> str:
+    return django_signing.TimestampSigner(salt=NOTICE_PASS_SALT).sign(f"{certificate.pk}:{user.pk}")
+
+
+def key_notice_pdf(*, certificate_id: int, user, notice_pass: str) -> bytes:
+    """「電子保証証書閲覧用『認証キー』等のお知らせ」 (PDF) of a certificate of the user's company,
+    for a pass key_notice_pass() gave this user for it; audited (without the key)."""
+    from guarantees import rendering  # WeasyPrint loads only where documents are made
+    from guarantees.issuance import verify_url
+
+    try:
+        value = django_signing.TimestampSigner(salt=NOTICE_PASS_SALT).unsign(
+            notice_pass, max_age=NOTICE_PASS_SECONDS
+        )
+    except django_signing.BadSignature as exc:
+        raise StateError(
+            _("お知らせの作成期限が過ぎました。もう一度認証キーを表示してから作成してください。"),
+            code="notice_pass",
+        ) from exc
+    if value != f"{certificate_id}:{user.pk}":
+        raise PermissionDenied("A notice pass of another certificate or user.")
+    certificate = (
+        certificates_for(user)
+        .filter(pk=certificate_id, certificate_format=Guarantee.Format.ELECTRONIC)
+        .first()
+    )
+    if certificate is None:
+        raise PermissionDenied("Not a certificate of the user's company.")
+    pdf = rendering.render_key_notice(
+        certificate.snapshot,
+        key=display_key(decrypt_key(certificate.key_encrypted)),
+        verify_url=verify_url(certificate.verify_token),
+    )
+    log_action(
+        certificate, "certificate.notice_made", user=user, data={"version": certificate.version}
+    )
+    return pdf

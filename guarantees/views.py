@@ -4,14 +4,17 @@
 import datetime
 import re
 
+from django.contrib import messages
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import contractor_required
 from core.errors import ServiceError
+from core.http import pdf_response
 from core.middleware import answers_any_path
 from core.paginator import CappedCountPaginator
 from core.urls import pk_url
@@ -63,7 +66,11 @@ def certificate_key(request, pk: int):
             return render(
                 request,
                 "guarantees/certificate_key_shown.html",
-                {"certificate": certificate, "key": key},
+                {
+                    "certificate": certificate,
+                    "key": key,
+                    "notice_pass": services.key_notice_pass(certificate, request.user),
+                },
             )
     return render(
         request,
@@ -76,6 +83,25 @@ def certificate_key(request, pk: int):
         },
         status=status,
     )
+
+
+@require_POST
+@never_cache
+@contractor_required
+def certificate_key_notice(request, pk: int):
+    """「電子保証証書閲覧用『認証キー』等のお知らせ」 (PDF), from the page showing the key."""
+    certificate = selectors.electronic_certificate_for_user_or_404(request.user, pk)
+    try:
+        pdf = services.key_notice_pdf(
+            certificate_id=certificate.pk,
+            user=request.user,
+            notice_pass=request.POST.get("notice_pass", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("guarantees:certificate_key", pk=certificate.pk)
+    number = re.sub(r"[^A-Za-z0-9-]+", "_", certificate.guarantee.number or "")
+    return pdf_response(pdf, f"key-notice-{number}-v{certificate.version}.pdf")
 
 
 # --- Public -------------------------------------------------------------------------------------
