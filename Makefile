@@ -36,6 +36,7 @@ test: debs-test setup
 
 bench: debs-bench setup
 	$(PY) bench/run.py
+	$(PY) bench/issuance.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

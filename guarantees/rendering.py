@@ -64,6 +64,11 @@ def _fetcher() -> URLFetcher:
 def _render(template: str, context: dict, *, attachments=()) -> bytes:
     with translation.override("ja"):
         html = render_to_string(template, context)
+    return write_pdf(html, attachments=attachments)
+
+
+def write_pdf(html: str, *, attachments=()) -> bytes:
+    """A document's HTML as PDF, with the documents' stylesheet and fonts."""
     return HTML(string=html, url_fetcher=_fetcher()).write_pdf(
         stylesheets=[_stylesheet()],
         font_config=_fonts(),
@@ -102,13 +107,18 @@ def _common(snapshot: dict) -> dict:
 def render_certificate(snapshot: dict, *, verify_url: str) -> bytes:
     """保証証書: every value the certificate states, the company's seal block, and a QR code of
     its public verification address (printed under it too)."""
+    return write_pdf(certificate_html(snapshot, verify_url=verify_url))
+
+
+def certificate_html(snapshot: dict, *, verify_url: str) -> str:
     context = {
         **_common(snapshot),
         "verify_url": verify_url,
         "verify_qr": qr_data_uri(verify_url),
         "paper": snapshot["certificate_format"] == "paper",
     }
-    return _render("documents/certificate.html", context)
+    with translation.override("ja"):
+        return render_to_string("documents/certificate.html", context)
 
 
 def receive_url(number: str, key: str) -> str:
