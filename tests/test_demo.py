@@ -7,6 +7,7 @@ from django.test import RequestFactory
 
 from accounts.models import Branch
 from applications.models import Application
+from guarantees.models import Certificate
 from obligees.models import Obligee
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,13 @@ def test_demo_data_loads_twice_without_changing_anything(settings):
     assert Obligee.objects.get(name="高崎市").e_advance_since is None
     assert Obligee.objects.filter(code__isnull=False).count() == 1788
     before = list(Application.objects.values_list("id", "status", "updated_at"))
-    assert sorted(status for _id, status, _at in before) == ["draft", "sent"]
+    # A sent application for the branch to process, a draft, and one taken to the end: its
+    # advance payment issued electronically, its contract guarantee printed, awaiting handover.
+    assert sorted(status for _id, status, _at in before) == ["draft", "reviewing", "sent"]
+    electronic, paper = Certificate.objects.order_by("certificate_format")
+    assert electronic.is_electronic and electronic.key_digest
+    assert electronic.guarantee.status == "issued"
+    assert not paper.is_electronic and paper.handed_over_at is None
 
     again = io.StringIO()
     call_command("demo", stdout=again)

@@ -18,6 +18,8 @@ from accounts.models import Branch, Contractor
 from applications import services as application_services
 from applications.models import Application
 from fees.demo import load_demo_fee_tables
+from guarantees import issuance
+from guarantees import services as guarantee_services
 from obligees.models import Obligee
 from obligees.services import BUNDLED_CSV, obligees_import_csv
 
@@ -143,6 +145,7 @@ class Command(BaseCommand):
             user=user, form_token=uuid.uuid4(), values=values, guarantees=guarantees
         )
         application_services.application_submit(application_id=sent.pk, user=user)
+        self._issued(user, values, guarantees)
         draft_values = {
             **values,
             "works_name": "渋川市立小学校体育館改修工事",
@@ -154,6 +157,36 @@ class Command(BaseCommand):
             values=draft_values,
             guarantees={"advance": {**guarantees["advance"], "amount": 32_000_000}},
         )
+
+    def _issued(self, user, values, guarantees) -> None:
+        """A second application the branch has taken to the end: accepted, the advance payment
+        approved and issued as an electronic guarantee (signed PDF and key), the contract
+        guarantee approved and printed on paper, awaiting its handover."""
+        staff = get_user_model().objects.get(email="staff-gunma@example.jp")
+        application = application_services.application_save(
+            user=user,
+            form_token=uuid.uuid4(),
+            values={
+                **values,
+                "works_name": "市道2-100号線舗装補修工事",
+                "contract_amount": 30_000_000,
+            },
+            guarantees={
+                "advance": {**guarantees["advance"], "amount": 12_000_000},
+                "contract": {
+                    **guarantees["contract"],
+                    "certificate_format": "paper",
+                    "amount": 3_000_000,
+                },
+            },
+        )
+        application_services.application_submit(application_id=application.pk, user=user)
+        application_services.application_accept(application_id=application.pk, user=staff)
+        for guarantee in application.guarantees.all():
+            guarantee_services.guarantee_approve(guarantee_id=guarantee.pk, user=staff)
+            issuance.issue_request(guarantee_id=guarantee.pk, user=staff)
+            # Issued now, whether or not a worker is running (the queued task then finds it done).
+            issuance.certificate_issue(guarantee.pk)
 
     def _user(self, email: str, **fields):
         user, created = get_user_model().objects.update_or_create(email=email, defaults=fields)
