@@ -498,6 +498,11 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 name="applications_application_handover",
             ),
             path(
+                "<int:pk>/guarantees/<int:guarantee_pk>/fee-statement.pdf",
+                wrap(self.fee_statement_pdf_view),
+                name="applications_application_fee_statement_pdf",
+            ),
+            path(
                 "<int:pk>/certificates/<int:certificate_pk>.pdf",
                 wrap(self.certificate_pdf_view),
                 name="applications_application_certificate_pdf",
@@ -631,6 +636,17 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             _("%(kind)sの証書(紙)の交付") % {"kind": label(guarantee, "kind")},
             guarantee=guarantee,
             certificate=guarantee.certificates.order_by("-version").first(),
+        )
+
+    def fee_statement_pdf_view(self, request, pk, guarantee_pk):
+        """保証料計算書 (PDF) of an approved guarantee, e.g. to print when the contractor asked
+        for it on paper (保証料計算書(紙) 希望する)."""
+        application = get_object_or_404(self.get_queryset(request), pk=pk)
+        guarantee = get_object_or_404(
+            application.guarantees.exclude(fee_breakdown=None), pk=guarantee_pk
+        )
+        return pdf_response(
+            issuance.fee_statement(guarantee), f"fee-statement-{guarantee.number}.pdf", inline=True
         )
 
     def certificate_pdf_view(self, request, pk, certificate_pk):

@@ -49,6 +49,17 @@ def certificate_file_name(number: str, version: int) -> str:
     return f"certificates/{number}/{number}-v{version}.pdf"
 
 
+def fee_statement(guarantee: Guarantee) -> bytes:
+    """保証料計算書 (PDF) of an approved guarantee. Once issued it names what the newest certificate
+    version states; before issuance, the guarantee as approved."""
+    snapshot = guarantee.certificates.order_by("-version").values_list(
+        "snapshot", flat=True
+    ).first() or certificate_snapshot(
+        guarantee, version=1, issued_on=timezone.localdate(guarantee.approved_at)
+    )
+    return rendering.render_fee_statement(snapshot, guarantee.fee_breakdown)
+
+
 # The staff's side
 
 

@@ -5,7 +5,7 @@ import datetime
 import re
 
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -21,7 +21,6 @@ from core.urls import pk_url
 from guarantees import selectors, services
 from guarantees.forms import KeyRevealForm
 from guarantees.selectors import CertificateState, certificate_state
-from guarantees.snapshot import certificate_snapshot
 
 # --- Certificates of the contractor's company ---------------------------------------------------
 
@@ -161,15 +160,7 @@ def fee_statement_list(request):
 def fee_statement_pdf(request, pk: int):
     """保証料計算書 (PDF) of one guarantee, as a download named after its number."""
     # WeasyPrint takes ~0.35 s to import: only the processes that render a document pay it.
-    from guarantees.rendering import render_fee_statement
+    from guarantees.issuance import fee_statement
 
     guarantee = selectors.fee_statement_for_user_or_404(request.user, pk)
-    # An issued guarantee's statement names what its certificate states; before issuance, the
-    # guarantee as approved.
-    snapshot = selectors.latest_snapshot(guarantee) or certificate_snapshot(
-        guarantee, version=1, issued_on=timezone.localdate(guarantee.approved_at)
-    )
-    pdf = render_fee_statement(snapshot, guarantee.fee_breakdown)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="fee-statement-{guarantee.number}.pdf"'
-    return response
+    return pdf_response(fee_statement(guarantee), f"fee-statement-{guarantee.number}.pdf")

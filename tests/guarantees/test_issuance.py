@@ -304,3 +304,25 @@ def test_the_admin_asks_before_issuing_and_then_issues(
     again = client.post(url, follow=True)
     assert "発行できません" in again.content.decode()
     assert Certificate.objects.count() == 1
+
+
+def test_the_branch_prints_the_fee_statement_the_contractor_asked_for_on_paper(
+    client, approved, staff, tochigi
+):
+    Guarantee.objects.filter(pk=approved.pk).update(fee_statement_paper=True)
+    login_verified_staff(client, staff)
+    application = approved.application
+    change = client.get(reverse("admin:applications_application_change", args=[application.pk]))
+    url = reverse(
+        "admin:applications_application_fee_statement_pdf", args=[application.pk, approved.pk]
+    )
+    assert url in change.content.decode()
+    pdf = client.get(url)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    # The contract guarantee is not approved: it has no statement yet.
+    contract = application.guarantees.get(kind="contract")
+    missing = reverse(
+        "admin:applications_application_fee_statement_pdf", args=[application.pk, contract.pk]
+    )
+    assert client.get(missing).status_code == 404
