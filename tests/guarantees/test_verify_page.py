@@ -9,6 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from core.wareki import era_date
 from guarantees.models import Guarantee
 from tests.factories import CertificateFactory
 
@@ -26,8 +27,9 @@ def state_of(response) -> str:
 
 
 def japanese_date(iso: str) -> str:
+    """As the certificate prints it (和暦), with the 西暦 beside it."""
     day = datetime.date.fromisoformat(iso)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return f"{era_date(day)}({day:%Y/%m/%d})"
 
 
 def test_it_shows_what_the_certificate_prints_without_sign_in(client, certificate):

@@ -32,8 +32,24 @@ BRANCHES = [
     ("TG", "栃木支店", "028-622-3411", "栃木県宇都宮市本町3-9"),
 ]
 CONTRACTORS = [
-    ("contractor@example.jp", "〇〇建設 株式会社", "マルマルケンセツ", "GM", "総務 花子"),
-    ("contractor2@example.jp", "△△工業 株式会社", "サンカクコウギョウ", "TG", "工藤 一郎"),
+    (
+        "contractor@example.jp",
+        "〇〇建設 株式会社",
+        "マルマルケンセツ",
+        "GM",
+        "総務 花子",
+        "群馬県渋川市石原80番地",
+        "代表取締役 丸山 太郎",
+    ),
+    (
+        "contractor2@example.jp",
+        "△△工業 株式会社",
+        "サンカクコウギョウ",
+        "TG",
+        "工藤 一郎",
+        "栃木県宇都宮市旭一丁目1番5号",
+        "代表取締役 三角 次郎",
+    ),
 ]
 OBLIGEE_USERS = [
     ("shibukawa@example.jp", "102083", "渋川市 契約検査課 担当"),
@@ -84,9 +100,15 @@ class Command(BaseCommand):
         ).update(e_advance_since=None, e_contract_since=None)
 
     def _accounts(self, branches: dict[str, Branch], groups) -> None:
-        for email, company, kana, branch_code, person in CONTRACTORS:
+        for email, company, kana, branch_code, person, address, representative in CONTRACTORS:
             contractor, _ = Contractor.objects.update_or_create(
-                name=company, defaults={"kana": kana, "home_branch": branches[branch_code]}
+                name=company,
+                defaults={
+                    "kana": kana,
+                    "home_branch": branches[branch_code],
+                    "address": address,
+                    "representative": representative,
+                },
             )
             self._user(email, full_name=person, contractor=contractor)
         for email, code, person in OBLIGEE_USERS:
