@@ -197,3 +197,38 @@ def test_the_head_office_list_with_its_branch_column_fits_1366_px(
     expect(page.locator("th.column-branch")).to_be_visible()
     assert_list_legible(page, sent)
     page.screenshot(path=screenshot_dir / "admin-list-head-office-1366.png", full_page=True)
+
+
+def test_staff_issue_an_electronic_guarantee_and_the_contractor_shows_its_key(
+    page: Page, staff_page: Page, staff, contractor_user, sent, screenshot_dir
+):
+    from guarantees import keys
+    from guarantees import services as guarantee_services
+    from tests.factories import PASSWORD
+
+    load_demo_fee_tables()
+    Guarantee.objects.filter(application=sent).update(certificate_format="electronic")
+    services.application_accept(application_id=sent.pk, user=staff)
+    guarantee = Guarantee.objects.get(application=sent)
+    guarantee_services.guarantee_approve(guarantee_id=guarantee.pk, user=staff)
+
+    # 発行 asks first, then the worker (in-process here) signs the certificate and makes the key.
+    open_in_admin(staff_page, sent)
+    staff_page.get_by_role("link", name="前払金保証を発行する").click()
+    expect(staff_page.get_by_role("heading", name="この前払金保証を発行しますか")).to_be_visible()
+    staff_page.screenshot(path=screenshot_dir / "admin-issue-confirm.png", full_page=True)
+    staff_page.get_by_role("button", name="発行する").click()
+    expect(staff_page.locator(".messagelist .success")).to_contain_text("の発行を開始しました")
+    expect(staff_page.get_by_role("link", name="前払金保証を発行する")).to_have_count(0)
+    certificate = Guarantee.objects.get(pk=guarantee.pk).certificates.get()
+
+    # The contractor sees 発行済 and, after the password, the key.
+    sign_in(page, contractor_user)
+    row = page.get_by_role("row").filter(has_text=sent.number)
+    expect(row).to_contain_text("発行済")
+    row.get_by_role("link", name="認証キー").click()
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.locator("form:has(input[name=password]) button[type=submit]").click()
+    shown = keys.display_key(keys.decrypt_key(certificate.key_encrypted))
+    expect(page.get_by_text(shown)).to_be_visible()
+    page.screenshot(path=screenshot_dir / "contractor-key.png", full_page=True)
