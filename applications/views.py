@@ -31,7 +31,7 @@ def dashboard(request):
     """申込一覧: the home page of a contractor user."""
     user = request.user
     if user.obligee_id is not None:
-        return render(request, "applications/obligee_home.html", {"obligee": user.obligee})
+        return redirect("obligee_home")
     if user.contractor_id is None:
         return contractor_required(dashboard)(request)
     status = request.GET.get("status", "")

@@ -37,3 +37,10 @@ def rate_limit_hit(scope: str, value: str) -> bool:
 def rate_limit_reset(scope: str, value: str) -> None:
     """Start counting `value` in `scope` afresh (after a success: only failures in a row add up)."""
     cache.delete(_key(scope, value))
+
+
+def rate_limit_reached(scope: str, value: str) -> bool:
+    """Whether `value` has used up `scope`'s attempts in the open window (counting nothing): for
+    limits on failures, checked before an attempt and counted only when it fails."""
+    limit, _window = settings.RATE_LIMITS[scope]
+    return (cache.get(_key(scope, value)) or 0) >= limit

@@ -73,7 +73,7 @@ def parse_key(text: str) -> str:
     if any(symbol not in ALPHABET for symbol in body) or check not in CHECK_ALPHABET:
         raise InvalidKey()
     if check_symbol(body) != check:
-        raise InvalidKey(_("認証キーに入力誤りがあります。1文字ずつ確認してください。"))
+        raise InvalidKey(_("認証キーの入力に誤りがあります。1文字ずつ確認してください。"))
     return body
 
 

@@ -185,3 +185,39 @@ class Certificate(models.Model):
     @property
     def is_electronic(self) -> bool:
         return self.certificate_format == Guarantee.Format.ELECTRONIC
+
+
+class Receipt(models.Model):
+    """受領: an obligee registered a certificate version with its number and key. Never deleted
+    (the obligee keeps what it received, SPEC §7)."""
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("保証証書")
+    )
+    obligee = models.ForeignKey(
+        "obligees.Obligee",
+        on_delete=models.PROTECT,
+        related_name="receipts",
+        verbose_name=_("発注者"),
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受領者"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("受領日時"))
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("受領")
+        verbose_name_plural = _("受領")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "obligee"], name="receipt_once_per_obligee"
+            )
+        ]
+        indexes = [models.Index(fields=["obligee", "-received_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} → {self.obligee}"

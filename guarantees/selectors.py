@@ -49,9 +49,12 @@ def with_certificates(guarantees, *, today: datetime.date) -> None:
             .order_by("guarantee_id", "version")
         ):
             versions[certificate.guarantee_id].append(certificate)
+    received = _received_on([versions[g.pk][-1].pk for g in guarantees if versions[g.pk]])
     for guarantee in guarantees:
         *earlier, current = versions[guarantee.pk] or [None]
         guarantee.current_certificate = current
+        # 発注者受領済: when the obligee registered the current version's key.
+        guarantee.received_at = received.get(current.pk) if current else None
         guarantee.earlier_certificates = earlier
         if current is not None:
             current.guarantee = guarantee
@@ -164,3 +167,29 @@ def fee_statement_for_user_or_404(user, pk: int) -> Guarantee:
 def latest_snapshot(guarantee: Guarantee) -> dict | None:
     """What the newest certificate version of `guarantee` states, or None before issuance."""
     return guarantee.certificates.order_by("-version").values_list("snapshot", flat=True).first()
+
+
+def _received_on(certificate_ids: list[int]) -> dict:
+    """{certificate id: the first time an obligee received it}, in one query (none if empty)."""
+    from guarantees.models import Receipt
+
+    received = {}
+    if certificate_ids:
+        for certificate_id, at in (
+            Receipt.objects.filter(certificate_id__in=certificate_ids)
+            .order_by("received_at")
+            .values_list("certificate_id", "received_at")
+        ):
+            received.setdefault(certificate_id, at)
+    return received
+
+
+def receipts_for(user) -> QuerySet:
+    """What the user's obligee has received (受領), newest first, with what the list shows."""
+    from guarantees.models import Receipt
+
+    if user.obligee_id is None:
+        return Receipt.objects.none()
+    return Receipt.objects.filter(obligee_id=user.obligee_id).select_related(
+        "certificate__guarantee", "received_by"
+    )

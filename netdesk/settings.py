@@ -379,6 +379,9 @@ RATE_LIMITS = {
     "password-reset-address": (env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3), 3600),
     "password-reset-ip": (env_int("PASSWORD_RESET_LIMIT_PER_IP", 20), 3600),
     "key-reveal-user": (env_int("KEY_REVEAL_LIMIT_PER_USER", 5), 900),
+    # 認証キーの登録 by obligee users: wrong pairs per user and per IP address (an office shares one).
+    "key-register-user": (env_int("KEY_REGISTER_LIMIT_PER_USER", 5), 900),
+    "key-register-ip": (env_int("KEY_REGISTER_LIMIT_PER_IP", 20), 900),
 }
 
 # Two-factor sign-in for the admin (django-otp). Wrong codes are throttled by django-otp itself

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.views import healthz
+from obligees.portal import obligee_home
 
 urlpatterns = [
     path("", include("applications.urls")),
     path("accounts/", include("accounts.urls")),
     path("obligees/", include("obligees.urls")),
+    path("obligee/", obligee_home, name="obligee_home"),
     path("fees/", include("fees.urls")),
     path("", include("guarantees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

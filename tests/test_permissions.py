@@ -69,8 +69,8 @@ def test_anonymous_users_are_sent_to_sign_in(client, alices_application, method,
 def test_obligee_users_cannot_use_contractor_pages(client, alices_application):
     obligee_user = UserFactory(contractor=None, obligee=ObligeeFactory(name="渋川市"))
     client.force_login(obligee_user)
-    home = client.get(reverse("applications:dashboard"))
-    assert home.status_code == 200 and "発注者メニュー" in home.content.decode()
+    home = client.get(reverse("applications:dashboard"), follow=True)
+    assert home.status_code == 200 and "受領した保証証書" in home.content.decode()
     assert client.get(reverse("applications:new")).status_code == 403
     response = client.get(reverse("applications:detail", args=[alices_application.pk]))
     assert response.status_code == 403

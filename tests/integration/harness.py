@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import email
 import email.policy
+import logging
 import os
 import signal
 import socket
@@ -77,6 +78,9 @@ class SmtpServer:
         self.port: int | None = None
 
     def start(self) -> None:
+        # aiosmtpd logs every SMTP line at INFO from its own thread, which outlives the output
+        # capture of the test that started it: only its warnings are worth reading.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
         self.port = _free_port(SMTP_PORTS)
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()

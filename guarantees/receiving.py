@@ -1,0 +1,112 @@
+"""認証キーの登録 (受領, SPEC §7): an obligee user registers a certificate with its guarantee number
+and authentication key.
+
+A typo is caught by the key's check symbol before any lookup, with a message of its own. Any other
+failure — unknown key, a number that does not go with it, another obligee's certificate, a
+superseded version, a guarantee no longer in force — gets one and the same neutral message, and
+counts against the user and the IP address; once either has used up its failures in the window,
+every attempt is refused, even a right one, until the window has passed.
+"""
+
+import hmac
+import unicodedata
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import log_action
+from core.errors import ServiceError
+from core.ratelimit import rate_limit_hit, rate_limit_reached
+from guarantees import keys
+from guarantees.models import Certificate, Guarantee, Receipt
+
+USER_LIMIT, IP_LIMIT = "key-register-user", "key-register-ip"
+MAX_NUMBER_LENGTH = 40
+
+
+def neutral_refusal() -> str:
+    return _(
+        "保証契約番号と認証キーの組み合わせを確認できませんでした。お手元のお知らせの内容をご確認ください。"
+    )
+
+
+def normalise_number(text: str) -> str:
+    """保証契約番号 as typed or pasted: full width, case and surrounding spaces do not matter."""
+    return unicodedata.normalize("NFKC", text or "").strip().upper()[:MAX_NUMBER_LENGTH]
+
+
+def certificate_receive(*, user, number: str, key: str, ip: str) -> Receipt:
+    """Register the certificate version that `number` and `key` name for the user's obligee; the
+    same receipt again if it was registered already. A ServiceError says why not."""
+    if user.obligee_id is None:
+        raise PermissionDenied("Only obligee users receive certificates.")
+    number = normalise_number(number)
+    audit = {"number": number}  # what was typed, never the key
+    if rate_limit_reached(USER_LIMIT, str(user.pk)) or rate_limit_reached(IP_LIMIT, ip):
+        log_action(user.obligee, "certificate.receive_refused", user=user, data=audit)
+        raise ServiceError(
+            _(
+                "認証キーの誤りが続いたため、登録を一時停止しています。15分ほど時間をおいて再度お試しください。"
+            ),
+            code="rate_limited",
+        )
+    try:
+        body = keys.parse_key(key)
+    except keys.InvalidKey as exc:
+        log_action(user.obligee, "certificate.receive_mistyped", user=user, data=audit)
+        raise ServiceError(exc.message, code="mistyped") from exc
+    certificate = (
+        Certificate.objects.filter(key_digest=keys.key_digest(body))
+        .select_related("guarantee__application")
+        .first()
+    )
+    if not _addressed_to(certificate, number, user.obligee_id):
+        rate_limit_hit(USER_LIMIT, str(user.pk))
+        rate_limit_hit(IP_LIMIT, ip)
+        log_action(user.obligee, "certificate.receive_failed", user=user, data=audit)
+        raise ServiceError(neutral_refusal(), code="no_match")
+    receipt = _receipt(certificate, user)
+    log_action(
+        certificate,
+        "certificate.received",
+        user=user,
+        data={**audit, "version": certificate.version},
+    )
+    return receipt
+
+
+def _addressed_to(certificate: Certificate | None, number: str, obligee_id: int) -> bool:
+    """Whether the key's certificate is the version in force of guarantee `number`, addressed to
+    the obligee. The number is compared in constant time; every check is made whatever the
+    earlier ones said, so the answer's timing tells nothing either."""
+    if certificate is None:
+        hmac.compare_digest(number.encode(), b"-" * len(number))
+        return False
+    guarantee = certificate.guarantee
+    return all(
+        [
+            hmac.compare_digest(number.encode(), (guarantee.number or "").encode()),
+            certificate.is_electronic,
+            certificate.superseded_at is None,
+            guarantee.status == Guarantee.Status.ISSUED,
+            guarantee.application.obligee_id == obligee_id,
+        ]
+    )
+
+
+def _receipt(certificate: Certificate, user) -> Receipt:
+    existing = Receipt.objects.filter(certificate=certificate, obligee_id=user.obligee_id).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Receipt.objects.create(
+                certificate=certificate,
+                obligee_id=user.obligee_id,
+                received_by=user,
+                received_at=timezone.now(),
+            )
+    except IntegrityError:  # a colleague (or a double submission) registered it just now
+        return Receipt.objects.get(certificate=certificate, obligee_id=user.obligee_id)
