@@ -29,6 +29,7 @@ import pytest
 import redis
 from django.db import connection
 
+from tests.factories import BranchFactory, UserFactory
 from tests.integration.harness import (
     SmtpServer,
     Worker,
@@ -112,3 +113,20 @@ def celery_worker(_worker, transactional_db):
         yield _worker
     # Shown by pytest only when the test failed.
     print(f"--- worker log ({_worker.log_path}) ---\n{_worker.log_tail(offset)}")
+
+
+@pytest.fixture
+def staff(db):
+    """Staff of branch GM, who accept, approve and issue."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(
+        email="staff@example.jp", contractor=None, is_staff=True, branch=BranchFactory(code="GM")
+    )
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="applications",
+            codename__in=["view_application", "change_application"],
+        )
+    )
+    return user

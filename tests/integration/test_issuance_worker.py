@@ -10,7 +10,7 @@ from applications import services
 from guarantees import issuance, keys, signing, tasks
 from guarantees import services as guarantee_services
 from guarantees.models import Certificate, Guarantee
-from tests.factories import ApplicationFactory, BranchFactory, GuaranteeFactory, UserFactory
+from tests.factories import ApplicationFactory, GuaranteeFactory
 from tests.integration.harness import (
     WorkerConfig,
     publishing_to,
@@ -36,17 +36,6 @@ def worker_config(dev_pki, _media_dir):
             "OUTBOX_SWEEP_SECONDS": "1",
         },
     )
-
-
-@pytest.fixture
-def staff(db):
-    from django.contrib.auth.models import Permission
-
-    user = UserFactory(contractor=None, is_staff=True, branch=BranchFactory(code="GM"))
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_application", "change_application"])
-    )
-    return user
 
 
 @pytest.fixture

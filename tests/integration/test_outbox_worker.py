@@ -13,7 +13,7 @@ from core.models import AuditEntry
 from guarantees import services as guarantee_services
 from notifications.models import OutboxMessage
 from tests.accounts.otp import login_verified_staff
-from tests.factories import ApplicationFactory, BranchFactory, GuaranteeFactory, UserFactory
+from tests.factories import ApplicationFactory, GuaranteeFactory, UserFactory
 from tests.integration.harness import (
     WorkerConfig,
     publishing_to,
@@ -39,22 +39,6 @@ def worker_config():
             "OUTBOX_MAX_ATTEMPTS": "4",
         },
     )
-
-
-@pytest.fixture
-def staff(db):
-    from django.contrib.auth.models import Permission
-
-    user = UserFactory(
-        email="staff@example.jp", contractor=None, is_staff=True, branch=BranchFactory(code="GM")
-    )
-    user.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="applications",
-            codename__in=["view_application", "change_application"],
-        )
-    )
-    return user
 
 
 @pytest.fixture
