@@ -120,6 +120,16 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    @property
+    def name_in_organisation(self) -> str:
+        """The name without the organisation's own at its start: 「契約検査課 担当」 for a user of
+        渋川市 named 「渋川市 契約検査課 担当」, so that the header does not say 渋川市 twice."""
+        organisation = self.obligee or self.contractor
+        name = str(self)
+        if organisation is not None and name.startswith(organisation.name):
+            name = name[len(organisation.name) :].strip()
+        return name
+
     def get_short_name(self) -> str:
         """How pages greet the user (the admin's header among them): by name, else the address.
         AbstractUser's would be first_name, which these accounts leave empty."""

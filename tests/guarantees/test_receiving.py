@@ -160,3 +160,11 @@ def test_the_contractor_then_sees_that_the_obligee_received_it(
     register(client, certificate.guarantee.number, keys.display_key(key))
     client.force_login(alice)
     assert "発注者受領済" in client.get(detail).content.decode()
+
+
+def test_the_header_names_the_obligee_once_and_the_footer_speaks_to_obligees(client, shibukawa):
+    user = UserFactory(contractor=None, obligee=shibukawa, full_name="渋川市 契約検査課 担当")
+    client.force_login(user)
+    html = client.get(reverse("obligee_home")).content.decode()
+    assert "渋川市 契約検査課 担当 様" in html and "渋川市 渋川市" not in html
+    assert "保証証書に記載の営業部・支店" in html and "申込先の営業部・支店" not in html
