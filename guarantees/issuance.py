@@ -24,7 +24,7 @@ from applications.selectors import locked_for_staff
 from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
-from guarantees import keys, rendering, signing, tasks
+from guarantees import keys, rendering, selectors, signing, tasks
 from guarantees.models import Certificate, Guarantee
 from guarantees.snapshot import certificate_snapshot
 from notifications.services import message_enqueue
@@ -52,9 +52,7 @@ def certificate_file_name(number: str, version: int) -> str:
 def fee_statement(guarantee: Guarantee) -> bytes:
     """保証料計算書 (PDF) of an approved guarantee. Once issued it names what the newest certificate
     version states; before issuance, the guarantee as approved."""
-    snapshot = guarantee.certificates.order_by("-version").values_list(
-        "snapshot", flat=True
-    ).first() or certificate_snapshot(
+    snapshot = selectors.latest_snapshot(guarantee) or certificate_snapshot(
         guarantee, version=1, issued_on=timezone.localdate(guarantee.approved_at)
     )
     return rendering.render_fee_statement(snapshot, guarantee.fee_breakdown)
