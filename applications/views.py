@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
@@ -17,6 +16,7 @@ from applications import rules, selectors, services
 from applications.forms import ApplicationForm
 from applications.models import Application
 from core.errors import StateError
+from core.paginator import CappedCountPaginator
 from core.templatetags.netdesk import choice_labels, yen, ymd
 from core.urls import pk_url
 from fees.calculation import estimate_for
@@ -38,7 +38,7 @@ def dashboard(request):
     if status not in Application.Status.values:
         status = ""
     query = request.GET.get("q", "").strip()
-    page = Paginator(
+    page = CappedCountPaginator(
         selectors.dashboard_applications(user, status=status, query=query), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     page.object_list = _dashboard_texts(selectors.dashboard_rows(page.object_list))

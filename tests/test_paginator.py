@@ -31,3 +31,15 @@ def test_the_admin_list_says_when_it_stopped_counting(client, monkeypatch):
     assert "2件" in client.get(url).content.decode()
     ApplicationFactory.create_batch(2, status="sent")
     assert "3件以上" in client.get(url).content.decode()
+
+
+def test_the_dashboard_says_when_it_stopped_counting(client, monkeypatch):
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(paginator, "COUNT_LIMIT", 3)
+    user = UserFactory()
+    client.force_login(user)
+    ApplicationFactory.create_batch(2, contractor=user.contractor, created_by=user)
+    assert 'aria-live="polite">2件</p>' in client.get("/").content.decode()
+    ApplicationFactory.create_batch(2, contractor=user.contractor, created_by=user)
+    assert 'aria-live="polite">3件以上</p>' in client.get("/").content.decode()
