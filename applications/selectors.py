@@ -1,7 +1,8 @@
 """Reads for the contractor side: what a contractor user may see of applications."""
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -59,14 +60,21 @@ def dashboard_applications(user, *, status: str = "", query: str = "") -> QueryS
     return queryset
 
 
+# The newest 弊社からお客様へのお知らせ of each row, as SQL written once: the same subquery built
+# with Subquery(OuterRef) costs more to compile on every request than it takes to run.
+_LATEST_MESSAGE = RawSQL(
+    f"SELECT body FROM {CompanyMessage._meta.db_table} AS message"
+    f" WHERE message.application_id = {Application._meta.db_table}.id"
+    " ORDER BY message.id DESC LIMIT 1",
+    [],
+)
+
+
 def dashboard_rows(applications: QuerySet[Application]) -> list[dict]:
     """A page of dashboard_applications() as plain values: only the columns the list shows, the
     obligee's name, and `guarantees` (kind order), in two queries. It is the busiest page, and
     model instances cost more than its queries. Joined here and not in dashboard_applications(),
     whose count needs no join."""
-    latest_message = (
-        CompanyMessage.objects.filter(application=OuterRef("pk")).order_by("-id").values("body")[:1]
-    )
     rows = list(
         applications.values(
             "id",
@@ -76,15 +84,18 @@ def dashboard_rows(applications: QuerySet[Application]) -> list[dict]:
             "contract_amount",
             "created_at",
             "updated_at",
-            obligee_name=F("obligee__name"),
+            "obligee__name",
             # What the branch wrote last; the list shows it beside a returned application.
-            latest_message=Subquery(latest_message),
+            latest_message=_LATEST_MESSAGE,
         )
     )
     guarantees = guarantees_by_application([row["id"] for row in rows], certificates=True)
     for row in rows:
         row["guarantees"] = guarantees[row["id"]]
     return rows
+
+
+CERTIFICATE_COLUMNS = ["version", "issued_at", "handed_over_at"]
 
 
 def guarantees_by_application(
@@ -104,22 +115,19 @@ def guarantees_by_application(
         "application_id", "kind"
     )
     fields = ["application_id", "kind", "amount", "number", "status", "certificate_format"]
-    current = {}
-    if certificates:
-        guarantees = guarantees.alias(
-            current=FilteredRelation("certificates", condition=Q(certificates__superseded_at=None))
-        )
-        current = {
-            f"certificate_{name}": F(f"current__{column}")
-            for name, column in [
-                ("pk", "id"),
-                ("version", "version"),
-                ("issued_at", "issued_at"),
-                ("handed_over_at", "handed_over_at"),
-            ]
-        }
-    for guarantee in guarantees.values(*fields, **current):
-        by_application[guarantee["application_id"]].append(guarantee)
+    if not certificates:
+        for guarantee in guarantees.values(*fields):
+            by_application[guarantee["application_id"]].append(guarantee)
+        return by_application
+    # A plain LEFT JOIN to every version, the superseded ones dropped here: a FilteredRelation
+    # on the version in force reads the same rows but costs more to build than the query takes.
+    columns = {f"certificate_{name}": f"certificates__{name}" for name in CERTIFICATE_COLUMNS}
+    columns["certificate_pk"] = "certificates__id"
+    for guarantee in guarantees.values(*fields, *columns.values(), "certificates__superseded_at"):
+        if guarantee.pop("certificates__superseded_at") is None:
+            for name, column in columns.items():
+                guarantee[name] = guarantee.pop(column)
+            by_application[guarantee["application_id"]].append(guarantee)
     return by_application
 
 

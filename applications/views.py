@@ -76,7 +76,7 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
             if application["status"] == Application.Status.RETURNED
             and application["latest_message"]
             else "",
-            "obligee": application["obligee_name"] or "-",
+            "obligee": application["obligee__name"] or "-",
             "works_name": application["works_name"] or no_works_name,
             "amount": yen(application["contract_amount"]) or "-",
             "guarantees": [
