@@ -8,6 +8,7 @@ import uuid
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, Value
 from django.http import HttpResponse, HttpResponseRedirect
@@ -27,7 +28,7 @@ from core.changelist import FastChangeList, FastChangeListMixin
 from core.csv import SafeWriter
 from core.http import pdf_response
 from core.numbers import percentage
-from core.paginator import CappedCountPaginator
+from core.paginator import SEARCH_COUNT_LIMIT, CappedCountPaginator
 from core.templatetags.netdesk import choice_labels, label, yen
 from core.text import reject_bidi_controls, to_halfwidth_ascii
 from guarantees import issuance
@@ -325,6 +326,10 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         if request.user.has_perm("applications.view_all_branches"):
             return self.list_filter
         return [f for f in self.list_filter if f is not BranchFilter]
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        limit = SEARCH_COUNT_LIMIT if request.GET.get(SEARCH_VAR, "").strip() else None
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, limit=limit)
 
     def get_search_results(self, request, queryset, search_term):
         """An application or guarantee number is looked up by its (indexed) prefix; any other

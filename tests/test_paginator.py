@@ -43,3 +43,18 @@ def test_the_dashboard_says_when_it_stopped_counting(client, monkeypatch):
     assert 'aria-live="polite">2件</p>' in client.get("/").content.decode()
     ApplicationFactory.create_batch(2, contractor=user.contractor, created_by=user)
     assert 'aria-live="polite">3件以上</p>' in client.get("/").content.decode()
+
+
+def test_an_admin_search_stops_counting_sooner(client, monkeypatch):
+    from tests.accounts.otp import login_verified_staff
+    from tests.factories import UserFactory
+
+    monkeypatch.setattr(paginator, "COUNT_LIMIT", 5)
+    monkeypatch.setattr("applications.admin.SEARCH_COUNT_LIMIT", 2)
+    staff = UserFactory(contractor=None, is_staff=True, is_superuser=True)
+    login_verified_staff(client, staff)
+    ApplicationFactory.create_batch(3, status="sent", works_name="護岸工事")
+    url = "/admin/applications/application/"
+    listed = client.get(url).content.decode()
+    assert "3件" in listed and "件以上" not in listed
+    assert "2件以上" in client.get(url, {"q": "護岸"}).content.decode()
