@@ -100,7 +100,8 @@ def api_verify(request):
             raise rate_limited()
         if declared_too_large(request.META.get("CONTENT_LENGTH")):
             raise too_large()
-        data = upload_bytes(*_api_upload(request))
+        data, content_type = _api_upload(request)
+        data = upload_bytes(data, content_type=content_type)
     except ServiceError as exc:
         response = _api_error(exc.code, exc.messages[0], STATUS_OF_ERROR.get(exc.code, 400))
         if exc.code == "rate_limited":

@@ -32,6 +32,7 @@ CERTIFICATE_HTML = """<!doctype html><html lang="ja"><meta charset="utf-8">
 <h1>前払金保証証書</h1><p>保証契約番号 GM-2026-000001</p><p>保証金額 金20,000,000円</p>
 """
 
+
 @pytest.fixture(scope="module")
 def certificate_pdf() -> bytes:
     return HTML(string=CERTIFICATE_HTML).write_pdf()

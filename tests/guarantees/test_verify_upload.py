@@ -197,7 +197,9 @@ def test_the_form_is_csrf_protected(issued_pdf):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    response = client.post(URL, {"file": SimpleUploadedFile("c.pdf", issued_pdf, "application/pdf")})
+    response = client.post(
+        URL, {"file": SimpleUploadedFile("c.pdf", issued_pdf, "application/pdf")}
+    )
     assert response.status_code == 403
 
 
