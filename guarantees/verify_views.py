@@ -16,8 +16,8 @@ from guarantees.selectors import CertificateState
 from guarantees.verification import (
     MAX_PDF_BYTES,
     PDF_CONTENT_TYPES,
-    VerificationResult,
     Verdict,
+    VerificationResult,
     declared_too_large,
     too_large,
     upload_bytes,
