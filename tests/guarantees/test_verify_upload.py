@@ -126,12 +126,12 @@ def test_a_superseded_version_names_the_version_that_replaced_it(client, issued,
 
 
 @pytest.mark.parametrize(
-    ("status", "shown"),
+    ("status", "label"),
     [(Guarantee.Status.CANCELLED, "解約"), (Guarantee.Status.EXPIRED, "期間満了")],
 )
-def test_the_status_follows_the_guarantee(client, issued, issued_pdf, status, shown):
+def test_the_status_follows_the_guarantee(client, issued, issued_pdf, status, label):
     Guarantee.objects.filter(pk=issued.guarantee_id).update(status=status)
-    assert shown(upload(client, issued_pdf), "certificate-state") == shown
+    assert shown(upload(client, issued_pdf), "certificate-state") == label
 
 
 def test_the_end_of_the_guarantee_period_makes_it_expired(client, issued, issued_pdf):
