@@ -9,6 +9,7 @@ elsewhere.
 import asyncio
 import datetime
 import functools
+import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -79,13 +80,21 @@ class SignatureCheck:
     intact: bool = False  # the signed bytes are unchanged and the signature value matches them
     whole_file: bool = False  # nothing added after the signature changes the document
     trusted: bool = False  # the signer's certificate chains to our CA
+    by_company: bool = False  # the signer's certificate is the company's signing certificate
     timestamped: bool = False  # a sound timestamp token from a TSA that chains to our CA
     signed_at: datetime.datetime | None = None  # the timestamp's time, when timestamped
     signer: str = ""  # the signer certificate's subject (common name), whether trusted or not
 
     @property
     def valid(self) -> bool:
-        return self.signed and self.intact and self.whole_file and self.trusted and self.timestamped
+        return (
+            self.signed
+            and self.intact
+            and self.whole_file
+            and self.trusted
+            and self.by_company
+            and self.timestamped
+        )
 
 
 def check_signature(pdf: bytes) -> SignatureCheck:
@@ -119,15 +128,28 @@ def check_signature(pdf: bytes) -> SignatureCheck:
         intact=status.intact and status.valid,
         whole_file=status.modification_level in UNCHANGED,
         trusted=status.trusted,
+        # Trusted alone is not enough: our CA also issued the TSA's certificate (and may issue
+        # others), and only the company's own signing certificate issues guarantees.
+        by_company=status.trusted and embedded.signer_cert.dump() == _signing_certs()[0].dump(),
         timestamped=timestamped,
         signed_at=stamp.timestamp if timestamped else None,
         signer=signer,
     )
 
 
+@functools.cache
+def trust_fingerprint() -> str:
+    """A short name for what checks are made against (trust roots, the company's certificate):
+    a result kept under it is not reused once either changes."""
+    material = b"".join(cert.dump() for cert in (*_trust_roots(), _signing_certs()[0]))
+    return hashlib.sha256(material).hexdigest()[:16]
+
+
 def reset_signer() -> None:
     """Forget the loaded keys, certificates and trust roots (they are read again when needed)."""
     _pdf_signer.cache_clear()
+    _signing_certs.cache_clear()
+    trust_fingerprint.cache_clear()
     _trust_roots.cache_clear()
 
 
@@ -151,7 +173,7 @@ def _outside_event_loop(func, *args, **kwargs):
 
 @functools.cache
 def _pdf_signer() -> tuple[signers.PdfSigner, int]:
-    certs = _load_certs(settings.SIGNING_CERT_PATH)
+    certs = _signing_certs()
     # An ECDSA key: pyHanko parses it again for each signature, which costs microseconds for
     # ECDSA (an RSA key would cost ~34 ms each time).
     key = load_private_key_from_pemder_data(_read(settings.SIGNING_KEY_PATH), passphrase=None)
@@ -223,6 +245,13 @@ class LocalTimeStamper(timestamps.DummyTimeStamper):
             signed_attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm)
         )
         return signature, signed_attrs
+
+
+@functools.cache
+def _signing_certs() -> tuple[asn1_x509.Certificate, ...]:
+    """The company's signing certificate, then its intermediates (the signing key is not read:
+    a process that only checks signatures need not have it)."""
+    return tuple(_load_certs(settings.SIGNING_CERT_PATH))
 
 
 @functools.cache

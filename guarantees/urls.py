@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guarantees import views
+from guarantees import verify_views, views
 
 app_name = "guarantees"
 
@@ -12,6 +12,8 @@ urlpatterns = [
         views.certificate_key_notice,
         name="certificate_key_notice",
     ),
+    path("verify/", verify_views.verify_upload, name="verify_upload"),
+    path("api/verify/", verify_views.api_verify, name="api_verify"),
     path("verify/<str:token>/", views.certificate_verify, name="certificate_verify"),
     path("fee-statements/", views.fee_statement_list, name="fee_statements"),
     path("fee-statements/<int:pk>.pdf", views.fee_statement_pdf, name="fee_statement_pdf"),

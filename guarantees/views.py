@@ -121,9 +121,7 @@ def certificate_verify(request, token: str):
         "guarantees/certificate_verify.html",
         {
             "snapshot": snapshot,
-            "issued_on": _date(snapshot["issued_on"]),
-            "period_start": _date(snapshot["guarantee_period"]["start"]),
-            "period_end": _date(snapshot["guarantee_period"]["end"]),
+            **certificate_dates(snapshot),
             "state": certificate_state(certificate, today=timezone.localdate()),
             "states": CertificateState,
         },
@@ -133,6 +131,16 @@ def certificate_verify(request, token: str):
     response["X-Robots-Tag"] = "noindex, nofollow"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def certificate_dates(snapshot: dict) -> dict:
+    """The dates a certificate prints (templates/guarantees/_certificate_facts.html), as dates
+    for the templates' date formats."""
+    return {
+        "issued_on": _date(snapshot["issued_on"]),
+        "period_start": _date(snapshot["guarantee_period"]["start"]),
+        "period_end": _date(snapshot["guarantee_period"]["end"]),
+    }
 
 
 def _date(iso: str) -> datetime.date | None:

@@ -382,6 +382,9 @@ RATE_LIMITS = {
     # 認証キーの登録 by obligee users: wrong pairs per user and per IP address (an office shares one).
     "key-register-user": (env_int("KEY_REGISTER_LIMIT_PER_USER", 5), 900),
     "key-register-ip": (env_int("KEY_REGISTER_LIMIT_PER_IP", 20), 900),
+    # 保証証書PDFの確認 (the page and POST /api/verify/) per IP address a minute: checking a
+    # signature costs CPU, and an e-procurement system checks one file at a time.
+    "verify-ip": (env_int("VERIFY_LIMIT_PER_IP", 60), 60),
 }
 
 # Two-factor sign-in for the admin (django-otp). Wrong codes are throttled by django-otp itself

@@ -74,3 +74,21 @@ def approve(staff):
         return Guarantee.objects.get(pk=guarantee.pk)
 
     return approve
+
+
+@pytest.fixture
+def issued(approved, staff, django_capture_on_commit_callbacks):
+    """The approved electronic guarantee issued for real (rendered, signed, timestamped): its
+    certificate version (第1版)."""
+    from guarantees import issuance
+
+    with django_capture_on_commit_callbacks(execute=True):
+        issuance.issue_request(guarantee_id=approved.pk, user=staff)
+    return approved.certificates.select_related("guarantee").get()
+
+
+@pytest.fixture
+def issued_pdf(issued) -> bytes:
+    """The bytes of the issued certificate's signed PDF, as the contractor downloads them."""
+    with issued.pdf.open("rb") as stored:
+        return stored.read()

@@ -3,9 +3,7 @@ check_signature tells an obligee about any PDF they upload."""
 
 import asyncio
 import datetime
-import io
 import random
-import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +13,6 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -28,19 +25,12 @@ from weasyprint import HTML
 
 from guarantees import signing
 from guarantees.signing import SignatureCheck, check_signature, sign_pdf
+from tests.guarantees.pdfs import flip_byte_in_signed_range, signed_by_another_ca
 
 CERTIFICATE_HTML = """<!doctype html><html lang="ja"><meta charset="utf-8">
 <style>body { font-family: "IPAexMincho"; }</style>
 <h1>前払金保証証書</h1><p>保証契約番号 GM-2026-000001</p><p>保証金額 金20,000,000円</p>
 """
-
-PKI_PATHS = (
-    "SIGNING_KEY_PATH",
-    "SIGNING_CERT_PATH",
-    "SIGNING_CA_PATH",
-    "TSA_KEY_PATH",
-    "TSA_CERT_PATH",
-)
 
 
 @pytest.fixture(scope="module")
@@ -87,18 +77,6 @@ def pyhanko_status(pdf: bytes):
     return embedded, signing._outside_event_loop(validate_pdf_signature, embedded, context)
 
 
-def flip_byte_in_signed_range(pdf: bytes) -> bytes:
-    """One byte changed inside the page's content stream, which the signature covers."""
-    start, length, _, _ = map(
-        int, re.search(rb"/ByteRange \[(\d+) (\d+) (\d+) (\d+)", pdf).groups()
-    )
-    offset = pdf.index(b"stream\n") + len(b"stream\n") + 10
-    assert start <= offset < start + length
-    changed = bytearray(pdf)
-    changed[offset] ^= 0x01
-    return bytes(changed)
-
-
 def test_pyhanko_finds_a_trusted_pades_signature_with_a_trusted_timestamp(signed_pdf):
     embedded, status = pyhanko_status(signed_pdf)
 
@@ -143,6 +121,7 @@ def test_check_signature_accepts_our_certificate(signed_pdf):
         intact=True,
         whole_file=True,
         trusted=True,
+        by_company=True,
         timestamped=True,
         signed_at=check.signed_at,
         signer=settings.SURETY_COMPANY["name"],
@@ -226,19 +205,13 @@ def test_every_single_byte_change_is_caught(signed_pdf):
 
 
 def test_a_certificate_from_another_ca_is_not_trusted(certificate_pdf, settings, tmp_path):
-    ours = {name: getattr(settings, name) for name in PKI_PATHS}
-    for name in PKI_PATHS:
-        setattr(settings, name, tmp_path / getattr(settings, name).name)
-    call_command("make_dev_ca", stdout=io.StringIO())
-    foreign = sign_pdf(certificate_pdf)
-    for name, path in ours.items():
-        setattr(settings, name, path)
+    foreign = signed_by_another_ca(certificate_pdf, settings, tmp_path)
 
     check = check_signature(foreign)
 
     assert check.signed and check.intact and check.whole_file
     assert check.signer == settings.SURETY_COMPANY["name"]
-    assert not check.trusted
+    assert not check.trusted and not check.by_company
     assert not check.timestamped
     assert not check.valid
 

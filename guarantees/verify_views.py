@@ -1,0 +1,183 @@
+"""保証証書PDFの確認: anyone uploads a certificate PDF to learn whether it is genuine and in force —
+as a page (/verify/) and as JSON for obligees' e-procurement systems (POST /api/verify/). Both
+answer from guarantees.verification.verify_pdf."""
+
+from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from accounts.lockout import client_ip
+from core.errors import ServiceError
+from core.ratelimit import rate_limit_hit
+from guarantees.selectors import CertificateState
+from guarantees.verification import (
+    MAX_PDF_BYTES,
+    PDF_CONTENT_TYPES,
+    Verdict,
+    VerificationResult,
+    declared_too_large,
+    too_large,
+    upload_bytes,
+    verify_pdf,
+)
+from guarantees.views import certificate_dates
+
+RATE_LIMIT = "verify-ip"
+STATUS_OF_ERROR = {"too_large": 413, "unsupported_type": 415, "rate_limited": 429}
+
+
+def rate_limited() -> ServiceError:
+    return ServiceError(
+        _("確認の回数が上限に達しました。1分ほど時間をおいて再度お試しください。"),
+        code="rate_limited",
+    )
+
+
+# --- The page ----------------------------------------------------------------------------------
+
+
+# Exempt only so that a declared oversized upload is refused before anything reads its body (the
+# CSRF check would parse it); _verify_page is protected as every form is.
+@csrf_exempt
+@never_cache  # an answer about one file, and the status changes: kept by no cache
+def verify_upload(request):
+    """/verify/: choose a certificate PDF, see whether it is genuine and in force."""
+    if request.method == "POST" and declared_too_large(request.META.get("CONTENT_LENGTH")):
+        return _page(request, error=too_large())
+    return _verify_page(request)
+
+
+@csrf_protect
+def _verify_page(request):
+    if request.method != "POST":
+        return _page(request)
+    try:
+        if not rate_limit_hit(RATE_LIMIT, client_ip(request) or ""):
+            raise rate_limited()
+        upload = request.FILES.get("file")
+        data = upload_bytes(
+            upload.read(MAX_PDF_BYTES + 1) if upload else None,
+            content_type=upload.content_type if upload else "",
+        )
+    except ServiceError as exc:
+        return _page(request, error=exc)
+    return _page(request, result=verify_pdf(data))
+
+
+def _page(request, *, result: VerificationResult | None = None, error: ServiceError | None = None):
+    context = {"result": result, "verdicts": Verdict, "states": CertificateState}
+    if error is not None:
+        context["error"] = error.messages[0]
+    if result is not None and result.snapshot:
+        context.update(certificate_dates(result.snapshot))
+    response = render(
+        request,
+        "guarantees/verify_upload.html",
+        context,
+        status=STATUS_OF_ERROR.get(error.code, 400) if error else 200,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+# --- The JSON API ------------------------------------------------------------------------------
+
+
+# A machine API: no cookie or session is used, so there is nothing for a forged request to ride on.
+@csrf_exempt
+@never_cache
+def api_verify(request):
+    """POST /api/verify/: the PDF as multipart field `file`, or as the body (application/pdf)."""
+    if request.method != "POST":
+        response = _api_error("method_not_allowed", _("POSTで送信してください。"), 405)
+        response["Allow"] = "POST"
+        return response
+    try:
+        if not rate_limit_hit(RATE_LIMIT, client_ip(request) or ""):
+            raise rate_limited()
+        if declared_too_large(request.META.get("CONTENT_LENGTH")):
+            raise too_large()
+        data, content_type = _api_upload(request)
+        data = upload_bytes(data, content_type=content_type)
+    except ServiceError as exc:
+        response = _api_error(exc.code, exc.messages[0], STATUS_OF_ERROR.get(exc.code, 400))
+        if exc.code == "rate_limited":
+            response["Retry-After"] = "60"
+        return response
+    return JsonResponse(result_json(verify_pdf(data)))
+
+
+def _api_upload(request) -> tuple[bytes | None, str]:
+    """(the file's bytes or None, its declared content type) from a multipart form or the body."""
+    if request.content_type == "multipart/form-data":
+        try:
+            upload = request.FILES.get("file")
+        except MultiPartParserError as exc:
+            raise ServiceError(
+                _("送信された内容を読み取れませんでした。"), code="bad_request"
+            ) from exc
+        if upload is None:
+            return None, ""
+        return upload.read(MAX_PDF_BYTES + 1), upload.content_type or ""
+    if request.content_type not in PDF_CONTENT_TYPES - {""}:
+        raise ServiceError(
+            _(
+                "保証証書のPDFを、multipart/form-data の file として、または application/pdf の本文として送信してください。"
+            ),
+            code="unsupported_type",
+        )
+    # Read from the stream, at most one byte past the limit: request.body would refuse anything
+    # above DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML error.
+    return request.read(MAX_PDF_BYTES + 1), request.content_type
+
+
+def _api_error(code: str, message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+def result_json(result: VerificationResult) -> dict:
+    """The API's answer (docs/openapi.yaml, VerifyResult): codes, not labels."""
+    check = result.signature
+    snapshot = result.snapshot
+    return {
+        "valid": result.valid,
+        "result": result.verdict.value,
+        "sha256": result.sha256,
+        "signature": {
+            "present": check.signed,
+            "intact": check.intact,
+            "unmodified": check.whole_file,
+            "trusted": check.trusted,
+            "by_company": check.by_company,
+            "signer": check.signer or None,
+        },
+        "timestamp": {
+            "valid": check.timestamped,
+            "time": check.signed_at.isoformat() if check.signed_at else None,
+        },
+        "issued_by_us": result.certificate is not None,
+        "guarantee_number": snapshot["number"] if snapshot else None,
+        "version": result.certificate.version if result.certificate else None,
+        "status": result.state.value if result.state else None,
+        "superseded_by_version": result.superseded_by,
+        "certificate": _printed(snapshot) if snapshot else None,
+    }
+
+
+def _printed(snapshot: dict) -> dict:
+    """What the certificate prints, from its snapshot: nothing else."""
+    return {
+        "title": snapshot["title"],
+        "kind": snapshot["kind"],
+        "obligee": snapshot["obligee"]["addressee"],
+        "contractor": snapshot["contractor"]["name"],
+        "works_name": snapshot["works"]["name"],
+        "amount": snapshot["amount"],
+        "period_start": snapshot["guarantee_period"]["start"] or None,
+        "period_end": snapshot["guarantee_period"]["end"] or None,
+        "issued_on": snapshot["issued_on"],
+        "company": snapshot["company"]["name"],
+    }
