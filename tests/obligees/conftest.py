@@ -61,4 +61,3 @@ def receive(shibukawa, shibukawa_user):
         )
 
     return make
-

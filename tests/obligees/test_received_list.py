@@ -25,17 +25,23 @@ def three(receive):
             issued_on=datetime.date(2026, 4, 1), amount=10_000_000, contractor="〇〇建設 株式会社"
         ),
         "june": receive(
-            issued_on=datetime.date(2026, 6, 15), amount=20_000_000, contractor="フジタ工業 株式会社"
+            issued_on=datetime.date(2026, 6, 15),
+            amount=20_000_000,
+            contractor="フジタ工業 株式会社",
         ),
         "august": receive(
-            issued_on=datetime.date(2026, 8, 31), amount=35_000_000, contractor="ＡＢＣ舗装 株式会社"
+            issued_on=datetime.date(2026, 8, 31),
+            amount=35_000_000,
+            contractor="ＡＢＣ舗装 株式会社",
         ),
     }
 
 
 def numbers_listed(response) -> list[str]:
     """The guarantee numbers of the list's rows, in order."""
-    return re.findall(r'<a href="/obligee/certificates/\d+/">([A-Z0-9-]+) ', response.content.decode())
+    return re.findall(
+        r'<a href="/obligee/certificates/\d+/">([A-Z0-9-]+) ', response.content.decode()
+    )
 
 
 def number(receipt) -> str:
@@ -95,12 +101,32 @@ def test_conditions_narrow_the_list_and_combine(shibukawa_client, three, query, 
             "amount_max",
             "保証金額の範囲は、「以上」に「以下」より小さい金額を入力してください。",
         ),
-        ({"issued_from": "2026-13-45"}, "issued_from", "日付は 2026-04-01 の形で入力してください。"),
-        ({"issued_from": "99999-01-01"}, "issued_from", "日付は 2026-04-01 の形で入力してください。"),
-        ({"amount_min": "二千万"}, "amount_min", "金額は円単位の数字で入力してください(例: 20,000,000)。"),
-        ({"amount_min": "-5"}, "amount_min", "金額は円単位の数字で入力してください(例: 20,000,000)。"),
+        (
+            {"issued_from": "2026-13-45"},
+            "issued_from",
+            "日付は 2026-04-01 の形で入力してください。",
+        ),
+        (
+            {"issued_from": "99999-01-01"},
+            "issued_from",
+            "日付は 2026-04-01 の形で入力してください。",
+        ),
+        (
+            {"amount_min": "二千万"},
+            "amount_min",
+            "金額は円単位の数字で入力してください(例: 20,000,000)。",
+        ),
+        (
+            {"amount_min": "-5"},
+            "amount_min",
+            "金額は円単位の数字で入力してください(例: 20,000,000)。",
+        ),
         ({"amount_max": "9" * 25}, "amount_max", "金額は1兆円未満で入力してください。"),
-        ({"contractor": "株式会社\x7f"}, "contractor", "請負者名に使用できない文字が含まれています。"),
+        (
+            {"contractor": "株式会社\x7f"},
+            "contractor",
+            "請負者名に使用できない文字が含まれています。",
+        ),
         ({"contractor": "建" * 101}, "contractor", "100"),
     ],
 )
@@ -119,9 +145,12 @@ def test_bad_conditions_get_a_japanese_message_and_keep_what_was_typed(
 
 
 def test_a_nul_byte_in_the_search_is_refused_plainly(shibukawa_client, three):
-    response = shibukawa_client.get(HOME + "?contractor=%00建設")
-    assert response.status_code == 400
-    assert "リクエストを処理できません" in response.content.decode() or response.content
+    # The site refuses control characters in any query string (core.middleware) with its
+    # Japanese 400 page; the CSV address answers the same.
+    for address in (HOME, reverse("obligee_received_csv")):
+        response = shibukawa_client.get(address + "?contractor=%00%E5%BB%BA%E8%A8%AD")
+        assert response.status_code == 400
+        assert "受け付けられない文字" in response.content.decode()
 
 
 def test_the_search_is_in_the_address_and_pages_keep_it(shibukawa_client, receive):
@@ -156,7 +185,9 @@ def test_another_obligee_sees_none_of_it(client, three):
     response = client.get(HOME)
     assert numbers_listed(response) == []
     assert "受領した保証証書はまだありません。" in response.content.decode()
-    rows = list(csv.reader(io.StringIO(client.get(reverse("obligee_received_csv")).getvalue().decode())))
+    rows = list(
+        csv.reader(io.StringIO(client.get(reverse("obligee_received_csv")).getvalue().decode()))
+    )
     assert len(rows) == 1  # the header only
 
 
@@ -192,9 +223,9 @@ def test_the_csv_has_all_rows_not_one_page(shibukawa_client, receive):
 
 
 def test_the_csv_runs_no_formula_a_contractor_typed(shibukawa_client, receive):
-    receive(contractor="=HYPERLINK(\"http://evil\")", works="+cmd|' /C calc'!A0")
+    receive(contractor='=HYPERLINK("http://evil")', works="+cmd|' /C calc'!A0")
     _header, row = read_csv(shibukawa_client.get(reverse("obligee_received_csv")))
-    assert row[3] == "'=HYPERLINK(\"http://evil\")" and row[4] == "'+cmd|' /C calc'!A0"
+    assert row[3] == '\'=HYPERLINK("http://evil")' and row[4] == "'+cmd|' /C calc'!A0"
 
 
 def test_a_csv_of_a_bad_search_goes_back_to_the_list_with_what_was_typed(shibukawa_client, three):
@@ -206,7 +237,9 @@ def test_a_csv_of_a_bad_search_goes_back_to_the_list_with_what_was_typed(shibuka
 
 
 def test_the_page_prints_its_conditions_and_date_with_the_print_stylesheet(shibukawa_client, three):
-    html = shibukawa_client.get(HOME, {"contractor": "フジタ", "amount_min": "1,000"}).content.decode()
+    html = shibukawa_client.get(
+        HOME, {"contractor": "フジタ", "amount_min": "1,000"}
+    ).content.decode()
     conditions = re.search(r'data-testid="print-conditions">(.*?)</div>', html, re.S)[1]
     assert "請負者名 フジタ" in conditions and "保証金額(以上) 1,000" in conditions
     assert "印刷日: 令和" in conditions
