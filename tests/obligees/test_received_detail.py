@@ -97,7 +97,7 @@ def test_it_shows_every_field_in_both_calendars(shibukawa_client, amended):
 
 
 def test_the_history_shows_each_version_and_what_changed(shibukawa_client, amended):
-    v1, v2, v3 = amended
+    _v1, v2, _v3 = amended
     response = shibukawa_client.get(detail(v2.pk))
     html = response.content.decode()
     rows = {n: text_of(html, f"version-{n}") for n in (1, 2, 3)}
