@@ -30,8 +30,10 @@ class SafeWriter:
     def __init__(self, file, **options):
         self._writer = csv.writer(file, **options)
 
-    def writerow(self, row) -> None:
-        self._writer.writerow([safe_cell(value) for value in row])
+    def writerow(self, row):
+        """Writes one row; returns what the file's write() returned (the line itself for a file
+        that hands it back, as a streamed response needs)."""
+        return self._writer.writerow([safe_cell(value) for value in row])
 
     def writerows(self, rows) -> None:
         for row in rows:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core.views import healthz
+from obligees import received
 from obligees.portal import obligee_home
 
 urlpatterns = [
@@ -9,6 +10,13 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("obligees/", include("obligees.urls")),
     path("obligee/", obligee_home, name="obligee_home"),
+    path("obligee/received.csv", received.received_csv, name="obligee_received_csv"),
+    path("obligee/certificates/<int:pk>/", received.certificate_detail, name="obligee_certificate"),
+    path(
+        "obligee/certificates/<int:pk>.pdf",
+        received.certificate_pdf,
+        name="obligee_certificate_pdf",
+    ),
     path("fees/", include("fees.urls")),
     path("", include("guarantees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

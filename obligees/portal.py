@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy
 from accounts.lockout import client_ip
 from core.errors import ServiceError
 from core.paginator import CappedCountPaginator
-from guarantees import receiving, selectors
+from core.urls import pk_url
+from guarantees import received, receiving
+from obligees.forms import ReceivedSearchForm
 
 PAGE_SIZE = 20
 
@@ -38,7 +40,8 @@ class KeyRegistrationForm(forms.Form):
 
 @login_required
 def obligee_home(request):
-    """受領した保証証書, with the form that registers one more (number and key)."""
+    """受領した保証証書, searched by the GET query (a result can be bookmarked), with the form
+    that registers one more (number and key)."""
     user = request.user
     if user.obligee_id is None:
         raise PermissionDenied
@@ -65,15 +68,22 @@ def obligee_home(request):
                 },
             )
             return redirect("obligee_home")
-    page = CappedCountPaginator(selectors.receipts_for(user), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    today = timezone.localdate()
+    search_form = ReceivedSearchForm(request.GET)
+    rows = received.received_rows(user, search_form.search())
+    page = CappedCountPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    received.with_states(page.object_list, today=timezone.localdate())
+    detail_url = pk_url("obligee_certificate")
     for receipt in page.object_list:
-        receipt.state = selectors.certificate_state(receipt.certificate, today=today)
+        receipt.detail_url = detail_url(receipt.certificate_id)
     return render(
         request,
         "obligees/obligee_home.html",
-        {"obligee": user.obligee, "form": form, "page": page},
+        {
+            "obligee": user.obligee,
+            "form": form,
+            "search_form": search_form,
+            "page": page,
+            "printed_at": timezone.localtime(),
+        },
         status=status,
     )

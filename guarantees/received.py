@@ -1,0 +1,262 @@
+"""Reads behind the obligee's received certificates (受領した保証証書, SPEC §7): the list searched
+by issue date, amount and contractor as the electronic-records law (電子帳簿保存法) asks, and one
+certificate with every version of its guarantee.
+
+What an obligee may see is scoped here once: the versions it received, and the other versions of
+a guarantee one of whose versions it received (an amendment keeps earlier and later versions
+viewable side by side). Anything else is the same 404, whether it exists or not.
+"""
+
+import datetime
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+
+import jaconv
+from django.core.cache import cache
+from django.db.models import BigIntegerField, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast, Replace
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from guarantees.models import Certificate, Receipt
+from guarantees.selectors import CertificateState, certificate_state, receipts_for
+from guarantees.signing import SignatureCheck, check_signature
+
+# The snapshot's values the list searches (guarantees.snapshot).
+_ISSUED_ON = KeyTextTransform("issued_on", "certificate__snapshot")
+_AMOUNT = Cast(KeyTextTransform("amount", "certificate__snapshot"), BigIntegerField())
+_CONTRACTOR = KeyTextTransform("name", KeyTransform("contractor", "certificate__snapshot"))
+
+
+@dataclass(frozen=True)
+class ReceivedSearch:
+    """The conditions of a search of the received list; any of them may be left out."""
+
+    issued_from: datetime.date | None = None
+    issued_to: datetime.date | None = None
+    amount_min: int | None = None
+    amount_max: int | None = None
+    contractor: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self == ReceivedSearch()
+
+
+def contractor_variants(text: str) -> set[str]:
+    """The ways a contractor's name may be stored for what was typed, spaces left out: NFKC
+    (full-width letters and digits to ASCII, half-width katakana to full width), the full-width
+    form, and each with hiragana read as katakana (ふじた finds フジタ工業)."""
+    folded = "".join(unicodedata.normalize("NFKC", text).split())
+    if not folded:
+        return set()
+    wide = jaconv.h2z(folded, kana=True, ascii=True, digit=True)
+    return {form for base in (folded, wide) for form in (base, jaconv.hira2kata(base))}
+
+
+def _without_spaces(expression):
+    text = TextField()
+    spaces_out = Replace(expression, Value(" "), Value(""), output_field=text)
+    return Replace(spaces_out, Value("\u3000"), Value(""), output_field=text)
+
+
+def received_rows(user, search: ReceivedSearch | None) -> QuerySet[Receipt]:
+    """The receipts of the user's obligee that match `search`, newest receipt first, each with its
+    certificate version, guarantee and receiving user (one query a page); none while the search
+    is invalid (None), rather than results the conditions typed do not describe.
+
+    The values are read from each version's frozen snapshot: what the certificate states, which
+    is what the obligee searches by. Within one obligee's receipts (its index) PostgreSQL reads
+    them at a few milliseconds per ten thousand, so the snapshot needs no copy in columns.
+    """
+    rows = receipts_for(user).defer("certificate__key_encrypted", "certificate__key_digest")
+    if search is None:
+        return rows.none()
+    if search.issued_from:
+        # ISO dates compare as text in the order of the calendar.
+        rows = rows.alias(issued_on=_ISSUED_ON).filter(
+            issued_on__gte=search.issued_from.isoformat()
+        )
+    if search.issued_to:
+        rows = rows.alias(issued_on=_ISSUED_ON).filter(issued_on__lte=search.issued_to.isoformat())
+    if search.amount_min is not None:
+        rows = rows.alias(amount=_AMOUNT).filter(amount__gte=search.amount_min)
+    if search.amount_max is not None:
+        rows = rows.alias(amount=_AMOUNT).filter(amount__lte=search.amount_max)
+    if variants := contractor_variants(search.contractor):
+        condition = Q()
+        for variant in sorted(variants):
+            condition |= Q(contractor_name__icontains=variant)
+        rows = rows.alias(contractor_name=_without_spaces(_CONTRACTOR)).filter(condition)
+    return rows.order_by("-received_at", "-id")
+
+
+def with_states(receipts, *, today: datetime.date) -> None:
+    """Sets `state` (有効 / 変更済 / 解約 / 期間満了) on each receipt, from what is loaded."""
+    for receipt in receipts:
+        receipt.state = certificate_state(receipt.certificate, today=today)
+
+
+# --- One certificate ----------------------------------------------------------------------------
+
+
+def _visible_certificates(user) -> QuerySet[Certificate]:
+    """Every version of every guarantee of which the user's obligee received a version."""
+    if user.obligee_id is None:
+        return Certificate.objects.none()
+    received = Receipt.objects.filter(obligee_id=user.obligee_id).values(
+        "certificate__guarantee_id"
+    )
+    return Certificate.objects.filter(guarantee_id__in=received)
+
+
+def certificate_for_obligee_or_404(user, pk: int) -> Certificate:
+    """Version `pk` if the user's obligee may see it (see the module's docstring); 404 otherwise."""
+    return get_object_or_404(
+        _visible_certificates(user)
+        .defer("key_encrypted", "key_digest")
+        .select_related("guarantee"),
+        pk=pk,
+    )
+
+
+def received_certificate_or_404(user, pk: int) -> Certificate:
+    """Version `pk` if the user's obligee received it itself: the only versions it downloads."""
+    if user.obligee_id is None:
+        raise Http404
+    return get_object_or_404(
+        Certificate.objects.filter(receipts__obligee_id=user.obligee_id).defer(
+            "key_encrypted", "key_digest"
+        ),
+        pk=pk,
+    )
+
+
+@dataclass
+class Version:
+    """One version of a guarantee's certificate as the obligee's history shows it."""
+
+    certificate: Certificate
+    state: CertificateState
+    received_at: datetime.datetime | None
+    # What changed from the version before (empty for the first).
+    changes: list["Change"]
+
+
+@dataclass(frozen=True)
+class Change:
+    label: str
+    kind: str  # how the values are shown: "text", "yen" or "date"
+    old: object
+    new: object
+
+
+def version_history(certificate: Certificate, user, *, today: datetime.date) -> list[Version]:
+    """Every version of `certificate`'s guarantee, oldest first, each with its state, when the
+    user's obligee received it (or None), and what changed from the version before; two queries."""
+    guarantee = certificate.guarantee
+    versions = list(
+        Certificate.objects.filter(guarantee_id=guarantee.pk)
+        .defer("key_encrypted", "key_digest")
+        .order_by("version")
+    )
+    received = dict(
+        Receipt.objects.filter(
+            obligee_id=user.obligee_id, certificate__guarantee_id=guarantee.pk
+        ).values_list("certificate_id", "received_at")
+    )
+    history, previous = [], None
+    for version in versions:
+        version.guarantee = guarantee
+        history.append(
+            Version(
+                certificate=version,
+                state=certificate_state(version, today=today),
+                received_at=received.get(version.pk),
+                changes=snapshot_changes(previous.snapshot, version.snapshot) if previous else [],
+            )
+        )
+        previous = version
+    return history
+
+
+# Every value a certificate states, in the order it prints them: (label, path in the snapshot,
+# how it is shown). The version and issue date are left out of the changes: every version has
+# its own, and the history shows them on each row.
+FIELDS = [
+    (_("保証契約番号"), ("number",), "text"),
+    (_("保証の種類"), ("kind_label",), "text"),
+    (_("版"), ("version",), "version"),
+    (_("発行日"), ("issued_on",), "date"),
+    (_("被保証者(発注者)"), ("obligee", "name"), "text"),
+    (_("保証契約者(請負者)"), ("contractor", "name"), "text"),
+    (_("請負者の住所"), ("contractor", "address"), "text"),
+    (_("請負者の代表者"), ("contractor", "representative"), "text"),
+    (_("工事名"), ("works", "name"), "text"),
+    (_("工事場所"), ("works", "place"), "text"),
+    (_("契約の種類"), ("works", "contract_type"), "text"),
+    (_("契約日"), ("works", "contract_date"), "date"),
+    (_("工期(自)"), ("works", "period_start"), "date"),
+    (_("工期(至)"), ("works", "period_end"), "date"),
+    (_("請負金額"), ("works", "contract_amount"), "yen"),
+    (_("保証金額"), ("amount",), "yen"),
+    (_("保証期間(自)"), ("guarantee_period", "start"), "date"),
+    (_("保証期間(至)"), ("guarantee_period", "end"), "date"),
+    (_("預託金融機関"), ("deposit_bank",), "text"),
+    (_("営業部・支店"), ("branch", "name"), "text"),
+]
+_NOT_COMPARED = {("version",), ("issued_on",)}
+
+
+def _value(snapshot: dict, path: tuple[str, ...]):
+    for key in path:
+        snapshot = snapshot.get(key) if isinstance(snapshot, dict) else None
+    return snapshot
+
+
+def snapshot_fields(snapshot: dict) -> list[Change]:
+    """Every value `snapshot` states, labelled, as (label, kind, value, value)."""
+    return [
+        Change(str(label), kind, value, value)
+        for label, path, kind in FIELDS
+        if (value := _value(snapshot, path)) not in (None, "")
+    ]
+
+
+def snapshot_changes(old: dict, new: dict) -> list[Change]:
+    """What differs between two versions' snapshots, field by field (old → new)."""
+    return [
+        Change(str(label), kind, _value(old, path), _value(new, path))
+        for label, path, kind in FIELDS
+        if path not in _NOT_COMPARED and _value(old, path) != _value(new, path)
+    ]
+
+
+# --- The signature ------------------------------------------------------------------------------
+
+# A day: a check is a function of the bytes and the trust roots, and the trust roots change
+# rarely (a new CA is rolled out over days); a day bounds how long a replaced root goes unseen.
+SIGNATURE_CHECK_SECONDS = 24 * 60 * 60
+
+
+def signature_check(certificate: Certificate) -> tuple[SignatureCheck, bool]:
+    """The result of checking the signature and timestamp of `certificate`'s stored PDF, and
+    whether the file is the very one issued (its SHA-256 is the one recorded at issuance).
+
+    Checking costs pyHanko tens of milliseconds, so the result is cached under the SHA-256 of the
+    bytes read now: the same bytes always give the same answer against the same trust roots, and
+    a file changed on disk has another hash, so it is checked afresh rather than inheriting the
+    original's result.
+    """
+    with certificate.pdf.open("rb") as file:
+        content = file.read()
+    digest = hashlib.sha256(content).hexdigest()
+    key = f"signature-check:{digest}"
+    result = cache.get(key)
+    if result is None:
+        result = check_signature(content)
+        cache.set(key, result, SIGNATURE_CHECK_SECONDS)
+    return result, digest == certificate.sha256
