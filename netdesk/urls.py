@@ -3,12 +3,15 @@ from django.urls import include, path
 
 from core.views import healthz
 from obligees.portal import obligee_home
+from obligees.receive import obligee_receive, obligee_receive_notices
 
 urlpatterns = [
     path("", include("applications.urls")),
     path("accounts/", include("accounts.urls")),
     path("obligees/", include("obligees.urls")),
     path("obligee/", obligee_home, name="obligee_home"),
+    path("obligee/receive/", obligee_receive, name="obligee_receive"),
+    path("obligee/receive/notices/", obligee_receive_notices, name="obligee_receive_notices"),
     path("fees/", include("fees.urls")),
     path("", include("guarantees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
