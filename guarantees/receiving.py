@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.audit import log_action
 from core.errors import ServiceError
-from accounts.models import User
 from core.ratelimit import rate_limit_hit, rate_limit_reached, rate_limit_reset
 from guarantees import keys
 from guarantees.models import Certificate, Guarantee, Receipt

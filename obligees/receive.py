@@ -52,7 +52,9 @@ class NoticesField(forms.Field):
             )
         if len(value) > MAX_FILES:
             raise forms.ValidationError(
-                gettext_lazy("一度に読み取れるのは %(limit)s ファイルまでです。分けてお送りください。"),
+                gettext_lazy(
+                    "一度に読み取れるのは %(limit)s ファイルまでです。分けてお送りください。"
+                ),
                 code="too_many",
                 params={"limit": MAX_FILES},
             )

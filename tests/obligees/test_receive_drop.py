@@ -69,7 +69,9 @@ def test_several_notices_at_once_are_each_received_or_answered(
         second,
     }
     html = response.content.decode()
-    assert certificate.snapshot["works"]["name"] in html and second.snapshot["works"]["name"] in html
+    assert (
+        certificate.snapshot["works"]["name"] in html and second.snapshot["works"]["name"] in html
+    )
     entries = AuditEntry.objects.filter(action="certificate.received")
     assert entries.count() == 2
     for entry in entries:
@@ -119,7 +121,10 @@ def test_an_oversized_file_is_refused_unread_and_the_others_still_count(
         pdf("huge.pdf", b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024)),
         pdf("notice.pdf", notice_of(certificate, key)),
     )
-    assert results[0] == "huge.pdf:ファイルが大きすぎます(2 MB まで)。お知らせの PDF をお選びください。"
+    assert (
+        results[0]
+        == "huge.pdf:ファイルが大きすぎます(2 MB まで)。お知らせの PDF をお選びください。"
+    )
     assert "を受領しました" in results[1]
     assert Receipt.objects.get().certificate == certificate
 
