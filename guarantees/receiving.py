@@ -16,9 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.audit import log_action
 from core.errors import ServiceError
-from core.ratelimit import rate_limit_hit, rate_limit_reached
+from core.ratelimit import rate_limit_hit, rate_limit_reached, rate_limit_reset
 from guarantees import keys
 from guarantees.models import Certificate, Guarantee, Receipt
 
@@ -110,3 +111,15 @@ def _receipt(certificate: Certificate, user) -> Receipt:
             )
     except IntegrityError:  # a colleague (or a double submission) registered it just now
         return Receipt.objects.get(certificate=certificate, obligee_id=user.obligee_id)
+
+
+def registration_hold_lift(*, obligee, acting_user) -> int:
+    """Let the obligee's users register keys again at once instead of after the window (staff,
+    when an obligee calls in); the number of users who were on hold. Their failures so far are
+    forgotten too. The per-IP count is left to its window: an office shares one address."""
+    held = 0
+    for user_id in User.objects.filter(obligee=obligee).values_list("pk", flat=True):
+        held += rate_limit_reached(USER_LIMIT, str(user_id))
+        rate_limit_reset(USER_LIMIT, str(user_id))
+    log_action(obligee, "obligee.key_register_unlocked", user=acting_user, data={"held": held})
+    return held

@@ -4,6 +4,7 @@ from django.urls import include, path
 from core.views import healthz
 from obligees import received
 from obligees.portal import obligee_home
+from obligees.receive import obligee_receive, obligee_receive_notices
 
 urlpatterns = [
     path("", include("applications.urls")),
@@ -17,6 +18,8 @@ urlpatterns = [
         received.certificate_pdf,
         name="obligee_certificate_pdf",
     ),
+    path("obligee/receive/", obligee_receive, name="obligee_receive"),
+    path("obligee/receive/notices/", obligee_receive_notices, name="obligee_receive_notices"),
     path("fees/", include("fees.urls")),
     path("", include("guarantees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
