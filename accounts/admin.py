@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin as OTPStaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OTPTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Branch, Contractor, User
 
@@ -111,3 +117,56 @@ class GroupAdmin(DjangoGroupAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+# The second factors. Head office may see who has which device (accounts.groups); the secrets —
+# an authenticator's key and its QR code, the backup codes — would let whoever reads them pass
+# the second factor as that user, a superuser included, so only superusers see them (django-otp
+# shows them to anyone with the view permission).
+SECRET_FIELDS = ["key", "qrcode_link"]
+
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
+    def get_list_display(self, request):
+        fields = super().get_list_display(request)
+        return (
+            fields if request.user.is_superuser else [f for f in fields if f not in SECRET_FIELDS]
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        kept = [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in SECRET_FIELDS]})
+            for name, options in fieldsets
+        ]
+        return [(name, options) for name, options in kept if options["fields"]]
+
+    def config_view(self, request, pk):
+        return self._secret_view(request, pk, super().config_view)
+
+    def qrcode_view(self, request, pk):
+        return self._secret_view(request, pk, super().qrcode_view)
+
+    def _secret_view(self, request, pk, view):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        get_object_or_404(self.get_queryset(request), pk=pk)  # django-otp's .get() would be a 500
+        return view(request, pk)
+
+
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(StaticDevice)
+class StaticDeviceAdmin(OTPStaticDeviceAdmin):
+    def get_inline_instances(self, request, obj=None):
+        # The inline lists the backup codes themselves.
+        if not request.user.is_superuser:
+            return []
+        return super().get_inline_instances(request, obj)
