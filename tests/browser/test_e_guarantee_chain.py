@@ -60,7 +60,7 @@ def register_typed(page: Page, number: str, key: str) -> None:
     page.goto("/obligee/")
     page.get_by_role("textbox", name=re.compile("^保証契約番号")).fill(number)
     page.get_by_role("textbox", name=re.compile("^認証キー")).fill(key)
-    page.get_by_role("button", name="登録する").click()
+    page.get_by_role("button", name="登録する", exact=True).click()
 
 
 def contractor_applies(page: Page) -> str:
