@@ -31,8 +31,9 @@ from core.numbers import percentage
 from core.paginator import SEARCH_COUNT_LIMIT, CappedCountPaginator
 from core.templatetags.netdesk import choice_labels, label, yen
 from core.text import reject_bidi_controls, to_halfwidth_ascii
-from guarantees import issuance
+from guarantees import issuance, lifecycle
 from guarantees import services as guarantee_services
+from guarantees.forms import AmendmentForm, CancellationForm
 from guarantees.models import Certificate, Guarantee
 from obligees.models import Obligee
 
@@ -503,6 +504,16 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 name="applications_application_handover",
             ),
             path(
+                "<int:pk>/guarantees/<int:guarantee_pk>/amend/",
+                wrap(self.amend_view),
+                name="applications_application_amend",
+            ),
+            path(
+                "<int:pk>/guarantees/<int:guarantee_pk>/cancel/",
+                wrap(self.cancel_view),
+                name="applications_application_cancel",
+            ),
+            path(
                 "<int:pk>/guarantees/<int:guarantee_pk>/fee-statement.pdf",
                 wrap(self.fee_statement_pdf_view),
                 name="applications_application_fee_statement_pdf",
@@ -641,6 +652,107 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             _("%(kind)sの証書(紙)の交付") % {"kind": label(guarantee, "kind")},
             guarantee=guarantee,
             certificate=guarantee.certificates.order_by("-version").first(),
+        )
+
+    def amend_view(self, request, pk, guarantee_pk):
+        """変更: the form (the version in force's values), then a confirmation listing each change
+        (old → new); confirmed, the worker issues the next version with a new key."""
+        application = self._application_or_404(request, pk)
+        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        current = guarantee.current_version
+        success = _(
+            "%(number)s の変更を受け付けました。変更後の保証証書(第%(version)s版)を発行しています。"
+        ) % {"number": guarantee.number, "version": (current.version + 1) if current else 1}
+        if request.method == "POST" and lifecycle.amendment_recorded(
+            guarantee, request.POST.get("token")
+        ):
+            # The same confirmation again (a double click, the back button): already done.
+            self.message_user(request, success, messages.SUCCESS)
+            return self._back(application)
+        today = timezone.localdate()
+        refusal = guarantee.amend_refusal(today=today)
+        form = AmendmentForm(
+            request.POST or None,
+            guarantee=guarantee,
+            snapshot=current.snapshot if current else {},
+            today=today,
+        )
+        return self._confirmed(
+            request,
+            application,
+            form,
+            refusal=refusal,
+            template="amend_form.html",
+            title=_("%(kind)sの変更") % {"kind": label(guarantee, "kind")},
+            run=lambda data: lifecycle.amendment_request(
+                guarantee_id=guarantee.pk,
+                user=request.user,
+                changes=form.changes,
+                reason=data["reason"],
+                token=data["token"],
+            ),
+            success=success,
+            guarantee=guarantee,
+            current=current,
+        )
+
+    def cancel_view(self, request, pk, guarantee_pk):
+        """解約: the date and the reason, then a confirmation; confirmed, the guarantee is 解約."""
+        application = self._application_or_404(request, pk)
+        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        today = timezone.localdate()
+        form = CancellationForm(request.POST or None, guarantee=guarantee, today=today)
+        return self._confirmed(
+            request,
+            application,
+            form,
+            refusal=guarantee.cancel_refusal(),
+            template="cancel_form.html",
+            title=_("%(kind)sの解約") % {"kind": label(guarantee, "kind")},
+            run=lambda data: lifecycle.guarantee_cancel(
+                guarantee_id=guarantee.pk,
+                user=request.user,
+                cancelled_on=data["cancelled_on"],
+                reason=data["reason"],
+            ),
+            success=_("%(number)s を解約しました。") % {"number": guarantee.number},
+            guarantee=guarantee,
+        )
+
+    def _confirmed(self, request, application, form, *, refusal, template, title, run, success,
+                   **context):  # fmt: skip
+        """A form that is confirmed before it is run: GET shows it; a valid POST shows what will
+        happen (the values carried in hidden fields); a POST with `confirm` runs it. A service
+        refusal (the state changed meanwhile, or a rule) comes back as messages on the form."""
+        confirming = False
+        # A confirmed POST goes to the service even when the page would refuse: the service
+        # decides under its lock, and answers a repeated confirmation as the first one.
+        if request.method == "POST" and form.is_valid():
+            if "confirm" not in request.POST:
+                confirming = refusal is None and "correct" not in request.POST
+            else:
+                try:
+                    run(form.cleaned_data)
+                except ValidationError as exc:
+                    if hasattr(exc, "error_dict"):
+                        for name, errors in exc.error_dict.items():
+                            form.add_error(name if name in form.fields else None, errors)
+                    else:
+                        for message in exc.messages:
+                            self.message_user(request, message, messages.ERROR)
+                        return self._back(application)
+                else:
+                    self.message_user(request, success, messages.SUCCESS)
+                    return self._back(application)
+        return self._page(
+            request,
+            template,
+            application,
+            title,
+            form=form,
+            refusal=refusal,
+            confirming=confirming,
+            **context,
         )
 
     def fee_statement_pdf_view(self, request, pk, guarantee_pk):

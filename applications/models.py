@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guarantees.models import Guarantee
@@ -265,6 +266,17 @@ class Application(models.Model):
             and not g.is_electronic
             and g.certificates.exists()
         ]
+
+    @property
+    def amendable_guarantees(self) -> list[Guarantee]:
+        """Issued guarantees the branch may amend (変更) now."""
+        today = timezone.localdate()
+        return [g for g in self.guarantees.all() if g.amend_refusal(today=today) is None]
+
+    @property
+    def cancellable_guarantees(self) -> list[Guarantee]:
+        """Issued guarantees the branch may cancel (解約) now."""
+        return [g for g in self.guarantees.all() if g.cancel_refusal() is None]
 
     @property
     def base_amount(self) -> int | None:

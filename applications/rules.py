@@ -102,7 +102,7 @@ def guarantee_errors(
         if not guarantee.redeposit:
             errors.append(((kind, "redeposit"), _("再預託利用区分を選択してください。")))
     if guarantee.amount:
-        errors.extend(_amount_errors(application, guarantee))
+        errors.extend(amount_errors(application, guarantee))
     obligee = application.obligee
     if (
         guarantee.certificate_format == Guarantee.Format.ELECTRONIC
@@ -119,7 +119,7 @@ def guarantee_errors(
     return errors
 
 
-def _amount_errors(application: Application, guarantee: Guarantee) -> list[Error]:
+def amount_errors(application: Application, guarantee: Guarantee) -> list[Error]:
     amount = guarantee.amount
     if guarantee.kind == Guarantee.Kind.ADVANCE:
         base = application.base_amount

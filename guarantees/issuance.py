@@ -65,7 +65,7 @@ def fee_statement(guarantee: Guarantee) -> bytes:
 def issue_request(*, guarantee_id: int, user) -> Guarantee:
     """発行 by the branch. Electronic: record the request and queue the issuance after commit.
     Paper: render the certificate unsigned for the branch to print (発行済 once handed over)."""
-    application, guarantee = _locked(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     refusal = guarantee.issue_refusal(printed=guarantee.certificates.exists())
     if refusal is not None:
         raise StateError(refusal, code="not_issuable")
@@ -78,7 +78,7 @@ def issue_request(*, guarantee_id: int, user) -> Guarantee:
         )
         queue_after_commit(tasks.issue_certificate, guarantee.pk)
     else:
-        certificate = _new_version(guarantee, now=now, user=user, signed=False)
+        certificate = new_version(guarantee, now=now, user=user, signed=False)
         log_action(
             application,
             "certificate.printable",
@@ -91,7 +91,7 @@ def issue_request(*, guarantee_id: int, user) -> Guarantee:
 @transaction.atomic
 def paper_handover(*, guarantee_id: int, user) -> Certificate:
     """The branch printed the paper certificate and handed it over: the guarantee is 発行済."""
-    application, guarantee = _locked(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     certificate = (
         guarantee.certificates.filter(certificate_format=Guarantee.Format.PAPER)
         .order_by("-version")
@@ -132,7 +132,7 @@ def certificate_issue(guarantee_id: int) -> Certificate | None:
         if not guarantee.is_electronic or guarantee.issue_requested_at is None:
             return None
         now = timezone.now()
-        certificate = _new_version(guarantee, now=now, user=None, signed=True)
+        certificate = new_version(guarantee, now=now, user=None, signed=True)
         _mark_issued(guarantee, guarantee.application, now=now, user=None, certificate=certificate)
         application = guarantee.application
         if application.notify_issuance and application.notify_email:
@@ -164,7 +164,7 @@ def issuance_overdue(*, older_than: datetime.timedelta | None = None) -> list[in
 # Shared steps
 
 
-def _locked(guarantee_id: int, user) -> tuple[Application, Guarantee]:
+def locked_guarantee(guarantee_id: int, user) -> tuple[Application, Guarantee]:
     """The application (branch-scoped for `user`) and the guarantee, locked in that order (the
     order every other staff action locks them in)."""
     application_id = (
@@ -176,10 +176,22 @@ def _locked(guarantee_id: int, user) -> tuple[Application, Guarantee]:
     return application, guarantee
 
 
-def _new_version(guarantee: Guarantee, *, now, user, signed: bool) -> Certificate:
-    """Render (and for electronic: sign, and make the key) the next version; store it."""
-    version = (guarantee.certificates.aggregate(last=Max("version"))["last"] or 0) + 1
-    snapshot = certificate_snapshot(guarantee, version=version, issued_on=timezone.localdate(now))
+def next_version_number(guarantee: Guarantee) -> int:
+    return (guarantee.certificates.aggregate(last=Max("version"))["last"] or 0) + 1
+
+
+def new_version(
+    guarantee: Guarantee, *, now, user, signed: bool, snapshot: dict | None = None
+) -> Certificate:
+    """Render (and for electronic: sign, and make the key) the next version; store it.
+
+    `snapshot`: what the version states (an amendment's); by default the guarantee as approved.
+    """
+    version = next_version_number(guarantee)
+    if snapshot is None:
+        snapshot = certificate_snapshot(
+            guarantee, version=version, issued_on=timezone.localdate(now)
+        )
     token = secrets.token_urlsafe(16)  # 128 bits
     pdf = rendering.render_certificate(snapshot, verify_url=verify_url(token))
     key_fields = {}

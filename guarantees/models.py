@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -74,6 +76,9 @@ class Guarantee(models.Model):
     # When staff asked for issuance (発行). An approved electronic guarantee with this set and no
     # certificate is owed one: the periodic sweep issues it if the queued task never ran.
     issue_requested_at = models.DateTimeField(_("発行指示日時"), null=True, blank=True)
+    # 解約: the date the guarantee ended by agreement, and why (the branch's record).
+    cancelled_on = models.DateField(_("解約日"), null=True, blank=True)
+    cancel_reason = models.TextField(_("解約の理由"), blank=True)
 
     class Meta:
         ordering = ["application_id", "kind"]
@@ -112,6 +117,40 @@ class Guarantee(models.Model):
         if not self.is_electronic and printed:
             return _("この証書(紙)はすでに印刷用に作成されています。交付を記録してください。")
         return None
+
+    def amend_refusal(self, *, today) -> str | None:
+        """Why the branch cannot amend (変更) this guarantee now, or None if it can."""
+        if self.status not in (self.Status.ISSUED, self.Status.AMENDED):
+            return _("%(status)sの保証は変更できません(変更できるのは発行済の保証です)。") % {
+                "status": self.get_status_display()
+            }
+        if self.amendments.filter(certificate__isnull=True).exists():
+            return _("この保証はすでに変更の発行処理中です。発行の完了をお待ちください。")
+        if self.guarantee_period_end is not None and self.guarantee_period_end < today:
+            return _("保証期間が終了しているため変更できません。")
+        return None
+
+    def cancel_refusal(self) -> str | None:
+        """Why the branch cannot cancel (解約) this guarantee now, or None if it can."""
+        if self.status not in (self.Status.ISSUED, self.Status.AMENDED):
+            return _("%(status)sの保証は解約できません(解約できるのは発行済の保証です)。") % {
+                "status": self.get_status_display()
+            }
+        if self.amendments.filter(certificate__isnull=True).exists():
+            return _("変更の発行処理中は解約できません。発行の完了後に解約してください。")
+        return None
+
+    @property
+    def current_version(self) -> "Certificate | None":
+        """The certificate version in force (not superseded), or None before issuance."""
+        return self.certificates.filter(superseded_at__isnull=True).order_by("-version").first()
+
+    @property
+    def guarantee_period_end(self):
+        """The end of the guarantee period the version in force states (None before issuance)."""
+        current = self.current_version
+        end = current.snapshot.get("guarantee_period", {}).get("end") if current else None
+        return datetime.date.fromisoformat(end) if end else None
 
 
 class Certificate(models.Model):
@@ -221,3 +260,48 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} → {self.obligee}"
+
+
+class Amendment(models.Model):
+    """変更: the branch's change of an issued guarantee, made a new certificate version (with a new
+    key, for electronic ones) by the worker. Pending until `certificate` is set; a guarantee has at
+    most one pending amendment."""
+
+    guarantee = models.ForeignKey(
+        Guarantee, on_delete=models.PROTECT, related_name="amendments", verbose_name=_("保証")
+    )
+    # The confirmation page's token: the same confirmation posted twice records one amendment.
+    token = models.UUIDField(unique=True)
+    # The changed values only, by field name (guarantees.lifecycle.AMENDABLE): dates ISO, yen whole.
+    changes = models.JSONField(_("変更内容"))
+    reason = models.TextField(_("変更の理由"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("変更者"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("変更指示日時"))
+    certificate = models.OneToOneField(
+        Certificate,
+        verbose_name=_("変更後の保証証書"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendment",
+    )
+
+    class Meta:
+        ordering = ["guarantee_id", "requested_at"]
+        verbose_name = _("変更")
+        verbose_name_plural = _("変更")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guarantee"],
+                condition=Q(certificate__isnull=True),
+                name="amendment_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guarantee} ({self.requested_at:%Y-%m-%d})"

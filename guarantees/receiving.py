@@ -21,7 +21,8 @@ from core.audit import log_action
 from core.errors import ServiceError
 from core.ratelimit import rate_limit_hit, rate_limit_reached, rate_limit_reset
 from guarantees import keys
-from guarantees.models import Certificate, Guarantee, Receipt
+from guarantees.models import Certificate, Receipt
+from guarantees.selectors import CertificateState, certificate_state
 
 USER_LIMIT, IP_LIMIT = "key-register-user", "key-register-ip"
 MAX_NUMBER_LENGTH = 40
@@ -86,12 +87,13 @@ def _addressed_to(certificate: Certificate | None, number: str, obligee_id: int)
         hmac.compare_digest(number.encode(), b"-" * len(number))
         return False
     guarantee = certificate.guarantee
+    # In force: not superseded by an amendment, not cancelled, its guarantee period not over.
+    in_force = certificate_state(certificate, today=timezone.localdate()) == CertificateState.VALID
     return all(
         [
             hmac.compare_digest(number.encode(), (guarantee.number or "").encode()),
             certificate.is_electronic,
-            certificate.superseded_at is None,
-            guarantee.status == Guarantee.Status.ISSUED,
+            in_force,
             guarantee.application.obligee_id == obligee_id,
         ]
     )

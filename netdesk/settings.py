@@ -8,6 +8,7 @@ import datetime
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from netdesk.env import env_bool, env_int, env_list, env_str
@@ -215,6 +216,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "guarantees.tasks.issue_overdue",
         "schedule": ISSUANCE_SWEEP_SECONDS,
         "options": {"expires": ISSUANCE_SWEEP_SECONDS},
+    },
+    # 期間満了: guarantees whose guarantee period ended yesterday or before, shortly after
+    # midnight (Japan time); run again, it finds nothing left to mark.
+    "guarantee-expiry": {
+        "task": "guarantees.tasks.expire_guarantees",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 23 * 60 * 60},
     },
 }
 
