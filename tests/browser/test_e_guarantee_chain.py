@@ -171,7 +171,7 @@ def test_a_dropped_notice_a_verified_download_and_an_amendment(
     staff_page = new_context(viewport={"width": 1366, "height": 768}).new_page()
     admin_sign_in(staff_page, staff)
     guarantee_number = staff_accept_approve_issue(staff_page, application_number)
-    old_key, notice = contractor_reveals_key(page, application_number, tmp_path)
+    old_key, _notice = contractor_reveals_key(page, application_number, tmp_path)
 
     # The obligee drops the notice PDF the contractor e-mailed: no typing.
     obligee_page = new_context(viewport={"width": 1280, "height": 900}).new_page()
