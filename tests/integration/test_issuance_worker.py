@@ -129,3 +129,42 @@ def test_issue_with_the_broker_down_is_issued_once_by_the_sweep(celery_worker, a
     certificate = wait_until(lambda: issued(approved), timeout=30, what="the sweep to issue it")
     assert certificate.version == 1
     assert Certificate.objects.count() == 1
+
+
+def test_an_amendment_with_the_worker_issues_a_new_version_and_mails_the_obligee(
+    celery_worker, smtp_server, approved, staff
+):
+    import uuid
+
+    from guarantees import lifecycle, receiving
+    from tests.factories import UserFactory
+
+    issuance.issue_request(guarantee_id=approved.pk, user=staff)
+    first = wait_until(lambda: issued(approved), what="the certificate")
+    obligee_user = UserFactory(
+        contractor=None, obligee=approved.application.obligee, email="keiyaku@city.example.jp"
+    )
+    first_key = keys.display_key(keys.decrypt_key(first.key_encrypted))
+    receiving.certificate_receive(
+        user=obligee_user, number=approved.number, key=first_key, ip="192.0.2.1"
+    )
+    smtp_server.wait_for_messages(3)  # accepted, approved, issued
+
+    lifecycle.amendment_request(
+        guarantee_id=approved.pk, user=staff, changes={"amount": 18_000_000},
+        reason="減額", token=uuid.uuid4(),
+    )  # fmt: skip
+    second = wait_until(
+        lambda: Certificate.objects.filter(guarantee=approved, version=2).first(),
+        what="the amended version",
+    )
+    with second.pdf.open("rb") as stored:
+        assert signing.check_signature(stored.read()).valid
+    first.refresh_from_db()
+    assert first.superseded_at is not None and second.key_digest != first.key_digest
+    mails = smtp_server.wait_for_messages(6)  # + the applicant, the notice address, the obligee
+    (to_obligee,) = [m for m in mails if m["To"] == obligee_user.email]
+    assert approved.number in str(to_obligee["Subject"])
+    second_key = keys.display_key(keys.decrypt_key(second.key_encrypted))
+    assert all(second_key not in m.as_string() for m in mails)
+    assert Guarantee.objects.get(pk=approved.pk).status == Guarantee.Status.AMENDED
