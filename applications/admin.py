@@ -531,6 +531,13 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             raise PermissionDenied
         return get_object_or_404(self.get_queryset(request), pk=pk)
 
+    def _viewable_application_or_404(self, request, pk: int) -> Application:
+        # The documents need what the application's page needs: the branch scope alone would let
+        # in a staff account that has no role yet.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(self.get_queryset(request), pk=pk)
+
     def _back(self, application):
         return HttpResponseRedirect(
             reverse("admin:applications_application_change", args=[application.pk])
@@ -758,7 +765,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     def fee_statement_pdf_view(self, request, pk, guarantee_pk):
         """保証料計算書 (PDF) of an approved guarantee, e.g. to print when the contractor asked
         for it on paper (保証料計算書(紙) 希望する)."""
-        application = get_object_or_404(self.get_queryset(request), pk=pk)
+        application = self._viewable_application_or_404(request, pk)
         guarantee = get_object_or_404(
             application.guarantees.exclude(fee_breakdown=None), pk=guarantee_pk
         )
@@ -768,7 +775,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     def certificate_pdf_view(self, request, pk, certificate_pk):
         """A certificate version's PDF, for the branch (paper ones are printed from here)."""
-        application = get_object_or_404(self.get_queryset(request), pk=pk)
+        application = self._viewable_application_or_404(request, pk)
         certificate = get_object_or_404(
             Certificate.objects.filter(guarantee__application=application), pk=certificate_pk
         )

@@ -19,6 +19,7 @@ from guarantees import issuance, keys, signing, tasks
 from guarantees.models import Certificate, Guarantee
 from notifications.models import OutboxMessage
 from tests.accounts.otp import login_verified_staff
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -326,3 +327,23 @@ def test_the_branch_prints_the_fee_statement_the_contractor_asked_for_on_paper(
         "admin:applications_application_fee_statement_pdf", args=[application.pk, contract.pk]
     )
     assert client.get(missing).status_code == 404
+
+
+def test_staff_without_the_view_permission_download_no_certificate_or_fee_statement(
+    client, approved, staff, gunma, django_capture_on_commit_callbacks
+):
+    """A staff account of the branch not yet given its role (no permission) is refused the
+    documents as it is the application itself, not let through by the branch alone."""
+    certificate = issue(approved, staff, django_capture_on_commit_callbacks).certificates.get()
+    application = approved.application
+    newcomer = UserFactory(contractor=None, is_staff=True, branch=gunma)
+    login_verified_staff(client, newcomer)
+    change = reverse("admin:applications_application_change", args=[application.pk])
+    assert client.get(change).status_code == 403
+    for name, args in [
+        ("admin:applications_application_certificate_pdf", [application.pk, certificate.pk]),
+        ("admin:applications_application_fee_statement_pdf", [application.pk, approved.pk]),
+    ]:
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 403, name
+        assert response["Content-Type"] != "application/pdf"

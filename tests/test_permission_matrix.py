@@ -1,0 +1,506 @@
+"""The permission matrix: every URL of the project, for every persona, answers as a portal must.
+
+One world is built: contractor A's application, sent to branch 1 for obligee X, whose electronic
+advance-payment guarantee is approved, issued (signed, with its 認証キー) and received by X. Every
+URL the resolver knows (the admin's included) is then asked by each of eight personas with the
+ids of those objects, and its answer compared with the table below:
+
+    OK     200
+    LOGIN  302 to a sign-in page (/accounts/login/ or /admin/login/)
+    ADMIN  302 to the admin's index: staff on a contractor page, or an admin object the staff
+           member's list leaves out ("does not exist", as Django's admin says of any unknown id)
+    GO     302 anywhere else (the page that fits the object's state, the user's own home)
+    DENY   403: a page of another persona kind
+    HIDE   404: another company's or obligee's object, or a page that tells outsiders nothing
+
+A URL the resolver finds and the table does not name fails, and so does an entry of the table
+that names no URL any more: a new view is classified when it is added.
+"""
+
+import dataclasses
+import datetime
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
+from applications import services as application_services
+from applications.models import Application
+from fees.models import FeeTable
+from guarantees import issuance, keys, receiving
+from guarantees import services as guarantee_services
+from notifications.models import OutboxMessage
+from tests.accounts.otp import authenticator_for, backup_codes_for, login_verified_staff
+from tests.factories import (
+    ApplicationFactory,
+    BranchFactory,
+    ContractorFactory,
+    ElectronicObligeeFactory,
+    GuaranteeFactory,
+    UserFactory,
+)
+
+PERSONAS = [
+    "anonymous",
+    "contractor_a",
+    "contractor_b",
+    "obligee_x",
+    "obligee_y",
+    "staff_1",
+    "staff_2",
+    "head_office",
+]
+STAFF = ["staff_1", "staff_2", "head_office"]
+
+OK, LOGIN, ADMIN, GO, DENY, HIDE = "200", "login", "admin", "302", "403", "404"
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """How one URL is asked and what each persona gets (in PERSONAS order).
+
+    `kwargs` names, for each argument of the URL, the attribute of the world that fills it;
+    `data` is sent along (the query string of a GET, the body of a POST), as a dict or as the
+    name of the world's attribute holding it. `bearer`: the page shows what a certificate prints
+    to whoever holds its token or its PDF, so outsiders may read A's works there."""
+
+    expect: tuple[str, ...]
+    method: str = "get"
+    kwargs: dict = dataclasses.field(default_factory=dict)
+    data: dict | str = dataclasses.field(default_factory=dict)
+    content_type: str | None = None
+    bearer: bool = False
+
+    def __post_init__(self):
+        assert len(self.expect) == len(PERSONAS), self
+        assert set(self.expect) <= {OK, LOGIN, ADMIN, GO, DENY, HIDE}, self
+
+
+def get(*expect, data=None, content_type=None, bearer=False, **kwargs) -> Case:
+    return Case(expect, "get", kwargs, data or {}, content_type, bearer)
+
+
+def post(*expect, data=None, content_type=None, bearer=False, **kwargs) -> Case:
+    """A view that answers only POST: asked with a POST (the test client skips the CSRF check)."""
+    return Case(expect, "post", kwargs, data or {}, content_type, bearer)
+
+
+# The branch's processing pages of one application (差戻し, お知らせ, 承諾, 発行 …): branch 1 staff
+# and head office process it, branch 2 staff get the 404 of an application they cannot see. A new
+# page of the kind is one more line: `"admin:…": get(*PROCESS, **ON_GUARANTEE),`.
+PROCESS = (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK, HIDE, OK)
+ON_APPLICATION = {"pk": "application"}
+ON_GUARANTEE = {"pk": "application", "guarantee_pk": "guarantee"}
+
+# fmt: off
+URLS = {
+    # name                                 anon   A      B      X      Y      staff1 staff2 HQ
+    # The contractor's pages: A's own, B's 404, obligees refused, staff sent to the admin.
+    "applications:dashboard":        get(LOGIN, OK,    OK,    GO,    GO,    ADMIN, ADMIN, ADMIN),
+    "applications:new":              get(LOGIN, OK,    OK,    DENY,  DENY,  ADMIN, ADMIN, ADMIN),
+    "applications:detail":           get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    # Completed (its guarantee issued): the form and the summary lead to the application's page;
+    # sending, withdrawing and deleting are refused there with a message.
+    "applications:edit":             get(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "applications:confirm":          get(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "applications:submit":          post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "applications:sent":             get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "applications:copy":             get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "applications:withdraw":        post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "applications:delete":          post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "guarantees:certificate_pdf":    get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="certificate"),
+    "guarantees:certificate_key":    get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="certificate"),
+    # Without the pass of the page that showed the key: back to that page.
+    "guarantees:certificate_key_notice":
+                                    post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="certificate"),
+    "guarantees:fee_statements":     get(LOGIN, OK,    OK,    DENY,  DENY,  ADMIN, ADMIN, ADMIN),
+    "guarantees:fee_statement_pdf":  get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="guarantee"),
+    # The form's scripts: JSON answers (the type-ahead's also to a signed-out page, for its script).
+    "fees:estimate":                 get(LOGIN, OK,    OK,    DENY,  DENY,  DENY,  DENY,  DENY,  data="estimate_query"),
+    "obligees:search":               get(DENY,  OK,    OK,    DENY,  DENY,  DENY,  DENY,  DENY,  data={"q": "渋川"}),
+
+    # The obligee's pages. The certificate addresses (and the CSV) answer 404 to anyone but an
+    # obligee user, so that they tell nobody else what exists; Y gets the 404 of X's certificate.
+    "obligee_home":                  get(LOGIN, DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
+    "obligee_received_csv":          get(LOGIN, HIDE,  HIDE,  OK,    OK,    HIDE,  HIDE,  HIDE),
+    "obligee_certificate":           get(LOGIN, HIDE,  HIDE,  OK,    HIDE,  HIDE,  HIDE,  HIDE,  pk="certificate"),
+    "obligee_certificate_pdf":       get(LOGIN, HIDE,  HIDE,  OK,    HIDE,  HIDE,  HIDE,  HIDE,  pk="certificate"),
+    # The QR code's page: signed out, a page that keeps the fragment and links to sign-in.
+    "obligee_receive":               get(OK,    DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
+    # No file chosen: back to the list, which says so.
+    "obligee_receive_notices":      post(LOGIN, DENY,  DENY,  GO,    GO,    DENY,  DENY,  DENY),
+
+    # Public pages. The verification page and API show what the certificate prints to whoever
+    # holds its token or its PDF.
+    "applications:help":             get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "obligees:list":                 get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "guarantees:verify_upload":      get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "guarantees:certificate_verify": get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    token="verify_token", bearer=True),
+    "guarantees:api_verify":        post(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    data="certificate_pdf", content_type="application/pdf", bearer=True),
+    "healthz":                       get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "set_language":                 post(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    data={"language": "en"}),
+
+    # Signing in and out; a signed-in user asking for the sign-in page goes home.
+    "accounts:login":                get(OK,    GO,    GO,    GO,    GO,    GO,    GO,    GO),
+    "accounts:logout":              post(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN),
+    "accounts:password_reset":       get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "accounts:password_reset_done":  get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # A valid link: on to the new-password form (the token leaves the address).
+    "accounts:password_reset_confirm":
+                                     get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    uidb64="reset_uid", token="reset_token"),
+    "accounts:password_reset_complete":
+                                     get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+
+    # The admin: staff verified by a second factor only; everyone else is sent to its sign-in.
+    "admin:index":                   get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK,    OK,    OK),
+    "admin:login":                   get(OK,    OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    # Signed out (staff); the others were never in, and are sent to the admin's index.
+    "admin:logout":                 post(ADMIN, ADMIN, ADMIN, ADMIN, ADMIN, LOGIN, LOGIN, LOGIN),
+    "admin:password_change":         get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK,    OK,    OK),
+    "admin:password_change_done":    get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK,    OK,    OK),
+    "admin:jsi18n":                  get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK,    OK,    OK),
+    "admin:app_list":                get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, OK,    OK,    OK,    app_label="app_label"),
+    # The user form's 請負者 box: for whoever may see contractors (head office).
+    "admin:autocomplete":            get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, DENY,  DENY,  OK,    data="contractor_autocomplete"),
+    # No model has a public page of its own.
+    "admin:view_on_site":            get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, HIDE,  HIDE,  HIDE,  content_type_id="application_type", object_id="application"),
+    "admin/(?P<url>.*)$":            get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, HIDE,  HIDE,  HIDE,  url="unknown_admin_path"),
+    # Head office looks after contractor accounts, their passwords included.
+    "admin:auth_user_password_change":
+                                     get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, DENY,  DENY,  OK,    id="contractor_a_user"),
+    # An authenticator's secret (its key, its QR code) is for superusers only.
+    "admin:otp_totp_totpdevice_config":
+                                     get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, DENY,  DENY,  DENY,  pk="staff_1_authenticator"),
+    "admin:otp_totp_totpdevice_qrcode":
+                                     get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, DENY,  DENY,  DENY,  pk="staff_1_authenticator"),
+    # 受付 answers a GET with the application's page (it acts on POST only).
+    "admin:applications_application_accept":           get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, GO, HIDE, GO, **ON_APPLICATION),
+    "admin:applications_application_return":           get(*PROCESS, **ON_APPLICATION),
+    "admin:applications_application_message":          get(*PROCESS, **ON_APPLICATION),
+    "admin:applications_application_note":             get(*PROCESS, **ON_APPLICATION),
+    "admin:applications_application_approve":          get(*PROCESS, **ON_GUARANTEE),
+    "admin:applications_application_issue":            get(*PROCESS, **ON_GUARANTEE),
+    "admin:applications_application_handover":         get(*PROCESS, **ON_GUARANTEE),
+    "admin:applications_application_fee_statement_pdf": get(*PROCESS, **ON_GUARANTEE),
+    "admin:applications_application_certificate_pdf":  get(*PROCESS, pk="application", certificate_pk="certificate"),
+}
+# fmt: on
+
+
+@dataclasses.dataclass(frozen=True)
+class AdminModel:
+    """What the three staff personas may do with one model in the admin, as letters: v(iew),
+    a(dd), c(hange), d(elete), after both the groups' permissions and the ModelAdmin's own rules.
+    `obj` names the world's object the model's object URLs are asked with; `out_of_reach` lists
+    the staff personas whose admin list leaves that object out (another branch's application).
+
+    Every admin URL of the model follows from it: the list, add, change, history and delete
+    pages, and the bare object address that redirects to the change page. Personas that are not
+    staff are sent to the admin's sign-in page."""
+
+    obj: str
+    staff_1: str = ""
+    staff_2: str = ""
+    head_office: str = ""
+    out_of_reach: tuple[str, ...] = ()
+
+    ACTIONS = ("changelist", "add", "change", "history", "delete")
+
+    def expect(self, action: str) -> tuple[str, ...]:
+        return tuple(
+            LOGIN if persona not in STAFF else self._staff(action, persona) for persona in PERSONAS
+        )
+
+    def _staff(self, action: str, persona: str) -> str:
+        may = getattr(self, persona)
+        sees = "v" in may or "c" in may
+        missing = persona in self.out_of_reach
+        if action == "object":
+            return GO  # the redirect to .../change/, before any lookup or check
+        if action == "changelist":
+            return OK if sees else DENY
+        if action == "add":
+            return OK if "a" in may else DENY
+        if action == "history":  # Django's history view looks the object up before the check
+            return ADMIN if missing else (OK if sees else DENY)
+        allowed = sees if action == "change" else "d" in may  # both checked before the lookup
+        if not allowed:
+            return DENY
+        return ADMIN if missing else OK
+
+
+# fmt: off
+ADMIN_MODELS = {
+    #                                          the object            staff 1  staff 2  head office
+    # Branch processing: every staff member sees the applications sent to their branch (head
+    # office every branch's); what the contractor sent is never edited, added or deleted here.
+    ("applications", "application"):   AdminModel("application",          "v",     "v",     "v",
+                                                  out_of_reach=("staff_2",)),
+    ("obligees", "obligee"):           AdminModel("obligee_x",            "v",     "v",     "vac"),
+    ("fees", "feetable"):              AdminModel("fee_table",            "v",     "v",     "vacd"),
+    # Accounts: head office looks after contractor and obligee accounts and the branches.
+    ("accounts", "user"):              AdminModel("contractor_a_user",    "",      "",      "vac"),
+    ("accounts", "contractor"):        AdminModel("contractor_a_company", "",      "",      "vac"),
+    ("accounts", "branch"):            AdminModel("branch_1",             "",      "",      "vac"),
+    # Groups and permissions are for superusers only.
+    ("auth", "group"):                 AdminModel("branch_staff_group",   "",      "",      ""),
+    # Head office sees who has which second factor (the secrets are for superusers).
+    ("otp_totp", "totpdevice"):        AdminModel("staff_1_authenticator", "",     "",      "v"),
+    ("otp_static", "staticdevice"):    AdminModel("staff_1_backup_codes", "",      "",      "v"),
+    # ログイン制限: head office unlocks an address by deleting its failure record; the logs are
+    # for superusers. Only failed sign-ins add rows, never the admin.
+    ("axes", "accessattempt"):         AdminModel("access_attempt",       "",      "",      "vd"),
+    ("axes", "accesslog"):             AdminModel("access_log",           "",      "",      ""),
+    ("axes", "accessfailurelog"):      AdminModel("access_failure",       "",      "",      ""),
+    # 通知メール: every branch's customers, so head office only, read-only (再送信 is an action).
+    ("notifications", "outboxmessage"): AdminModel("outbox_message",      "",      "",      "v"),
+}
+# fmt: on
+
+
+def admin_cases() -> dict[str, Case]:
+    """The Case of every admin URL ADMIN_MODELS describes, keyed as the resolver lists them."""
+    cases = {}
+    for (app_label, model), access in ADMIN_MODELS.items():
+        prefix = f"admin:{app_label}_{model}"
+        for action in AdminModel.ACTIONS:
+            kwargs = {} if action in ("changelist", "add") else {"object_id": access.obj}
+            cases[f"{prefix}_{action}"] = Case(access.expect(action), kwargs=kwargs)
+        cases[f"admin/{app_label}/{model}/<path:object_id>/"] = Case(
+            access.expect("object"), kwargs={"object_id": access.obj}
+        )
+    return cases
+
+
+def project_urls() -> dict[str, str]:
+    """{key: route} of every URL pattern, walking the resolver: a pattern's key is its namespaced
+    name, or its route when it has none (the admin's bare object addresses, its catch-all)."""
+    found = {}
+
+    def walk(resolver, prefix: str, namespace: str | None):
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace
+                walk(
+                    pattern,
+                    route,
+                    f"{namespace}:{inner}" if namespace and inner else inner or namespace,
+                )
+            elif isinstance(pattern, URLPattern):
+                key = (
+                    f"{namespace}:{pattern.name}"
+                    if namespace and pattern.name
+                    else pattern.name or route
+                )
+                assert key not in found, f"two URL patterns named {key}"
+                found[key] = route
+
+    walk(get_resolver(), "", None)
+    return found
+
+
+def all_cases() -> dict[str, Case]:
+    overlap = URLS.keys() & admin_cases().keys()
+    assert not overlap, f"classified twice: {sorted(overlap)}"
+    return {**URLS, **admin_cases()}
+
+
+_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def fill(route: str, values: dict) -> str:
+    """The path of `route` with its arguments replaced by `values`."""
+    path = _ARGUMENT.sub(lambda m: str(values[m[1] or m[2]]), route)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
+def test_every_url_is_classified():
+    urls, cases = project_urls(), all_cases()
+    unclassified = [f"unclassified URL: {key} ({urls[key]})" for key in urls if key not in cases]
+    stale = [f"classified URL that no longer exists: {key}" for key in cases if key not in urls]
+    assert not unclassified + stale, "\n".join(unclassified + stale)
+
+
+# --- The world --------------------------------------------------------------------------------
+
+WORKS_NAME = "市道マトリクス線道路改良工事"
+
+
+def build_world(capture_on_commit) -> SimpleNamespace:
+    """The personas, and A's application through 受付, 承諾, 発行 and X's 受領, made by the same
+    services staff and obligees use; the attributes are what the URLs are filled with."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from fees.demo import load_demo_fee_tables
+
+    groups = ensure_staff_groups()
+    branch_1 = BranchFactory(code="GM", name="群馬支店")
+    branch_2 = BranchFactory(code="TG", name="栃木支店")
+    obligee_x = ElectronicObligeeFactory(code="102083", name="渋川市", kana="シブカワシ")
+    obligee_y = ElectronicObligeeFactory(code="102016", name="前橋市", kana="マエバシシ")
+    company_a = ContractorFactory(name="〇〇建設 株式会社", home_branch=branch_1)
+    people = SimpleNamespace(
+        contractor_a=UserFactory(contractor=company_a),
+        contractor_b=UserFactory(contractor=ContractorFactory(name="△△工業 株式会社")),
+        obligee_x=UserFactory(contractor=None, obligee=obligee_x),
+        obligee_y=UserFactory(contractor=None, obligee=obligee_y),
+        staff_1=UserFactory(contractor=None, is_staff=True, branch=branch_1),
+        staff_2=UserFactory(contractor=None, is_staff=True, branch=branch_2),
+        head_office=UserFactory(
+            contractor=None, is_staff=True, branch=BranchFactory(code="HQ", name="本店営業部")
+        ),
+    )
+    for persona, group in [
+        ("staff_1", BRANCH_STAFF),
+        ("staff_2", BRANCH_STAFF),
+        ("head_office", HEAD_OFFICE),
+    ]:
+        getattr(people, persona).groups.add(groups[group])
+    load_demo_fee_tables()
+
+    contractor_a, staff_1 = people.contractor_a, people.staff_1
+    application = ApplicationFactory(
+        contractor=company_a,
+        created_by=contractor_a,
+        branch=branch_1,
+        obligee=obligee_x,
+        works_name=WORKS_NAME,
+        status=Application.Status.SENT,
+        notify_email="soumu@example.jp",
+    )
+    guarantee = GuaranteeFactory(
+        application=application, kind="advance", certificate_format="electronic"
+    )
+    application_services.application_accept(application_id=application.pk, user=staff_1)
+    guarantee_services.guarantee_approve(guarantee_id=guarantee.pk, user=staff_1)
+    with capture_on_commit(execute=True):
+        issuance.issue_request(guarantee_id=guarantee.pk, user=staff_1)
+    guarantee.refresh_from_db()
+    certificate = guarantee.certificates.get()
+    receiving.certificate_receive(
+        user=people.obligee_x,
+        number=guarantee.number,
+        key=keys.display_key(keys.decrypt_key(certificate.key_encrypted)),
+        ip="192.0.2.10",
+    )
+    with certificate.pdf.open("rb") as stored:
+        certificate_pdf = stored.read()
+    # A password-reset link of A's company. Not A's own: each sign-in of the matrix changes A's
+    # last login, which ends every link made before it.
+    resetting = UserFactory(contractor=company_a)
+    attempt = {"username": contractor_a.email, "ip_address": "192.0.2.20", "user_agent": "test"}
+    today = timezone.localdate()
+    return SimpleNamespace(
+        people=people,
+        devices={persona: authenticator_for(getattr(people, persona)) for persona in STAFF},
+        # What only those who may see A's application read: never in a page an outsider gets.
+        secrets=[WORKS_NAME, guarantee.number, application.number],
+        application=application.pk,
+        guarantee=guarantee.pk,
+        certificate=certificate.pk,
+        certificate_pdf=certificate_pdf,
+        verify_token=certificate.verify_token,
+        contractor_a_user=contractor_a.pk,
+        contractor_a_company=company_a.pk,
+        branch_1=branch_1.pk,
+        obligee_x=obligee_x.pk,
+        fee_table=FeeTable.objects.order_by("pk").first().pk,
+        outbox_message=OutboxMessage.objects.filter(recipient=contractor_a.email).first().pk,
+        branch_staff_group=groups[BRANCH_STAFF].pk,
+        staff_1_authenticator=authenticator_for(staff_1).pk,
+        staff_1_backup_codes=backup_codes_for(staff_1, ["k7q2m4xz"]).pk,
+        access_attempt=AccessAttempt.objects.create(
+            **attempt, get_data="", post_data="", failures_since_start=1
+        ).pk,
+        access_log=AccessLog.objects.create(**attempt).pk,
+        access_failure=AccessFailureLog.objects.create(**attempt).pk,
+        application_type=ContentType.objects.get_for_model(Application).pk,
+        reset_uid=urlsafe_base64_encode(force_bytes(resetting.pk)),
+        reset_token=default_token_generator.make_token(resetting),
+        app_label="applications",
+        unknown_admin_path="no-such-page/",
+        estimate_query={
+            "kind": "advance",
+            "amount": "20,000,000",
+            "contract_date": (today + datetime.timedelta(days=10)).isoformat(),
+            "period_end": (today + datetime.timedelta(days=129)).isoformat(),
+        },
+        contractor_autocomplete={
+            "app_label": "accounts",
+            "model_name": "user",
+            "field_name": "contractor",
+            "term": "",
+        },
+    )
+
+
+OUTSIDERS = ["anonymous", "contractor_b", "obligee_y", "staff_2"]
+
+
+def signed_in(world, persona: str) -> Client:
+    client = Client()
+    if persona in STAFF:
+        login_verified_staff(client, getattr(world.people, persona), world.devices[persona])
+    elif persona != "anonymous":
+        client.force_login(getattr(world.people, persona))
+    return client
+
+
+def answer(response) -> str:
+    """What a persona got, in the table's words."""
+    if response.status_code in (301, 302):
+        target = response["Location"]
+        if target.startswith(("/accounts/login/", "/admin/login/")):
+            return LOGIN
+        return ADMIN if target == "/admin/" else GO
+    return str(response.status_code)
+
+
+def body(response) -> str:
+    """The text of a response; a download read to its end, which also closes its file."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
+
+
+def ask(client, case: Case, path: str, world):
+    data = getattr(world, case.data) if isinstance(case.data, str) else case.data
+    extra = {"content_type": case.content_type} if case.content_type else {}
+    return getattr(client, case.method)(path, data, **extra)
+
+
+@pytest.mark.django_db
+def test_every_persona_gets_the_answer_the_table_expects(django_capture_on_commit_callbacks):
+    cache.clear()  # rate limits count in the cache, which outlives the test's transaction
+    world = build_world(django_capture_on_commit_callbacks)
+    urls = project_urls()
+    cases = {key: case for key, case in all_cases().items() if key in urls}
+    clients = {persona: signed_in(world, persona) for persona in PERSONAS}
+    wrong = []
+    for key, case in cases.items():
+        path = fill(urls[key], {name: getattr(world, attr) for name, attr in case.kwargs.items()})
+        # (resolve() leaves out a regex's "^" where it joins the routes)
+        assert resolve(path).route == urls[key].replace("^", ""), f"{key}: {path} is another's"
+        for persona, expected in zip(PERSONAS, case.expect, strict=True):
+            response = ask(clients[persona], case, path, world)
+            text = body(response)
+            if case.method == "post":  # a sign-out ends the session: the next case signs in anew
+                clients[persona] = signed_in(world, persona)
+            asked = f"{key}: {case.method.upper()} {path} as {persona}"
+            if answer(response) != expected:
+                where = f" → {response['Location']}" if response.has_header("Location") else ""
+                wrong.append(f"{asked}: expected {expected}, got {response.status_code}{where}")
+            elif response.status_code == 200 and persona in OUTSIDERS and not case.bearer:
+                shown = [secret for secret in world.secrets if secret in text]
+                if shown:
+                    wrong.append(f"{asked}: shows A's {', '.join(shown)}")
+    assert not wrong, f"{len(wrong)} answers differ from the table:\n" + "\n".join(wrong)
