@@ -189,6 +189,8 @@ URLS = {
     "admin:applications_application_note":             get(*PROCESS, **ON_APPLICATION),
     "admin:applications_application_approve":          get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_issue":            get(*PROCESS, **ON_GUARANTEE),
+    "admin:applications_application_amend":            get(*PROCESS, **ON_GUARANTEE),
+    "admin:applications_application_cancel":           get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_handover":         get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_fee_statement_pdf": get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_certificate_pdf":  get(*PROCESS, pk="application", certificate_pk="certificate"),
