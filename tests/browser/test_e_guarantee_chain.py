@@ -111,18 +111,28 @@ def contractor_reveals_key(
     return shown, path.read_bytes()
 
 
+def applied_and_issued(page: Page, new_context, contractor_user, staff) -> tuple[str, str, Page]:
+    """The contractor (signed in on `page`) applies; the branch, in a browser of its own, issues.
+    The application and guarantee numbers, and the staff's page."""
+    load_demo_fee_tables()
+    sign_in(page, contractor_user)
+    application_number = contractor_applies(page)
+    staff_page = new_context(viewport={"width": 1366, "height": 768}).new_page()
+    admin_sign_in(staff_page, staff)
+    return (
+        application_number,
+        staff_accept_approve_issue(staff_page, application_number),
+        staff_page,
+    )
+
+
 def test_an_electronic_guarantee_from_application_to_the_obligee(
     page: Page, new_context, live_server, contractor_user, staff, obligee_user, tmp_path,
     screenshot_dir,
 ):  # fmt: skip
-    load_demo_fee_tables()
-    sign_in(page, contractor_user)
-    application_number = contractor_applies(page)
-
-    staff_page = new_context(viewport={"width": 1366, "height": 768}).new_page()
-    admin_sign_in(staff_page, staff)
-    guarantee_number = staff_accept_approve_issue(staff_page, application_number)
-
+    application_number, guarantee_number, _ = applied_and_issued(
+        page, new_context, contractor_user, staff
+    )
     shown_key, notice = contractor_reveals_key(page, application_number, tmp_path)
     assert read_key_notice(notice) == (guarantee_number, shown_key)
 
@@ -165,12 +175,9 @@ def test_a_dropped_notice_a_verified_download_and_an_amendment(
     page: Page, new_context, live_server, contractor_user, staff, obligee_user, tmp_path,
     screenshot_dir,
 ):  # fmt: skip
-    load_demo_fee_tables()
-    sign_in(page, contractor_user)
-    application_number = contractor_applies(page)
-    staff_page = new_context(viewport={"width": 1366, "height": 768}).new_page()
-    admin_sign_in(staff_page, staff)
-    guarantee_number = staff_accept_approve_issue(staff_page, application_number)
+    application_number, guarantee_number, staff_page = applied_and_issued(
+        page, new_context, contractor_user, staff
+    )
     old_key, _notice = contractor_reveals_key(page, application_number, tmp_path)
 
     # The obligee drops the notice PDF the contractor e-mailed: no typing.
