@@ -754,8 +754,8 @@ def measure_verification(port: int, floor: Visitor, pool: Pool, rounds: int) -> 
 
 def measure_signature_check(pool: Pool, rounds: int) -> dict:
     """In-process, the part of a first check the cache saves: pyHanko's check of the signature and
-    timestamp (guarantees.signing.check_signature), CPU and wall clock. CPU time moves little with
-    the machine's load, so it tells what the HTTP figures would be on a quiet machine."""
+    timestamp (guarantees.signing.check_signature), CPU and wall clock. CPU time moves less with
+    the machine's load than the HTTP figures do."""
     from guarantees import signing
 
     cpu, wall = [], []
