@@ -37,6 +37,7 @@ test: debs-test setup
 bench: debs-bench setup
 	$(PY) bench/run.py
 	$(PY) bench/issuance.py
+	$(PY) bench/obligee.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
