@@ -99,14 +99,25 @@ def certificate_state(certificate: Certificate, *, today: datetime.date) -> Cert
     period it states ends the guarantee on its own: its end date passed counts as 期間満了 even
     before anyone records the expiry.
     """
-    if certificate.superseded_at is not None:
+    return state_of(
+        superseded=certificate.superseded_at is not None,
+        status=certificate.guarantee.status,
+        period_end=certificate.snapshot.get("guarantee_period", {}).get("end"),
+        today=today,
+    )
+
+
+def state_of(
+    *, superseded: bool, status: str, period_end: str | None, today: datetime.date
+) -> CertificateState:
+    """certificate_state() from the values it depends on (as a list reads them): whether a newer
+    version replaced it, its guarantee's status, and the guarantee period's end it states (ISO)."""
+    if superseded:
         return CertificateState.SUPERSEDED
-    status = certificate.guarantee.status
     if status == Guarantee.Status.CANCELLED:
         return CertificateState.CANCELLED
     if status not in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED, Guarantee.Status.EXPIRED):
         return CertificateState.NOT_HANDED_OVER
-    period_end = certificate.snapshot.get("guarantee_period", {}).get("end")
     if status == Guarantee.Status.EXPIRED or (
         period_end and datetime.date.fromisoformat(period_end) < today
     ):

@@ -157,6 +157,29 @@ class ReceivedSearchForm(forms.Form):
             return None
         return ReceivedSearch(**self.cleaned_data)
 
+    def inputs(self) -> list[dict]:
+        """What the page writes for each field's <input>, from its widget's attributes and the
+        value as typed: rendering five widget templates cost as much as the rest of the list."""
+        inputs = []
+        for field in self:
+            attrs = field.field.widget.attrs
+            value = field.value()
+            inputs.append(
+                {
+                    "name": field.html_name,
+                    "id": field.id_for_label,
+                    "label": field.label,
+                    "type": attrs.get("type", "text"),
+                    "value": "" if value is None else value,
+                    "inputmode": attrs.get("inputmode", ""),
+                    "placeholder": attrs.get("placeholder", ""),
+                    "max_length": getattr(field.field, "max_length", None),
+                    "errors": " ".join(field.errors),
+                    "wide": field.name == "contractor",
+                }
+            )
+        return inputs
+
     @property
     def conditions(self) -> list[tuple[str, str]]:
         """(label, value as typed) of every condition given, for the printed list."""

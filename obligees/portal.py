@@ -71,10 +71,12 @@ def obligee_home(request):
     search_form = ReceivedSearchForm(request.GET)
     rows = received.received_rows(user, search_form.search())
     page = CappedCountPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    received.with_states(page.object_list, today=timezone.localdate())
-    detail_url = pk_url("obligee_certificate")
-    for receipt in page.object_list:
-        receipt.detail_url = detail_url(receipt.certificate_id)
+    # Counted on the receipts alone; the page's own values are read for its rows only.
+    page.object_list = received.list_rows(
+        received.list_values(page.object_list),
+        today=timezone.localdate(),
+        detail_url=pk_url("obligee_certificate"),
+    )
     return render(
         request,
         "obligees/obligee_home.html",
