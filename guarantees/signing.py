@@ -97,15 +97,17 @@ class SignatureCheck:
         )
 
 
-def check_signature(pdf: bytes) -> SignatureCheck:
-    """Check the first (the issuing) signature of a PDF against our trust roots.
+def check_signature(pdf: bytes, reader: PdfFileReader | None = None) -> SignatureCheck:
+    """Check the first (the issuing) signature of a PDF against our trust roots. `reader`: the
+    PDF already opened by the caller (reading it again costs a parse of its structure).
 
     Never raises on bad input: an upload may be anything, and it gets a check that says "not
     valid". A missing trust root is a configuration error and does raise.
     """
     trust_roots = _trust_roots()
     try:
-        signatures = PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures
+        reader = reader or PdfFileReader(BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
     except Exception as exc:  # the parser meets hostile input here and may fail in any way
         logger.info("PDF to check could not be read: %r", exc)
         return SignatureCheck()

@@ -121,7 +121,10 @@ def verify_pdf(data: bytes) -> VerificationResult:
         logger.info("Uploaded PDF could not be read: %r", exc)
         return VerificationResult(Verdict.NOT_PDF, digest)
     issued = _issued(title, digest)
-    check = _cached_check(data, digest) if issued else signing.check_signature(data)
+    if issued:
+        check = _cached_check(data, digest, reader)
+    else:
+        check = signing.check_signature(data, reader)
     verdict = _verdict(check, issued=issued is not None)
     if verdict != Verdict.GENUINE:
         return VerificationResult(verdict, digest, check)
@@ -182,7 +185,7 @@ def _issued(title: str, digest: str) -> Certificate | None:
     )
 
 
-def _cached_check(data: bytes, digest: str) -> SignatureCheck:
+def _cached_check(data: bytes, digest: str, reader: PdfFileReader) -> SignatureCheck:
     """check_signature of a file we issued, reused for an hour across processes.
 
     Sound because the check depends only on the bytes (named by their SHA-256) and the trust
@@ -193,6 +196,6 @@ def _cached_check(data: bytes, digest: str) -> SignatureCheck:
     key = f"verify:{signing.trust_fingerprint()}:{digest}"
     check = cache.get(key)
     if not isinstance(check, SignatureCheck):
-        check = signing.check_signature(data)
+        check = signing.check_signature(data, reader)
         cache.set(key, check, CHECK_CACHE_SECONDS)
     return check
