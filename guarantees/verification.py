@@ -121,10 +121,7 @@ def verify_pdf(data: bytes) -> VerificationResult:
         logger.info("Uploaded PDF could not be read: %r", exc)
         return VerificationResult(Verdict.NOT_PDF, digest)
     issued = _issued(title, digest)
-    if issued:
-        check = _cached_check(data, digest, reader)
-    else:
-        check = signing.check_signature(data, reader)
+    check = _cached_check(data, digest, reader) if issued else signing.check_signature(data, reader)
     verdict = _verdict(check, issued=issued is not None)
     if verdict != Verdict.GENUINE:
         return VerificationResult(verdict, digest, check)
