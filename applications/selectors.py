@@ -23,6 +23,9 @@ TIMELINE_LABELS = {
     "application.message_posted": _("弊社からお知らせがあります"),
     "guarantee.approved": _("保証を承諾しました"),
     "guarantee.issued": _("保証証書を発行しました"),
+    "guarantee.amended": _("保証の内容を変更し、変更後の保証証書を発行しました"),
+    "guarantee.cancelled": _("保証を解約しました"),
+    "guarantee.expired": _("保証期間が満了しました"),
 }
 
 
@@ -163,6 +166,7 @@ STAFF_ACTION_LABELS = {
     "application.note": _("社内メモ"),
     "application.updated": _("申込内容の変更(お客様)"),
     "guarantee.removed": _("保証の申込の取りやめ(お客様)"),
+    "guarantee.amendment_requested": _("変更の指示"),
 }
 
 
@@ -175,7 +179,7 @@ def staff_timeline(application: Application) -> list[tuple]:
             if entry.action == "guarantee.approved"
             else str(STAFF_ACTION_LABELS.get(entry.action, entry.action)),
             entry.user or "-",
-            entry.data.get("message") or entry.data.get("note") or "",
+            entry.data.get("message") or entry.data.get("note") or entry.data.get("reason") or "",
         )
         for entry in audit_entries_for(application)
     ]

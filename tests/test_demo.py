@@ -37,13 +37,23 @@ def test_demo_data_loads_twice_without_changing_anything(settings):
     assert Obligee.objects.get(name="高崎市").e_advance_since is None
     assert Obligee.objects.filter(code__isnull=False).count() == 1788
     before = list(Application.objects.values_list("id", "status", "updated_at"))
-    # A sent application for the branch to process, a draft, and one taken to the end: its
-    # advance payment issued electronically, its contract guarantee printed, awaiting handover.
-    assert sorted(status for _id, status, _at in before) == ["draft", "reviewing", "sent"]
-    electronic, paper = Certificate.objects.order_by("certificate_format")
-    assert electronic.is_electronic and electronic.key_digest
-    assert electronic.guarantee.status == "issued"
-    assert not paper.is_electronic and paper.handed_over_at is None
+    # A sent application for the branch to process, a draft, one taken almost to the end (its
+    # advance payment issued electronically, its contract guarantee printed, awaiting handover)
+    # and one issued, received by 渋川市 and amended.
+    statuses = sorted(status for _id, status, _at in before)
+    assert statuses == ["completed", "draft", "reviewing", "sent"]
+    electronic = Certificate.objects.get(
+        guarantee__application__works_name="市道2-100号線舗装補修工事",
+        certificate_format="electronic",
+    )
+    assert electronic.key_digest and electronic.guarantee.status == "issued"
+    paper = Certificate.objects.get(certificate_format="paper")
+    assert paper.handed_over_at is None
+    first, second = Certificate.objects.filter(
+        guarantee__application__works_name="市道3-7号線側溝改修工事"
+    ).order_by("version")
+    assert first.superseded_at and first.receipts.get().obligee == shibukawa
+    assert second.snapshot["amount"] == 14_000_000 and second.guarantee.status == "amended"
 
     again = io.StringIO()
     call_command("demo", stdout=again)

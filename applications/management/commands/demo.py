@@ -18,7 +18,7 @@ from accounts.models import Branch, Contractor
 from applications import services as application_services
 from applications.models import Application
 from fees.demo import load_demo_fee_tables
-from guarantees import issuance
+from guarantees import issuance, keys, lifecycle, receiving
 from guarantees import services as guarantee_services
 from obligees.models import Obligee
 from obligees.services import BUNDLED_CSV, obligees_import_csv
@@ -168,6 +168,7 @@ class Command(BaseCommand):
         )
         application_services.application_submit(application_id=sent.pk, user=user)
         self._issued(user, values, guarantees)
+        self._received_and_amended(user, values, guarantees)
         draft_values = {
             **values,
             "works_name": "渋川市立小学校体育館改修工事",
@@ -184,31 +185,57 @@ class Command(BaseCommand):
         """A second application the branch has taken to the end: accepted, the advance payment
         approved and issued as an electronic guarantee (signed PDF and key), the contract
         guarantee approved and printed on paper, awaiting its handover."""
-        staff = get_user_model().objects.get(email="staff-gunma@example.jp")
-        application = application_services.application_save(
-            user=user,
-            form_token=uuid.uuid4(),
-            values={
-                **values,
-                "works_name": "市道2-100号線舗装補修工事",
-                "contract_amount": 30_000_000,
-            },
+        self._sent_and_issued(
+            user,
+            values={**values, "works_name": "市道2-100号線舗装補修工事", "contract_amount": 30_000_000},
             guarantees={
                 "advance": {**guarantees["advance"], "amount": 12_000_000},
-                "contract": {
-                    **guarantees["contract"],
-                    "certificate_format": "paper",
-                    "amount": 3_000_000,
-                },
+                "contract": {**guarantees["contract"], "certificate_format": "paper", "amount": 3_000_000},
             },
+        )  # fmt: skip
+
+    def _received_and_amended(self, user, values, guarantees) -> None:
+        """A third application: its advance payment issued electronically, received by 渋川市
+        (so that the obligee's list is not empty), then amended by the branch (so that the
+        certificate page shows a version history with its change: 第1版 変更済, 第2版 有効)."""
+        (first,) = self._sent_and_issued(
+            user,
+            values={**values, "works_name": "市道3-7号線側溝改修工事", "contract_amount": 40_000_000},
+            guarantees={"advance": {**guarantees["advance"], "amount": 16_000_000}},
+        )  # fmt: skip
+        guarantee = first.guarantee
+        receiving.certificate_receive(
+            user=get_user_model().objects.get(email="shibukawa@example.jp"),
+            number=guarantee.number,
+            key=keys.display_key(keys.decrypt_key(first.key_encrypted)),
+            ip="127.0.0.1",
+        )
+        amendment = lifecycle.amendment_request(
+            guarantee_id=guarantee.pk,
+            user=get_user_model().objects.get(email="staff-gunma@example.jp"),
+            changes={"amount": 14_000_000, "contract_amount": 35_000_000},
+            reason="設計変更による請負金額の減額に伴う変更",
+            token=uuid.uuid4(),
+        )
+        lifecycle.amendment_issue(amendment.pk)  # at once, whether or not a worker runs
+
+    def _sent_and_issued(self, user, *, values, guarantees) -> list:
+        """An application sent, accepted, and each guarantee approved and issued by 群馬支店 (a
+        paper one printed, awaiting its handover); its first certificate versions."""
+        staff = get_user_model().objects.get(email="staff-gunma@example.jp")
+        application = application_services.application_save(
+            user=user, form_token=uuid.uuid4(), values=values, guarantees=guarantees
         )
         application_services.application_submit(application_id=application.pk, user=user)
         application_services.application_accept(application_id=application.pk, user=staff)
+        certificates = []
         for guarantee in application.guarantees.all():
             guarantee_services.guarantee_approve(guarantee_id=guarantee.pk, user=staff)
             issuance.issue_request(guarantee_id=guarantee.pk, user=staff)
             # Issued now, whether or not a worker is running (the queued task then finds it done).
             issuance.certificate_issue(guarantee.pk)
+            certificates.append(guarantee.certificates.select_related("guarantee").get())
+        return certificates
 
     def _user(self, email: str, **fields):
         user, created = get_user_model().objects.update_or_create(email=email, defaults=fields)
