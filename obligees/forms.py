@@ -5,6 +5,7 @@ import jaconv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import input_texts
 from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen, to_halfwidth_ascii
 from core.widgets import StaticChoicesSelect
 from guarantees.kinds import GuaranteeKind
@@ -158,27 +159,7 @@ class ReceivedSearchForm(forms.Form):
         return ReceivedSearch(**self.cleaned_data)
 
     def inputs(self) -> list[dict]:
-        """What the page writes for each field's <input>, from its widget's attributes and the
-        value as typed: rendering five widget templates cost as much as the rest of the list."""
-        inputs = []
-        for field in self:
-            attrs = field.field.widget.attrs
-            value = field.value()
-            inputs.append(
-                {
-                    "name": field.html_name,
-                    "id": field.id_for_label,
-                    "label": field.label,
-                    "type": attrs.get("type", "text"),
-                    "value": "" if value is None else value,
-                    "inputmode": attrs.get("inputmode", ""),
-                    "placeholder": attrs.get("placeholder", ""),
-                    "max_length": getattr(field.field, "max_length", None),
-                    "errors": " ".join(field.errors),
-                    "wide": field.name == "contractor",
-                }
-            )
-        return inputs
+        return input_texts(self)
 
     @property
     def conditions(self) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.lockout import client_ip
 from core.errors import ServiceError
+from core.forms import input_texts
 from core.paginator import CappedCountPaginator
 from core.urls import pk_url
 from guarantees import received, receiving
@@ -83,6 +84,7 @@ def obligee_home(request):
         {
             "obligee": user.obligee,
             "form": form,
+            "form_inputs": input_texts(form),
             "search_form": search_form,
             "page": page,
             "printed_at": timezone.localtime(),
