@@ -430,9 +430,12 @@ _RECEIPT_VALUES = {
 
 
 def _bulk_receipts(after_certificate: int, obligee_id: int) -> int:
+    from django.db import connection
+
     from accounts.models import User
     from applications.models import Application
     from guarantees.models import Certificate, Guarantee, Receipt
+    from obligees.models import Obligee
 
     source = _RECEIPTS_SOURCE.format(
         certificates=seed._table(Certificate),
@@ -440,7 +443,16 @@ def _bulk_receipts(after_certificate: int, obligee_id: int) -> int:
         applications=seed._table(Application),
         users=seed._table(User),
     )
-    return seed._insert_select(Receipt, _RECEIPT_VALUES, source, [after_certificate, obligee_id])
+    inserted = seed._insert_select(
+        Receipt, _RECEIPT_VALUES, source, [after_certificate, obligee_id]
+    )
+    # As receiving keeps it for each receipt: the obligees' counters of what they received.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {seed._table(Obligee)} o SET received_count = ("
+            f"SELECT count(*) FROM {seed._table(Receipt)} r WHERE r.obligee_id = o.id)"
+        )
+    return inserted
 
 
 def _shape(value):

@@ -13,6 +13,7 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from core.ratelimit import rate_limit_hit, rate_limit_reached, rate_limit_reset
 from guarantees import keys
 from guarantees.models import Certificate, Receipt
 from guarantees.selectors import CertificateState, certificate_state
+from obligees.models import Obligee
 
 USER_LIMIT, IP_LIMIT = "key-register-user", "key-register-ip"
 MAX_NUMBER_LENGTH = 40
@@ -105,12 +107,16 @@ def _receipt(certificate: Certificate, user) -> Receipt:
         return existing
     try:
         with transaction.atomic():
-            return Receipt.objects.create(
+            receipt = Receipt.objects.create(
                 certificate=certificate,
                 obligee_id=user.obligee_id,
                 received_by=user,
                 received_at=timezone.now(),
             )
+            Obligee.objects.filter(pk=user.obligee_id).update(
+                received_count=F("received_count") + 1
+            )
+            return receipt
     except IntegrityError:  # a colleague (or a double submission) registered it just now
         return Receipt.objects.get(certificate=certificate, obligee_id=user.obligee_id)
 

@@ -70,8 +70,12 @@ def obligee_home(request):
             )
             return redirect("obligee_home")
     search_form = ReceivedSearchForm(request.GET)
-    rows = received.received_rows(user, search_form.search())
-    page = CappedCountPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    search = search_form.search()
+    rows = received.received_rows(user, search)
+    # The whole list of an obligee that has received thousands is 「2,000件以上」 by its counter.
+    at_least = user.obligee.received_count if search is not None and search.is_empty else 0
+    paginator = CappedCountPaginator(rows, PAGE_SIZE, at_least=at_least)
+    page = paginator.get_page(request.GET.get("page"))
     # Counted on the receipts alone; the page's own values are read for its rows only.
     page.object_list = received.list_rows(
         received.list_values(page.object_list),
