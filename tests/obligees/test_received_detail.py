@@ -6,6 +6,7 @@ import hashlib
 import re
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.urls import reverse
@@ -98,7 +99,9 @@ def test_it_shows_every_field_in_both_calendars(shibukawa_client, amended):
 
 def test_the_history_shows_each_version_and_what_changed(shibukawa_client, amended):
     _v1, v2, _v3 = amended
-    response = shibukawa_client.get(detail(v2.pk))
+    # 第3版's guarantee period (to 2027-03-19) is still running on the day the page is read.
+    with time_machine.travel(at_noon(datetime.date(2026, 10, 1)), tick=False):
+        response = shibukawa_client.get(detail(v2.pk))
     html = response.content.decode()
     rows = {n: text_of(html, f"version-{n}") for n in (1, 2, 3)}
     assert "令和8年4月1日(2026-04-01)" in rows[1] and "変更済" in rows[1] and "受領済" in rows[1]
