@@ -55,3 +55,42 @@ def test_certificate_pages(page: Page, contractor_user):
     page.get_by_role("button", name="認証キーを表示する").click()
     expect(page.get_by_test_id("auth-key")).to_be_visible()
     assert violations(page) == [], "key shown"
+
+
+def test_obligee_pages(page: Page, live_server, tmp_path):
+    """The received list (with a refused registration and a bad search), a certificate, the
+    receive page and the PDF check with its answer."""
+    from guarantees.models import Receipt
+    from tests.factories import ElectronicObligeeFactory, UserFactory
+
+    obligee_user = UserFactory(contractor=None, obligee=ElectronicObligeeFactory(name="渋川市"))
+    certificate = CertificateFactory(guarantee__application__obligee=obligee_user.obligee)
+    Receipt.objects.create(
+        certificate=certificate,
+        obligee=obligee_user.obligee,
+        received_by=obligee_user,
+        received_at=certificate.issued_at,
+    )
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(obligee_user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    assert violations(page) == [], "received list"
+    page.get_by_role("textbox", name="保証契約番号").fill("GM-2026-999999")
+    page.get_by_role("textbox", name="認証キー").fill("0000-0000-0000-0000-0")
+    page.get_by_role("button", name="登録する", exact=True).click()
+    assert violations(page) == [], "registration refused"
+    page.goto("/obligee/?amount_min=abc")
+    assert violations(page) == [], "search with an error"
+    page.goto(f"/obligee/certificates/{certificate.pk}/")
+    assert violations(page) == [], "certificate"
+    page.goto("/obligee/receive/")
+    assert violations(page) == [], "receive page"
+    pdf = tmp_path / "certificate.pdf"
+    with certificate.pdf.open("rb") as stored:
+        pdf.write_bytes(stored.read())
+    page.goto("/verify/")
+    page.locator("#id_file").set_input_files(pdf)
+    page.get_by_role("button", name="確認する").click()
+    expect(page.get_by_test_id("verdict")).to_be_visible()
+    assert violations(page) == [], "PDF check answer"
