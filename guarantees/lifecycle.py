@@ -111,6 +111,8 @@ def amendment_errors(guarantee: Guarantee, snapshot: dict, changes: dict, *, tod
     apply to the amended values, as they did to the values sent."""
     if not changes:
         return {"__all__": _("変更する項目がありません。変更後の値を入力してください。")}
+    if set(changes) - set(AMENDABLE_BY_NAME):
+        return {"__all__": _("変更できない項目が含まれています。")}
     values = stated_values(amended_snapshot(snapshot, changes, version=0, issued_on=today))
     application = copy.copy(guarantee.application)
     application.contract_amount = values["contract_amount"]

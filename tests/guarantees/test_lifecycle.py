@@ -168,6 +168,15 @@ def test_amendments_follow_the_sending_rules(issued, staff, changes, field, mess
     assert not Amendment.objects.exists()
 
 
+def test_only_what_a_certificate_states_can_be_amended(issued, staff):
+    with pytest.raises(ValidationError, match="変更できない項目"):
+        lifecycle.amendment_request(
+            guarantee_id=issued.guarantee_id, user=staff, changes={"obligee": "高崎市"},
+            reason="x", token=uuid.uuid4(),
+        )  # fmt: skip
+    assert not Amendment.objects.exists()
+
+
 def test_the_same_confirmation_twice_records_one_amendment_and_queues_once(
     issued, staff, django_capture_on_commit_callbacks
 ):
