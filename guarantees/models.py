@@ -124,7 +124,7 @@ class Guarantee(models.Model):
             return _("%(status)sの保証は変更できません(変更できるのは発行済の保証です)。") % {
                 "status": self.get_status_display()
             }
-        if self.amendments.filter(certificate__isnull=True).exists():
+        if self.amendment_pending:
             return _("この保証はすでに変更の発行処理中です。発行の完了をお待ちください。")
         if self.guarantee_period_end is not None and self.guarantee_period_end < today:
             return _("保証期間が終了しているため変更できません。")
@@ -136,9 +136,14 @@ class Guarantee(models.Model):
             return _("%(status)sの保証は解約できません(解約できるのは発行済の保証です)。") % {
                 "status": self.get_status_display()
             }
-        if self.amendments.filter(certificate__isnull=True).exists():
+        if self.amendment_pending:
             return _("変更の発行処理中は解約できません。発行の完了後に解約してください。")
         return None
+
+    @property
+    def amendment_pending(self) -> bool:
+        """Whether an amendment waits for the worker to issue its version."""
+        return self.amendments.filter(certificate__isnull=True).exists()
 
     @property
     def current_version(self) -> "Certificate | None":

@@ -97,12 +97,6 @@ def received_rows(user, search: ReceivedSearch | None) -> QuerySet[Receipt]:
     return rows.order_by("-received_at", "-id")
 
 
-def with_states(receipts, *, today: datetime.date) -> None:
-    """Sets `state` (有効 / 変更済 / 解約 / 期間満了) on each receipt, from what is loaded."""
-    for receipt in receipts:
-        receipt.state = certificate_state(receipt.certificate, today=today)
-
-
 def list_values(receipts: QuerySet[Receipt]) -> QuerySet[dict]:
     """`receipts` (received_rows) as the plain values the list shows: one query a page, no
     model instances. The snapshot is read whole: extracting its few values in SQL cost more (in

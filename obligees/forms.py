@@ -5,7 +5,6 @@ import jaconv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import input_texts
 from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen, to_halfwidth_ascii
 from core.widgets import StaticChoicesSelect
 from guarantees.kinds import GuaranteeKind
@@ -157,9 +156,6 @@ class ReceivedSearchForm(forms.Form):
         if not self.is_valid():
             return None
         return ReceivedSearch(**self.cleaned_data)
-
-    def inputs(self) -> list[dict]:
-        return input_texts(self)
 
     @property
     def conditions(self) -> list[tuple[str, str]]:

@@ -90,6 +90,7 @@ def obligee_home(request):
             "form": form,
             "form_inputs": input_texts(form),
             "search_form": search_form,
+            "search_inputs": input_texts(search_form),
             "page": page,
             "printed_at": timezone.localtime(),
         },
