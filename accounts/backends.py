@@ -1,6 +1,9 @@
+from functools import cache
+
 from django.contrib.auth.backends import ModelBackend, UserModel
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, router
 
 
 class UserWithOrganisationBackend(ModelBackend):
@@ -22,18 +25,38 @@ class UserWithOrganisationBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            permissions = Permission.objects.order_by()
-            if not user_obj.is_superuser:
-                own = UserModel.user_permissions.through.objects.filter(user=user_obj)
-                of_groups = Group.permissions.through.objects.filter(group__user=user_obj)
-                permissions = permissions.filter(
-                    Q(pk__in=own.values("permission_id"))
-                    | Q(pk__in=of_groups.values("permission_id"))
-                )
-            user_obj._perm_cache = {
-                f"{app_label}.{codename}"
-                for app_label, codename in permissions.values_list(
-                    "content_type__app_label", "codename"
-                )
-            }
+            alias = router.db_for_read(Permission)
+            with connections[alias].cursor() as cursor:
+                if user_obj.is_superuser:
+                    cursor.execute(_permissions_sql(alias, every=True))
+                else:
+                    cursor.execute(_permissions_sql(alias), [user_obj.pk, user_obj.pk])
+                user_obj._perm_cache = {f"{app}.{codename}" for app, codename in cursor}
         return user_obj._perm_cache
+
+
+@cache
+def _permissions_sql(alias: str, every: bool = False) -> str:
+    """The query, written once: every admin request makes it, and building it with the ORM
+    (two subqueries and a join) cost twice as long as running it."""
+    table = {
+        "permission": Permission._meta.db_table,
+        "content_type": ContentType._meta.db_table,
+        "own": UserModel.user_permissions.through._meta.db_table,
+        "user_groups": UserModel.groups.through._meta.db_table,
+        "group_permissions": Group.permissions.through._meta.db_table,
+    }
+    quote = connections[alias].ops.quote_name
+    q = {name: quote(value) for name, value in table.items()}
+    sql = (
+        f"SELECT ct.app_label, p.codename FROM {q['permission']} p"
+        f" INNER JOIN {q['content_type']} ct ON ct.id = p.content_type_id"
+    )
+    if every:
+        return sql
+    return (
+        f"{sql} WHERE p.id IN (SELECT own.permission_id FROM {q['own']} own"
+        " WHERE own.user_id = %s"
+        f" UNION SELECT gp.permission_id FROM {q['group_permissions']} gp"
+        f" INNER JOIN {q['user_groups']} ug ON ug.group_id = gp.group_id WHERE ug.user_id = %s)"
+    )

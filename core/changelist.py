@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin import helpers
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from core.urls import pk_url
-from core.widgets import StaticChoicesSelect, StaticHiddenInput
+from core.widgets import RenderedOnceMedia, StaticChoicesSelect, StaticHiddenInput
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,10 @@ class FastChangeList(ChangeList):
                     classes = f"{classes} nowrap"
             elif column.field.is_relation:
                 shown = getattr(row, column.field.name)
-                shown = column.empty if shown is None else shown
+                if shown is None:
+                    shown = column.empty
+                elif not hasattr(shown, "__html__"):
+                    shown = str(shown)  # escaped as text below, as conditional_escape() would
             else:
                 shown = FastChangeList._shown(getattr(row, column.field.attname), column)
         except ObjectDoesNotExist:
@@ -203,6 +207,14 @@ class FastChangeListMixin:
 
     def get_changelist(self, request, **kwargs):
         return FastChangeList
+
+    @property
+    def media(self):
+        # The same scripts on every page of this admin (DEBUG picks the unminified ones).
+        rendered = self.__dict__.setdefault("_rendered_media", {})
+        if settings.DEBUG not in rendered:
+            rendered[settings.DEBUG] = RenderedOnceMedia(super().media)
+        return rendered[settings.DEBUG]
 
     def get_actions(self, request):
         # A changelist asks three times (its checkbox column, its form, the form's choices),
