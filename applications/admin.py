@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, Value
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -23,7 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Branch, Contractor
+from accounts.models import Branch
 from applications import selectors, services
 from applications.models import Application
 from applications.rules import share_base
@@ -38,7 +38,6 @@ from guarantees import issuance, lifecycle
 from guarantees import services as guarantee_services
 from guarantees.forms import AmendmentForm, CancellationForm
 from guarantees.models import Certificate, Guarantee
-from obligees.models import Obligee
 
 # An application number (A2026-000123) or a guarantee number (GM-2026-000123), or their start.
 NUMBER_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-\d*)+$")
@@ -222,27 +221,6 @@ class ApplicationChangeList(FastChangeList):
             application.guarantee_list = guarantees[application.id]
 
 
-def _matching_companies(term: str) -> tuple[list[int], list[int]]:
-    """The ids of the contractors (name or kana) and of the obligees whose name contains
-    `term`, in one query."""
-    contractors = (
-        Contractor.objects.filter(Q(name__contains=term) | Q(kana__contains=term))
-        .annotate(source=Value("contractor"))
-        .order_by()
-        .values_list("source", "pk")
-    )
-    obligees = (
-        Obligee.objects.filter(name__contains=term)
-        .annotate(source=Value("obligee"))
-        .order_by()
-        .values_list("source", "pk")
-    )
-    found: dict[str, list[int]] = {"contractor": [], "obligee": []}
-    for source, pk in contractors.union(obligees, all=True):
-        found[source].append(pk)
-    return found["contractor"], found["obligee"]
-
-
 def _yes_no(value: bool) -> str:
     return _("希望する") if value else _("希望しない")
 
@@ -371,7 +349,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         # is not joined to them and each condition is on an indexed column of its own (the works
         # name's trigram index, the foreign keys'), which PostgreSQL can combine; subqueries in
         # the condition would make it read the whole branch for a term that few rows have.
-        contractors, obligees = _matching_companies(term)
+        contractors, obligees = selectors.companies_named(term)
         return queryset.filter(
             Q(works_name__contains=term)
             | Q(contractor_id__in=contractors)

@@ -52,6 +52,8 @@ class Application(models.Model):
         verbose_name=_("請負者"),
         on_delete=models.PROTECT,
         related_name="applications",
+        # Served by the indexes below that start with it (Meta.indexes, the form token's).
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -103,6 +105,7 @@ class Application(models.Model):
         null=True,
         blank=True,
         related_name="applications",
+        db_index=False,  # served by the admin's indexes, which all start with it
     )
     notify_issuance = models.BooleanField(_("電子保証発行完了のお知らせ"), default=False)
     notify_email = models.EmailField(_("メールアドレス"), blank=True)

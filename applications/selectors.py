@@ -1,15 +1,18 @@
 """Reads for the contractor side: what a contractor user may see of applications."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Contractor
 from applications.models import Application, CompanyMessage
 from core.audit import audit_entries_for
 from guarantees.kinds import GuaranteeKind
 from guarantees.models import Guarantee
+from obligees.models import Obligee
 
 # Audit actions the contractor sees on its timeline, with their Japanese wording. Staff-internal
 # entries (notes, views) are not listed and so never shown.
@@ -196,6 +199,36 @@ def applications_for_staff(user) -> QuerySet[Application]:
     if user.branch_id is None:
         return Application.objects.none()
     return queryset.filter(branch_id=user.branch_id)
+
+
+def companies_named(term: str) -> tuple[list[int], list[int]]:
+    """The ids of the contractors whose name or kana contains `term`, and of the obligees whose
+    name does (as `name__contains` finds them), in one query: the admin's search matches its
+    applications by these ids.
+
+    Written out: building this union with the ORM took as long as running it, on every search.
+    """
+    connection = connections[router.db_for_read(Application)]
+    contains = connection.operators["contains"]  # "LIKE %s", with an ESCAPE clause on SQLite
+    quote = connection.ops.quote_name
+    contractor, obligee = Contractor._meta, Obligee._meta
+
+    def column(meta, name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    sql = (
+        f"SELECT 'c', {column(contractor, 'id')} FROM {quote(contractor.db_table)}"
+        f" WHERE {column(contractor, 'name')} {contains} OR {column(contractor, 'kana')} {contains}"
+        f" UNION ALL SELECT 'o', {column(obligee, 'id')} FROM {quote(obligee.db_table)}"
+        f" WHERE {column(obligee, 'name')} {contains}"
+    )
+    pattern = f"%{connection.ops.prep_for_like_query(term)}%"
+    found: dict[str, list[int]] = {"c": [], "o": []}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pattern] * 3)
+        for source, pk in cursor:
+            found[source].append(pk)
+    return found["c"], found["o"]
 
 
 def locked_for_staff(application_id: int, user) -> Application:

@@ -29,6 +29,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.utils.html import conditional_escape
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -51,6 +52,34 @@ class _Column:
 
 
 class FastChangeList(ChangeList):
+    def get_query_string(self, new_params=None, remove=None):
+        """Django's, with each of the list's own parameters URL-encoded once: a page asks for
+        some forty links (filters, sort headers, page numbers), each encoding every parameter
+        again (a Japanese search term, percent-encoded byte by byte, the costliest)."""
+        new_params = new_params or {}
+        kept = {
+            key: value
+            for key, value in self.filter_params.items()
+            if not any(key.startswith(prefix) for prefix in remove or ())
+        }
+        for key, value in new_params.items():
+            if value is None:
+                kept.pop(key, None)
+            else:
+                kept[key] = value
+        encoded = self.__dict__.setdefault("_encoded_params", {})
+        parts = []
+        for key, value in sorted(kept.items()):
+            if value is self.filter_params.get(key):  # the list's own: encoded once
+                if key not in encoded:
+                    encoded[key] = urlencode([(key, value)], doseq=True)
+                part = encoded[key]
+            else:
+                part = urlencode([(key, value)], doseq=True)
+            if part:  # an empty list encodes to nothing, as in Django's
+                parts.append(part)
+        return "?" + "&".join(parts)
+
     def url_for_result(self, result):
         if not hasattr(self, "_change_url"):
             self._change_url = pk_url(

@@ -6,18 +6,23 @@ import uuid
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
+from accounts.models import Contractor
 from applications.models import Application
+from applications.selectors import companies_named
 from core.models import AuditEntry, Sequence
 from core.sequences import fiscal_year
 from guarantees.models import Guarantee
+from obligees.models import Obligee
 from tests.accounts.otp import login_verified_staff
 from tests.factories import (
     ApplicationFactory,
+    ContractorFactory,
     GuaranteeFactory,
     ObligeeFactory,
     UserFactory,
@@ -485,3 +490,30 @@ def test_the_csv_export_writes_no_formula(client, gunma_staff, alice, gunma):
     assert cell["請負金額"] == "50000000" and cell["申込番号"] == application.number
     for value in row:
         assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+
+@pytest.mark.parametrize("term", ["護岸", "ゴガン", "50%", "a_b", "a\\b", "'; --", "Ｂ", "b"])
+def test_the_search_finds_companies_as_contains_does(term):
+    """The admin's search matches contractors by name or kana and obligees by name, what
+    `__contains` finds (wildcards and the escape character are text), in one query."""
+    for name, kana in [
+        ("護岸建設", "ゴガンケンセツ"),
+        ("50%建設", "ゴジュウ"),
+        ("50円建設", "ゴジュウエン"),
+        ("a_b工業", "エービー"),
+        ("axb工業", "エーエックス"),
+        ("a\\b組", "エー"),
+        ("Ｂ商事", "ビー"),
+        ("B商事", "ビー"),
+    ]:
+        ContractorFactory(name=name, kana=kana)
+        ObligeeFactory(name=f"{name}市")
+    with CaptureQueriesContext(connection) as queries:
+        contractors, obligees = companies_named(term)
+    assert len(queries) == 1
+    by_name = Contractor.objects.filter(Q(name__contains=term) | Q(kana__contains=term))
+    assert sorted(contractors) == sorted(by_name.values_list("pk", flat=True))
+    assert sorted(obligees) == sorted(
+        Obligee.objects.filter(name__contains=term).values_list("pk", flat=True)
+    )
+    assert contractors or obligees or term in {"'; --"}
