@@ -38,8 +38,12 @@ def dashboard(request):
     if status not in Application.Status.values:
         status = ""
     query = request.GET.get("q", "").strip()
+    # Unfiltered, the company's count of its applications may already say 「2,000件以上」.
+    at_least = user.contractor.application_count if not status and not query else 0
     page = CappedCountPaginator(
-        selectors.dashboard_applications(user, status=status, query=query), PAGE_SIZE
+        selectors.dashboard_applications(user, status=status, query=query),
+        PAGE_SIZE,
+        at_least=at_least,
     ).get_page(request.GET.get("page"))
     page.object_list = _dashboard_texts(selectors.dashboard_rows(page.object_list))
     return render(
@@ -58,7 +62,9 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
     kinds = choice_labels(Guarantee, "kind")
     guarantee_statuses = choice_labels(Guarantee, "status")
     no_works_name = _("(工事名未入力)")
-    certificate_texts = _certificate_texts()
+    # The page's time zone looked up once (timezone.localtime() looks it up for each value).
+    zone = timezone.get_current_timezone()
+    certificate_texts = _certificate_texts(zone)
     return [
         {
             "url": detail_url(application["id"]),
@@ -92,13 +98,13 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
                 }
                 for guarantee in application["guarantees"]
             ],
-            "updated": ymd(timezone.localtime(application["updated_at"])),
+            "updated": ymd(application["updated_at"].astimezone(zone)),
         }
         for application in applications
     ]
 
 
-def _certificate_texts():
+def _certificate_texts(zone):
     """A guarantee's current certificate on 申込一覧: 第N版 and its issue date, the PDF and key
     links (electronic), or that the paper certificate is being prepared; None without one."""
     pdf_url, key_url = pk_url("guarantees:certificate_pdf"), pk_url("guarantees:certificate_key")
@@ -110,7 +116,7 @@ def _certificate_texts():
         electronic = guarantee["certificate_format"] == Guarantee.Format.ELECTRONIC
         return {
             "version": guarantee["certificate_version"],
-            "issued": ymd(timezone.localtime(guarantee["certificate_issued_at"])),
+            "issued": ymd(guarantee["certificate_issued_at"].astimezone(zone)),
             "pdf_url": pdf_url(pk) if electronic else "",
             "key_url": key_url(pk)
             if electronic

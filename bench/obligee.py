@@ -14,8 +14,8 @@
 3. The received list /obligee/ of an obligee with 10,000 received certificates, as bench/run.py
    times its pages: SQL query counts on a small (5 received) and the large data set, in-process
    paired ratio to the floor, then wrk (floor timed again right before). Goal ≤ 1.5× the floor
-   (wrk's p50s) and the same query count on both data sets. Also timed one request at a time
-   as the POSTs are (below), which the load of a shared machine moves less.
+   (wrk's p50s) and no more queries on the large data set than on the small. Also timed one
+   request at a time as the POSTs are (below), which the load of a shared machine moves less.
 
 How the POSTs are timed: sequential single requests over HTTP against the same gunicorn (2 sync
 workers, DEBUG=0, bench.settings), each round one floor GET then one request, alternating, so
@@ -477,11 +477,14 @@ def keep_received(count: int) -> None:
     """Shrink the obligee's received list to `count`, for the query-count probe (rolled back)."""
     from accounts.models import User
     from guarantees.models import Receipt
+    from obligees.models import Obligee
 
     obligee_id = User.objects.get(email=OBLIGEE_USER).obligee_id
     receipts = Receipt.objects.filter(obligee_id=obligee_id)
     keep = list(receipts.order_by("-received_at", "-id").values_list("pk", flat=True)[:count])
     receipts.exclude(pk__in=keep).delete()
+    # As if only these had been received: the obligee's counter says so too.
+    Obligee.objects.filter(pk=obligee_id).update(received_count=len(keep))
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
@@ -611,7 +614,7 @@ class ListFigure:
     inprocess_small_ms: float | None = None
     queries_small: int | None = None
     queries_large: int | None = None
-    goal: str = f"≤{LIST_GOAL:g}× the floor, same queries small/large"
+    goal: str = f"≤{LIST_GOAL:g}× the floor, no more queries large than small"
     passed: bool | None = None
     error: str | None = None
     explain: list[str] = field(default_factory=list)
@@ -852,7 +855,11 @@ def measure_list_wrk(figure: ListFigure, port: int, cookies: dict[str, str]) -> 
     result = run.time_page(port, list_page(), cookies)
     figure.p50_ms, figure.p99_ms, figure.rps = result.p50_ms, result.p99_ms, result.rps
     figure.ratio = figure.p50_ms / figure.floor_p50_ms
-    constant = figure.queries_small is not None and figure.queries_small == figure.queries_large
+    constant = (  # as in run.judge(): the large data set needs no more queries
+        figure.queries_small is not None
+        and figure.queries_large is not None
+        and figure.queries_large <= figure.queries_small
+    )
     figure.passed = figure.error is None and constant and figure.ratio <= LIST_GOAL
 
 

@@ -345,7 +345,13 @@ def judge(rows: list[Row]) -> None:
             row.ratio_peer = row.p50_ms / peer.p50_ms
         if row.goal is None:
             continue
-        constant = row.queries_small is not None and row.queries_small == row.queries_large
+        # Constant: the large data set needs no more queries than the small one (it may need
+        # fewer: a count already known to be past the limit is not made).
+        constant = (
+            row.queries_small is not None
+            and row.queries_large is not None
+            and row.queries_large <= row.queries_small
+        )
         fast = row.ratio is not None and row.ratio <= row.goal
         beats_peer = row.peer is None or (row.ratio_peer is not None and row.ratio_peer < 1)
         row.passed = row.error is None and constant and fast and beats_peer
@@ -383,7 +389,7 @@ def print_table(rows: list[Row]) -> None:
         )
     print(
         "×floor: p50 / the floor page's p50 (timed again just before); ×stock: p50 / the stock changelist's of the same rows;"
-        " every goal also wants the same query count on the small and the large data set"
+        " every goal also wants no more queries on the large data set than on the small one"
     )
 
 
@@ -461,7 +467,7 @@ def main() -> int:
         "seed": counts,
         "floor": floor_page().path,
         "goal": "each page's p50 at most `goal` times the floor's (and below its peer's), with"
-        " the same query count on the small and the large data set",
+        " no more queries on the large data set than on the small one",
         "pages": [asdict(row) for row in rows.values()],
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
