@@ -1,8 +1,12 @@
 """Reads for the contractor side: what a contractor user may see of applications."""
 
+import copy
+import datetime
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +15,10 @@ from accounts.models import Contractor
 from applications.models import Application, CompanyMessage
 from core.audit import audit_entries_for
 from guarantees.kinds import GuaranteeKind
-from guarantees.models import Guarantee
+from guarantees.models import Certificate, Guarantee, Receipt
+from guarantees.received import FIELDS, Change, snapshot_changes
+from guarantees.selectors import CertificateState, certificate_state
+from guarantees.selectors import _received_on as received_on
 from obligees.models import Obligee
 
 # Audit actions the contractor sees on its timeline, with their Japanese wording. Staff-internal
@@ -104,6 +111,16 @@ def dashboard_rows(applications: QuerySet[Application]) -> list[dict]:
 CERTIFICATE_COLUMNS = ["version", "issued_at", "handed_over_at"]
 
 
+def _first_received():
+    """When an obligee first received the certificate version a row joins (受領): a subquery in
+    the query 申込一覧 already runs, so 発注者受領済 costs no query per row."""
+    return Subquery(
+        Receipt.objects.filter(certificate_id=OuterRef("certificates__id"))
+        .order_by("received_at")
+        .values("received_at")[:1]
+    )
+
+
 def guarantees_by_application(
     application_ids: list[int], *, certificates: bool = False
 ) -> dict[int, list[dict]]:
@@ -112,7 +129,8 @@ def guarantees_by_application(
     related manager: on a list page that cost more than the guarantees themselves.
 
     `certificates`: also each guarantee's current certificate version (none superseded) —
-    certificate_pk, _version, _issued_at, _handed_over_at (None without one) — in the same query.
+    certificate_pk, _version, _issued_at, _handed_over_at, _received_at (when an obligee first
+    received it; None without one) — in the same query.
     """
     by_application: dict[int, list[dict]] = {pk: [] for pk in application_ids}
     if not by_application:
@@ -129,10 +147,18 @@ def guarantees_by_application(
     # on the version in force reads the same rows but costs more to build than the query takes.
     columns = {f"certificate_{name}": f"certificates__{name}" for name in CERTIFICATE_COLUMNS}
     columns["certificate_pk"] = "certificates__id"
-    for guarantee in guarantees.values(*fields, *columns.values(), "certificates__superseded_at"):
+    columns["certificate_received_at"] = "certificate_received_at"
+    rows = guarantees.values(
+        *fields,
+        *[column for column in columns.values() if column.startswith("certificates__")],
+        "certificates__superseded_at",
+        certificate_received_at=_first_received(),
+    )
+    for guarantee in rows:
         if guarantee.pop("certificates__superseded_at") is None:
             for name, column in columns.items():
-                guarantee[name] = guarantee.pop(column)
+                if name != column:
+                    guarantee[name] = guarantee.pop(column)
             by_application[guarantee["application_id"]].append(guarantee)
     return by_application
 
@@ -245,3 +271,103 @@ def locked_for_staff(application_id: int, user) -> Application:
     if application is None or not user.has_perm("applications.change_application"):
         raise PermissionDenied("Not an application this staff member may process.")
     return application
+
+
+# --- The certificates on the application detail ------------------------------------------------
+
+# What the detail page shows of each version a certificate states, by its path in the snapshot
+# (guarantees.received.FIELDS gives the label and how each is shown).
+_STATED_PATHS = [
+    ("works", "name"),
+    ("works", "place"),
+    ("works", "contract_date"),
+    ("works", "period_start"),
+    ("works", "period_end"),
+    ("works", "contract_amount"),
+    ("amount",),
+    ("guarantee_period", "start"),
+    ("guarantee_period", "end"),
+    ("deposit_bank",),
+]
+# The application's own fields an amendment may restate, by their path in the snapshot.
+_APPLICATION_FIELDS = {
+    "works_name": ("works", "name"),
+    "works_place": ("works", "place"),
+    "contract_date": ("works", "contract_date"),
+    "period_start": ("works", "period_start"),
+    "period_end": ("works", "period_end"),
+    "contract_amount": ("works", "contract_amount"),
+}
+
+
+@dataclass
+class CertificateVersion:
+    """One version of a guarantee's certificate as the contractor's history shows it."""
+
+    certificate: Certificate
+    state: CertificateState
+    # When the obligee received this version (受領), or None.
+    received_at: datetime.datetime | None
+    # What changed from the version before (empty for the first).
+    changes: list[Change]
+
+
+def with_certificate_history(guarantees, *, today: datetime.date) -> None:
+    """Sets on each of `guarantees` — read by guarantees.selectors.with_certificates first —
+    `versions` (every CertificateVersion, oldest first) and `stated` (what the version in force
+    states, as labelled values), with one query for the receipts of every version."""
+    guarantees = [g for g in guarantees if g.current_certificate is not None]
+    certificates = [c for g in guarantees for c in (*g.earlier_certificates, g.current_certificate)]
+    received = received_on([certificate.pk for certificate in certificates])
+    fields = {path: (label, kind) for label, path, kind in FIELDS}
+    for guarantee in guarantees:
+        versions, previous = [], None
+        for certificate in (*guarantee.earlier_certificates, guarantee.current_certificate):
+            certificate.guarantee = guarantee
+            versions.append(
+                CertificateVersion(
+                    certificate=certificate,
+                    state=certificate_state(certificate, today=today),
+                    received_at=received.get(certificate.pk),
+                    changes=snapshot_changes(previous.snapshot, certificate.snapshot)
+                    if previous
+                    else [],
+                )
+            )
+            previous = certificate
+        guarantee.versions = versions
+        snapshot = guarantee.current_certificate.snapshot
+        guarantee.stated = [
+            Change(str(fields[path][0]), fields[path][1], value, value)
+            for path in _STATED_PATHS
+            if (value := _stated(snapshot, path)) not in (None, "")
+        ]
+
+
+def application_as_stated(application: Application, guarantees) -> Application:
+    """`application` as its certificates now state it: after an amendment (変更) the works values
+    of the newest version in force (請負金額, 工期 …) replace those sent, so that the page never
+    shows a new guarantee amount beside the old contract amount. A copy: nothing is saved.
+
+    `guarantees` must have been read by with_certificates(). The guarantee amounts need nothing:
+    an amendment changes the guarantee's own."""
+    current = [g.current_certificate for g in guarantees if g.current_certificate is not None]
+    if not any(certificate.version > 1 for certificate in current):
+        return application
+    newest = max(current, key=lambda certificate: certificate.issued_at)
+    stated = copy.copy(application)
+    for name, path in _APPLICATION_FIELDS.items():
+        value = _stated(newest.snapshot, path)
+        if value in (None, ""):
+            continue
+        if name in ("contract_date", "period_start", "period_end"):
+            value = datetime.date.fromisoformat(value)
+        setattr(stated, name, value)
+    stated.stated_version = newest.version
+    return stated
+
+
+def _stated(snapshot: dict, path: tuple[str, ...]):
+    for key in path:
+        snapshot = snapshot.get(key) if isinstance(snapshot, dict) else None
+    return snapshot

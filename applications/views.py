@@ -106,7 +106,9 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
 
 def _certificate_texts(zone):
     """A guarantee's current certificate on 申込一覧: 第N版 and its issue date, the PDF and key
-    links (electronic), or that the paper certificate is being prepared; None without one."""
+    links (electronic), or that the paper certificate is being prepared; 発注者受領済 once the
+    obligee received it, and until then, for an amended version, that the obligee needs its key
+    (the earlier key no longer registers). None without a certificate."""
     pdf_url, key_url = pk_url("guarantees:certificate_pdf"), pk_url("guarantees:certificate_key")
 
     def texts(guarantee: dict) -> dict | None:
@@ -114,18 +116,27 @@ def _certificate_texts(zone):
         if pk is None:
             return None
         electronic = guarantee["certificate_format"] == Guarantee.Format.ELECTRONIC
+        in_force = guarantee["status"] in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED)
+        received_at = guarantee["certificate_received_at"]
+        version = guarantee["certificate_version"]
         return {
-            "version": guarantee["certificate_version"],
+            "version": version,
             "issued": ymd(guarantee["certificate_issued_at"].astimezone(zone)),
             "pdf_url": pdf_url(pk) if electronic else "",
-            "key_url": key_url(pk)
-            if electronic
-            and guarantee["status"] in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED)
-            else "",
+            "key_url": key_url(pk) if electronic and in_force else "",
             "preparing": not electronic and guarantee["certificate_handed_over_at"] is None,
+            "received": ymd(received_at.astimezone(zone)) if received_at else "",
+            "handover_text": key_handover_text(version)
+            if electronic and in_force and received_at is None and version > 1
+            else "",
         }
 
     return texts
+
+
+def key_handover_text(version: int) -> str:
+    """What the contractor is asked to do with an amended version's key until it is received."""
+    return _("第%(version)s版の認証キーをお渡しください") % {"version": version}
 
 
 @never_cache
@@ -311,13 +322,17 @@ def application_detail(request, pk: int):
     application = selectors.application_for_user_or_404(request.user, pk)
     company_messages = list(application.company_messages.all())
     guarantees = application.guarantees.all()
-    with_certificates(guarantees, today=timezone.localdate())
+    today = timezone.localdate()
+    with_certificates(guarantees, today=today)
+    issued = [g for g in guarantees if g.current_certificate is not None]
+    selectors.with_certificate_history(issued, today=today)
     return render(
         request,
         "applications/application_detail.html",
         {
-            "application": application,
-            "issued": [g for g in guarantees if g.current_certificate is not None],
+            # After an amendment, what the certificates now state (請負金額, 工期 …).
+            "application": selectors.application_as_stated(application, issued),
+            "issued": issued,
             "timeline": selectors.contractor_timeline(application),
             "company_messages": company_messages,
             "latest_message": company_messages[-1] if company_messages else None,

@@ -178,7 +178,7 @@ def test_the_detail_shows_the_current_version_and_links_the_earlier_ones(
     second = CertificateFactory(guarantee=certificate.guarantee, version=2)
     html = detail_html(client, alice, certificate)
 
-    assert "第2版" in html and "以前の版" in html
+    assert "第2版" in html and "版の履歴" in html
     assert reverse("guarantees:certificate_key", args=[second.pk]) in html
     # The earlier version is there to download, not to hand over.
     assert reverse("guarantees:certificate_pdf", args=[certificate.pk]) in html
