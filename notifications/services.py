@@ -64,6 +64,12 @@ def message_enqueue(
     return message
 
 
+def absolute_url(path: str) -> str:
+    """`path` on the site address (SITE_URL, the same the certificates' QR codes carry), for the
+    links of e-mails: they are read outside the portal, where only a whole address leads back."""
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
 def notify_contractor(application, template: str, event: str, **context) -> OutboxMessage:
     """A status e-mail about `application` (received, accepted, returned, approved) to the account
     address of the user who sent it (or created it, before it was sent).
