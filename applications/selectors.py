@@ -11,7 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Contractor
+from accounts.models import Branch, Contractor
 from applications.models import Application, CompanyMessage
 from core.audit import audit_entries_for
 from guarantees.kinds import GuaranteeKind
@@ -37,6 +37,12 @@ TIMELINE_LABELS = {
     "guarantee.cancelled": _("保証を解約しました"),
     "guarantee.expired": _("保証期間が満了しました"),
 }
+
+
+def branches_to_ask() -> list[Branch]:
+    """The branches (営業部・支店) the help lists with their phone numbers: those receiving
+    applications, in code order."""
+    return list(Branch.objects.filter(is_active=True).order_by("code"))
 
 
 def applications_for(user) -> QuerySet[Application]:

@@ -16,4 +16,5 @@ urlpatterns = [
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
     path("applications/<int:pk>/delete/", views.application_delete, name="delete"),
     path("help/", views.help_page, name="help"),
+    path("help/obligee/", views.help_obligee, name="help_obligee"),
 ]

@@ -382,5 +382,15 @@ def help_page(request):
             "home_branch": user.contractor.home_branch
             if user.is_authenticated and user.contractor_id
             else None,
+            "branches": selectors.branches_to_ask(),
         },
+    )
+
+
+def help_obligee(request):
+    """発注者向けのヘルプ: receiving an electronic certificate (number and key typed, the notice
+    PDF dropped, or its QR code scanned), how a key is written, an amendment's new key, checking
+    a PDF, and whom to ask. Public: a clerk reads it before an account exists."""
+    return render(
+        request, "applications/help_obligee.html", {"branches": selectors.branches_to_ask()}
     )

@@ -142,6 +142,7 @@ URLS = {
     # Public pages. The verification page and API show what the certificate prints to whoever
     # holds its token or its PDF.
     "applications:help":             get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "applications:help_obligee":     get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "obligees:list":                 get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "guarantees:verify_upload":      get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "guarantees:certificate_verify": get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    token="verify_token", bearer=True),
