@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connections, router
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KeyTransform
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
@@ -136,7 +137,7 @@ def guarantees_by_application(
 
     `certificates`: also each guarantee's current certificate version (none superseded) —
     certificate_pk, _version, _issued_at, _handed_over_at, _received_at (when an obligee first
-    received it; None without one) — in the same query.
+    received it), _contract_amount (the 請負金額 it states); None without one — in the same query.
     """
     by_application: dict[int, list[dict]] = {pk: [] for pk in application_ids}
     if not by_application:
@@ -153,18 +154,20 @@ def guarantees_by_application(
     # on the version in force reads the same rows but costs more to build than the query takes.
     columns = {f"certificate_{name}": f"certificates__{name}" for name in CERTIFICATE_COLUMNS}
     columns["certificate_pk"] = "certificates__id"
-    columns["certificate_received_at"] = "certificate_received_at"
     rows = guarantees.values(
         *fields,
-        *[column for column in columns.values() if column.startswith("certificates__")],
+        *columns.values(),
         "certificates__superseded_at",
         certificate_received_at=_first_received(),
+        # After an amendment the contract amount the version states, not the one sent.
+        certificate_contract_amount=KeyTransform(
+            "contract_amount", KeyTransform("works", "certificates__snapshot")
+        ),
     )
     for guarantee in rows:
         if guarantee.pop("certificates__superseded_at") is None:
             for name, column in columns.items():
-                if name != column:
-                    guarantee[name] = guarantee.pop(column)
+                guarantee[name] = guarantee.pop(column)
             by_application[guarantee["application_id"]].append(guarantee)
     return by_application
 

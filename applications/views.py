@@ -84,7 +84,7 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
             else "",
             "obligee": application["obligee__name"] or "-",
             "works_name": application["works_name"] or no_works_name,
-            "amount": yen(application["contract_amount"]) or "-",
+            "amount": yen(_stated_contract_amount(application)) or "-",
             "guarantees": [
                 {
                     "kind": kinds.get(guarantee["kind"], guarantee["kind"]),
@@ -102,6 +102,22 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
         }
         for application in applications
     ]
+
+
+def _stated_contract_amount(application: dict) -> int | None:
+    """The 請負金額 of a 申込一覧 row: after an amendment, the one its newest amended certificate
+    states (as on the detail page), so that it never stands beside an amended guarantee amount
+    measured against another; the amount sent otherwise."""
+    amended = [
+        guarantee
+        for guarantee in application["guarantees"]
+        if (guarantee["certificate_version"] or 0) > 1
+        and guarantee["certificate_contract_amount"] is not None
+    ]
+    if not amended:
+        return application["contract_amount"]
+    newest = max(amended, key=lambda guarantee: guarantee["certificate_issued_at"])
+    return newest["certificate_contract_amount"]
 
 
 def _certificate_texts(zone):

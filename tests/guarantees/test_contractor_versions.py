@@ -208,3 +208,14 @@ def test_receipts_cost_the_dashboard_no_query(client, alice, bob, issue_for):
     assert after == before == 4
     assert html.count('data-testid="received"') == 4
     assert html.count('data-testid="handover"') == 1
+
+
+def test_the_dashboard_states_the_amended_contract_amount(client, alice, certificate):
+    amend(certificate, contract_amount=35_000_000, amount=14_000_000)
+    client.force_login(alice)
+    row = dashboard_row(
+        client.get(reverse("applications:dashboard")).content.decode(),
+        certificate.guarantee.number,
+    )
+    assert '<td data-label="請負金額" class="num">35,000,000円</td>' in row
+    assert "50,000,000円" not in row and "14,000,000円" in row
