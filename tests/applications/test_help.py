@@ -65,8 +65,8 @@ def test_the_obligee_help_explains_receiving_the_key_and_checking_a_pdf(client):
         "発注者向けのヘルプ",
         # The three ways of receiving.
         "保証契約番号と認証キーを入力して「登録する」",
-        "お知らせのPDFを使う",
-        "QRコードを読み取る",
+        "<strong>お知らせのPDFを使う</strong>",
+        "<strong>QRコードを読み取る</strong>",
         # How a key is written and read.
         "数字の0〜9と、英字のA〜Zのうち I・L・O・U を除いたもの",
         "大文字・小文字、全角・半角、スペースやハイフンの有無は問いません",
