@@ -87,6 +87,10 @@ def test_every_e_mail_of_a_guarantees_life_links_to_its_page(
     amended = next(m for m in messages if m.template == "received_certificate_amended")
     assert_links(amended, reverse("obligee_receive"))
     assert "第2版の認証キーを受け取り" in amended.body_text
+    # The contractor is told plainly which key the obligee now needs.
+    for message in (m for m in messages if m.template == "certificate_amended"):
+        assert "発注者へは第2版の認証キーをお渡しください。" in message.body_text
+        assert "<strong>発注者へは第2版の認証キーをお渡しください。</strong>" in message.body_html
 
 
 def test_an_obligee_user_is_greeted_by_organisation_once(issued, staff, obligee_user):
