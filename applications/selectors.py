@@ -355,15 +355,19 @@ def with_certificate_history(guarantees, *, today: datetime.date) -> None:
 
 def application_as_stated(application: Application, guarantees) -> Application:
     """`application` as its certificates now state it: after an amendment (変更) the works values
-    of the newest version in force (請負金額, 工期 …) replace those sent, so that the page never
+    of the newest amended version in force (請負金額, 工期 …) replace those sent, so that the page never
     shows a new guarantee amount beside the old contract amount. A copy: nothing is saved.
 
     `guarantees` must have been read by with_certificates(). The guarantee amounts need nothing:
     an amendment changes the guarantee's own."""
-    current = [g.current_certificate for g in guarantees if g.current_certificate is not None]
-    if not any(certificate.version > 1 for certificate in current):
+    amended = [
+        g.current_certificate
+        for g in guarantees
+        if g.current_certificate is not None and g.current_certificate.version > 1
+    ]
+    if not amended:
         return application
-    newest = max(current, key=lambda certificate: certificate.issued_at)
+    newest = max(amended, key=lambda certificate: certificate.issued_at)
     stated = copy.copy(application)
     for name, path in _APPLICATION_FIELDS.items():
         value = _stated(newest.snapshot, path)

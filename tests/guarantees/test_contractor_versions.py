@@ -219,3 +219,21 @@ def test_the_dashboard_states_the_amended_contract_amount(client, alice, certifi
     )
     assert '<td data-label="請負金額" class="num">35,000,000円</td>' in row
     assert "50,000,000円" not in row and "14,000,000円" in row
+
+
+def test_a_later_first_version_of_the_other_guarantee_does_not_undo_the_amendment(
+    client, alice, certificate
+):
+    application = certificate.guarantee.application
+    amend(certificate, contract_amount=35_000_000, amount=14_000_000)
+    # The contract guarantee issued afterwards, on the values sent.
+    CertificateFactory(
+        guarantee__application=application,
+        guarantee__kind="contract",
+        guarantee__amount=5_000_000,
+        issued_at=timezone.now() + datetime.timedelta(minutes=5),
+    )
+    html = detail_html(client, alice, certificate)
+    summary = html[html.index("請負工事の情報") :]
+    assert "35,000,000円" in summary and "50,000,000円" not in summary
+    assert "第2版)の記載を表示しています" in html
