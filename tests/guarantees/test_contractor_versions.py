@@ -237,3 +237,15 @@ def test_a_later_first_version_of_the_other_guarantee_does_not_undo_the_amendmen
     summary = html[html.index("請負工事の情報") :]
     assert "35,000,000円" in summary and "50,000,000円" not in summary
     assert "第2版)の記載を表示しています" in html
+
+
+def test_the_key_page_of_an_amended_version_says_it_is_the_one_to_hand_over(
+    client, alice, certificate
+):
+    client.force_login(alice)
+    first_page = client.get(reverse("guarantees:certificate_key", args=[certificate.pk]))
+    assert 'data-testid="amended-key"' not in first_page.content.decode()
+    second = amend(certificate, amount=14_000_000)
+    html = client.get(reverse("guarantees:certificate_key", args=[second.pk])).content.decode()
+    note = html[html.index('data-testid="amended-key"') :]
+    assert "第2版の認証キーが必要です(以前の版の認証キーは使えません)" in note[: note.index("</p>")]
