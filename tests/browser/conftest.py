@@ -30,6 +30,8 @@ CHROMIUM_ARGS = [
 # @pytest.mark.parametrize("form_factor", [...]) (the default is "desktop").
 FORM_FACTORS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
+    # The office screen the pages are laid out for (a 1366×768 notebook).
+    "wide": {"viewport": {"width": 1366, "height": 768}},
     "phone": {
         "viewport": {"width": 390, "height": 844},
         "device_scale_factor": 2,
