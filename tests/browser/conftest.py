@@ -108,7 +108,7 @@ def new_context(new_context, browser_errors):
     """pytest-playwright's `new_context`, each context reporting its pages' errors."""
 
     def on_console(message):
-        # A 4xx answer is the server's decision (a refused estimate, the favicon nobody links);
+        # A 4xx answer is the server's decision (a refused estimate, an unknown token);
         # the tests judge it by what the page shows. Server errors still count.
         # Chromium reports a malformed policy header only as a warning.
         policy_warning = message.type == "warning" and "Policy" in message.text
