@@ -4,6 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Development runs: DEBUG, and the port, from which settings derive SITE_URL (the address that
+# certificates' QR codes and notices print) unless SITE_URL is set.
+DEV_ENV := DEBUG=1 PORT=$(PORT)
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 # System packages: the Japanese font (PDFs), gettext (message catalogues), poppler (PDF checks);
 # for the tests also certutil (an NSS database for pdfsig's trust) and zbarimg (QR codes).
@@ -14,20 +17,21 @@ BENCH_DEBS := $(TEST_DEBS) wrk
 .PHONY: po run worker test bench lint format setup lock debs-run debs-test debs-bench messages clean
 
 run: debs-run setup
-	@DEBUG=1 $(PY) manage.py make_dev_ca
-	@DEBUG=1 $(PY) manage.py migrate --no-input -v0
-	@DEBUG=1 $(PY) manage.py demo
+	@$(DEV_ENV) $(PY) manage.py make_dev_ca
+	@$(DEV_ENV) $(PY) manage.py migrate --no-input -v0
+	@$(DEV_ENV) $(PY) manage.py demo
 	@echo "Net Desk: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	@DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The Celery worker and its beat (the periodic sweeps) in one process, against REDIS_URL, as
 # compose's worker and beat. `make run` with the same REDIS_URL queues its tasks here; without
-# REDIS_URL, `make run` runs them in-process and needs no worker.
+# REDIS_URL, `make run` runs them in-process and needs no worker. Give it the same PORT as
+# `make run`: the certificates it issues print that address.
 worker: setup
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL, e.g." \
 	  "REDIS_URL=redis://127.0.0.1:6379/0 make worker (and the same for make run)"; exit 1; }
 	@mkdir -p var
-	DEBUG=$${DEBUG:-1} $(VENV)/bin/celery -A netdesk worker --beat --loglevel=INFO \
+	DEBUG=$${DEBUG:-1} PORT=$(PORT) $(VENV)/bin/celery -A netdesk worker --beat --loglevel=INFO \
 	  --schedule=var/celerybeat-schedule
 
 # Tests run with production-like settings (DEBUG off); the key is a throw-away one.

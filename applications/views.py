@@ -77,6 +77,7 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
                 )
             },
             "status": statuses.get(application["status"], application["status"]),
+            "status_value": application["status"],  # the badge's colour
             # A returned application shows what the branch asked for, right in the list.
             "return_message": Truncator(application["latest_message"]).chars(60)
             if application["status"] == Application.Status.RETURNED
@@ -94,6 +95,7 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
                     "status": ""
                     if guarantee["status"] == Guarantee.Status.REQUESTED
                     else guarantee_statuses.get(guarantee["status"], guarantee["status"]),
+                    "status_value": guarantee["status"],
                     "certificate": certificate_texts(guarantee),
                 }
                 for guarantee in application["guarantees"]

@@ -20,7 +20,10 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-change-me" if DEBUG else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The address the certificates' QR codes, the verification links and the handover notices print.
+# Production sets it; in development it follows the port `make run` serves on (PORT), so that
+# what the demo issues opens on this machine.
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
 
 INSTALLED_APPS = [
     "netdesk.apps.AdminConfig",  # django.contrib.admin with the two-factor site (netdesk.admin)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import FaviconView, healthz
 from obligees import received
 from obligees.portal import obligee_home
 from obligees.receive import obligee_receive, obligee_receive_notices
@@ -23,6 +23,7 @@ urlpatterns = [
     path("fees/", include("fees.urls")),
     path("", include("guarantees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
 ]

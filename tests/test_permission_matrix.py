@@ -148,6 +148,7 @@ URLS = {
     "guarantees:certificate_verify": get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    token="verify_token", bearer=True),
     "guarantees:api_verify":        post(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    data="certificate_pdf", content_type="application/pdf", bearer=True),
     "healthz":                       get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "favicon":                       get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO),
     "set_language":                 post(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    data={"language": "en"}),
 
     # Signing in and out; a signed-in user asking for the sign-in page goes home.

@@ -5,6 +5,7 @@ from functools import cache
 
 from django import template
 from django.db import models
+from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 
 from core.numbers import percentage
@@ -91,3 +92,34 @@ def label(obj: models.Model, field_name: str) -> str:
     attname, labels = _choice_labels(type(obj), field_name, get_language())
     value = getattr(obj, attname)
     return labels.get(value, value)
+
+
+# Every status with a colour of its own (static/css/netdesk.css, "Status badges"): application
+# statuses, guarantee statuses, certificate states (guarantees.selectors.CertificateState) and
+# the obligee's receipt. A value in two of them means the same in both (審査中, 解約, 期間満了) and
+# keeps one colour; anything else gets the neutral badge. The label is always written out, so
+# colour is never the only difference.
+STATUS_TONES = frozenset(
+    {
+        # Application.Status
+        "draft", "sent", "reviewing", "completed", "returned", "withdrawn",
+        # Guarantee.Status
+        "requested", "approved", "issued", "amended", "cancelled", "expired",
+        # CertificateState
+        "valid", "superseded", "not_handed_over",
+        # 発注者受領済
+        "received",
+    }
+)  # fmt: skip
+
+
+@register.simple_tag
+def status_badge(value, label, testid: str = "", large: bool = False) -> str:
+    """A status as a badge coloured by its value: `{% status_badge application.status
+    application|label:"status" %}` → <span class="badge nd-status nd-status-sent">送信済</span>.
+    `testid` sets data-testid; `large` for the status a page is about (beside its heading)."""
+    value = getattr(value, "value", value)  # a TextChoices member or its plain value
+    tone = f" nd-status-{value}" if value in STATUS_TONES else ""
+    size = " nd-status-lg" if large else ""
+    test = format_html(' data-testid="{}"', testid) if testid else ""
+    return format_html('<span class="badge nd-status{}{}"{}>{}</span>', tone, size, test, label)

@@ -16,3 +16,21 @@ document.querySelectorAll("form[data-confirm]").forEach((form) =>
 window.addEventListener("pageshow", (event) => {
   if (event.persisted && document.querySelector("form[data-nd-once]")) window.location.reload();
 });
+
+// The header's menu, folded on narrow screens (Bootstrap's collapse opens and closes it): Escape
+// closes it from anywhere inside and gives the focus back to its button, as a disclosure should.
+const menu = document.getElementById("nd-menu");
+const menuButton = document.querySelector('[data-bs-target="#nd-menu"]');
+if (menu && menuButton && window.bootstrap) {
+  menu.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || menuButton.getAttribute("aria-expanded") !== "true") return;
+    const collapse = window.bootstrap.Collapse.getOrCreateInstance(menu, { toggle: false });
+    // Bootstrap ignores hide() while the menu is still opening: fold it once it is open.
+    if (menu.classList.contains("collapsing")) {
+      menu.addEventListener("shown.bs.collapse", () => collapse.hide(), { once: true });
+    } else {
+      collapse.hide();
+    }
+    menuButton.focus();
+  });
+}

@@ -30,6 +30,8 @@ CHROMIUM_ARGS = [
 # @pytest.mark.parametrize("form_factor", [...]) (the default is "desktop").
 FORM_FACTORS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
+    # The office screen the pages are laid out for (a 1366×768 notebook).
+    "wide": {"viewport": {"width": 1366, "height": 768}},
     "phone": {
         "viewport": {"width": 390, "height": 844},
         "device_scale_factor": 2,
@@ -106,7 +108,7 @@ def new_context(new_context, browser_errors):
     """pytest-playwright's `new_context`, each context reporting its pages' errors."""
 
     def on_console(message):
-        # A 4xx answer is the server's decision (a refused estimate, the favicon nobody links);
+        # A 4xx answer is the server's decision (a refused estimate, an unknown token);
         # the tests judge it by what the page shows. Server errors still count.
         # Chromium reports a malformed policy header only as a warning.
         policy_warning = message.type == "warning" and "Policy" in message.text

@@ -1,4 +1,5 @@
-"""axe-core finds no accessibility violation on the pages contractors and the public use."""
+"""axe-core finds no accessibility violation on the pages contractors, obligees and the public use,
+at 1366×768 and at 390×844."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -7,7 +8,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import sign_in
 from tests.factories import PASSWORD, CertificateFactory, make_sent_application
 
-pytestmark = pytest.mark.browser
+# Every page at the office screen's size and at a phone's (where the header's menu is folded).
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("form_factor", ["wide", "phone"])]
 
 axe = Axe()
 
