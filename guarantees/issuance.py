@@ -209,6 +209,7 @@ def new_version(
         certificate_format=guarantee.certificate_format,
         verify_token=token,
         snapshot=snapshot,
+        **Certificate.stated_dates(snapshot),
         pdf=stored,
         sha256=hashlib.sha256(pdf).hexdigest(),
         issued_at=now,

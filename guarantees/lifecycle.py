@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -324,10 +323,9 @@ def guarantees_expire(*, today: datetime.date | None = None) -> list[int]:
     period that ended before `today`; their ids. A guarantee with an amendment waiting for the
     worker is left for the next sweep (the amendment may extend its period)."""
     today = today or timezone.localdate()
-    in_force = Certificate.objects.filter(guarantee=OuterRef("pk"), superseded_at__isnull=True)
-    ended = in_force.alias(
-        end=KeyTextTransform("end", KeyTransform("guarantee_period", "snapshot"))
-    ).filter(end__lt=today.isoformat())  # ISO dates compare as text in calendar order
+    ended = Certificate.objects.filter(
+        guarantee=OuterRef("pk"), superseded_at__isnull=True, period_end__lt=today
+    )
     pending = Amendment.objects.filter(guarantee=OuterRef("pk"), certificate__isnull=True)
     expired = []
     candidates = Guarantee.objects.filter(
