@@ -14,13 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
 from applications.models import Application
-from applications.selectors import locked_for_staff
 from core.audit import log_action
 from core.errors import ServiceError, StateError
 from core.ratelimit import rate_limit_hit, rate_limit_reset
 from core.sequences import fiscal_year, next_value, peek_value
 from fees.calculation import FeeBreakdown, FeeError, approval_fee
 from guarantees.keys import decrypt_key, display_key
+from guarantees.locking import locked_for_staff_action
 from guarantees.models import Guarantee
 from guarantees.selectors import CertificateState, certificate_state, certificates_for
 from notifications.services import notify_contractor
@@ -92,12 +92,7 @@ def guarantee_approval_preview(
 @transaction.atomic
 def guarantee_approve(*, guarantee_id: int, user) -> Guarantee:
     """承諾: assign the guarantee number and compute the fee, frozen with its breakdown."""
-    application_id = (
-        Guarantee.objects.filter(pk=guarantee_id).values_list("application_id", flat=True).first()
-    )
-    # The application first, then the guarantee: the order application_return locks them in.
-    application = locked_for_staff(application_id, user)
-    guarantee = Guarantee.objects.select_for_update().get(pk=guarantee_id)
+    application, guarantee = locked_for_staff_action(guarantee_id, user)
     refusal = application.approve_refusal(guarantee)
     if refusal is not None:
         raise StateError(refusal, code="not_reviewing")
