@@ -25,7 +25,7 @@ from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
 from guarantees import keys, rendering, selectors, signing, tasks
-from guarantees.locking import locked_for_staff_action, locked_for_worker
+from guarantees.locking import locked_for_worker, locked_guarantee
 from guarantees.models import Certificate, Guarantee
 from guarantees.snapshot import certificate_snapshot
 from notifications.services import message_enqueue
@@ -66,7 +66,7 @@ def fee_statement(guarantee: Guarantee) -> bytes:
 def issue_request(*, guarantee_id: int, user) -> Guarantee:
     """発行 by the branch. Electronic: record the request and queue the issuance after commit.
     Paper: render the certificate unsigned for the branch to print (発行済 once handed over)."""
-    application, guarantee = locked_for_staff_action(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     refusal = guarantee.issue_refusal(printed=guarantee.certificates.exists())
     if refusal is not None:
         raise StateError(refusal, code="not_issuable")
@@ -92,7 +92,7 @@ def issue_request(*, guarantee_id: int, user) -> Guarantee:
 @transaction.atomic
 def paper_handover(*, guarantee_id: int, user) -> Certificate:
     """The branch printed the paper certificate and handed it over: the guarantee is 発行済."""
-    application, guarantee = locked_for_staff_action(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     certificate = (
         guarantee.certificates.filter(certificate_format=Guarantee.Format.PAPER)
         .order_by("-version")

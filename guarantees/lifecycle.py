@@ -30,7 +30,7 @@ from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
 from guarantees import issuance, tasks
-from guarantees.locking import locked_for_staff_action, locked_for_worker
+from guarantees.locking import locked_for_worker, locked_guarantee
 from guarantees.models import Amendment, Certificate, Guarantee, Receipt
 from guarantees.received import snapshot_changes
 from notifications.services import message_enqueue, notify_contractor
@@ -149,7 +149,7 @@ def amendment_request(
     The confirmation page's `token` makes it idempotent: posting the same confirmation again
     (a double click, a retry) returns the amendment already recorded.
     """
-    application, guarantee = locked_for_staff_action(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     existing = Amendment.objects.filter(token=token, guarantee=guarantee).first()
     if existing is not None:
         return existing
@@ -283,7 +283,7 @@ def cancellation_errors(guarantee: Guarantee, cancelled_on: datetime.date, *, to
 def guarantee_cancel(*, guarantee_id: int, user, cancelled_on: datetime.date, reason: str):
     """解約 by the branch, on `cancelled_on`. Its certificates stay as issued, now 解約; no key
     registers any more. Cancelling again with the same date changes nothing (a double click)."""
-    application, guarantee = locked_for_staff_action(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     if guarantee.status == Guarantee.Status.CANCELLED and guarantee.cancelled_on == cancelled_on:
         return guarantee
     refusal = guarantee.cancel_refusal()

@@ -22,7 +22,7 @@ def _application_id(guarantee_id: int) -> int | None:
     )
 
 
-def locked_for_staff_action(guarantee_id: int, user) -> tuple[Application, Guarantee]:
+def locked_guarantee(guarantee_id: int, user) -> tuple[Application, Guarantee]:
     """The application (branch-scoped for `user`: PermissionDenied otherwise) and the guarantee,
     locked in that order."""
     application = locked_for_staff(_application_id(guarantee_id), user)

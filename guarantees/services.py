@@ -21,7 +21,7 @@ from core.ratelimit import attempts_in_turn, rate_limit_hit, rate_limit_reached,
 from core.sequences import fiscal_year, next_value, peek_value
 from fees.calculation import FeeBreakdown, FeeError, approval_fee
 from guarantees.keys import decrypt_key, display_key
-from guarantees.locking import locked_for_staff_action
+from guarantees.locking import locked_guarantee
 from guarantees.models import Guarantee
 from guarantees.selectors import CertificateState, certificate_state, certificates_for
 from notifications.services import notify_contractor
@@ -93,7 +93,7 @@ def guarantee_approval_preview(
 @transaction.atomic
 def guarantee_approve(*, guarantee_id: int, user) -> Guarantee:
     """承諾: assign the guarantee number and compute the fee, frozen with its breakdown."""
-    application, guarantee = locked_for_staff_action(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     refusal = application.approve_refusal(guarantee)
     if refusal is not None:
         raise StateError(refusal, code="not_reviewing")
