@@ -72,3 +72,17 @@ def test_the_migration_copies_the_dates_from_each_versions_snapshot(media):
     open_ended.refresh_from_db()
     assert open_ended.issued_on.isoformat() == snapshot["issued_on"]
     assert open_ended.period_end is None
+
+
+@pytest.mark.parametrize(
+    ("lookup", "column"), [("issued_on__gte", "issued_on"), ("period_end__lt", "period_end")]
+)
+def test_the_range_searches_are_served_by_an_index(lookup, column):
+    from django.db import connection
+
+    query = Certificate.objects.filter(**{lookup: timezone.localdate()}).order_by().values("pk")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # an empty table is cheaper to read whole
+            cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = query.explain()
+    assert "index" in plan.lower() and f"certificate_{column}" in plan, plan
