@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from django.apps import apps
+from django.db import connection
 from django.utils import timezone
 
 from guarantees import lifecycle
@@ -78,8 +79,6 @@ def test_the_migration_copies_the_dates_from_each_versions_snapshot(media):
     ("lookup", "column"), [("issued_on__gte", "issued_on"), ("period_end__lt", "period_end")]
 )
 def test_the_range_searches_are_served_by_an_index(lookup, column):
-    from django.db import connection
-
     query = Certificate.objects.filter(**{lookup: timezone.localdate()}).order_by().values("pk")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # an empty table is cheaper to read whole
