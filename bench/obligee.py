@@ -356,6 +356,9 @@ _CERTIFICATE_VALUES = {
     "key_digest": "s.key_digest",
     "key_encrypted": "s.key_encrypted",
     "issued_at": "s.issued_at",
+    # The dates the snapshot states, as their columns (Certificate.stated_dates).
+    "issued_on": "(s.issued_at AT TIME ZONE s.time_zone)::date",
+    "period_end": "s.period_end",
 }
 
 

@@ -7,12 +7,21 @@ Each limit is named by a scope in settings.RATE_LIMITS, mapped to (attempts, win
 
 The window is fixed: it opens at the first attempt and the count starts again once it has passed.
 Values are hashed into the key, so no e-mail address is stored in the cache in clear.
+
+A limit on failures (a wrong password, a wrong key) is checked before an attempt and counted only
+when it fails. Checked and counted in separate steps, parallel attempts would all pass the check
+before any failure were counted; so the attempts of one person are taken in turn
+(attempts_in_turn), and a failure is counted by increment-then-compare (rate_limit_hit), whose
+answer says whether that very failure was still within the limit.
 """
 
 import hashlib
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
+from django.db.models import QuerySet
 
 
 def _key(scope: str, value: str) -> str:
@@ -44,3 +53,15 @@ def rate_limit_reached(scope: str, value: str) -> bool:
     limits on failures, checked before an attempt and counted only when it fails."""
     limit, _window = settings.RATE_LIMITS[scope]
     return (cache.get(_key(scope, value)) or 0) >= limit
+
+
+@contextmanager
+def attempts_in_turn(rows: QuerySet):
+    """Run the block in a transaction holding the row lock of `rows` (the person attempting, e.g.
+    User.objects.filter(pk=user.pk)): their concurrent attempts check the limit, try and count
+    one after the other. FOR NO KEY UPDATE, so rows referring to the person (audit entries) are
+    not held up; on SQLite, whose transactions begin IMMEDIATE here, writers already take turns.
+    Raise nothing inside that must outlive the block: an exception rolls it back."""
+    with transaction.atomic():
+        list(rows.select_for_update(no_key=True).values_list("pk", flat=True))
+        yield

@@ -1,6 +1,7 @@
 """Issuing certificates (発行, SPEC §5): the staff's request, the worker's issuance, the sweep.
 
-An electronic certificate is made in one transaction that holds the guarantee's row lock: render,
+An electronic certificate is made in one transaction that holds the row locks of the application
+and the guarantee, in the order every staff action takes them (guarantees.locking): render,
 sign (PAdES B-T), make the key, store the PDF, insert the version, mark the guarantee 発行済. A
 second run waits for the lock and then finds the version; a run killed half-way commits nothing
 (its PDF, stored under the name of the version, is overwritten by the retry), so retries and
@@ -20,11 +21,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Application
-from applications.selectors import locked_for_staff
 from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
 from guarantees import keys, rendering, selectors, signing, tasks
+from guarantees.locking import locked_for_worker, locked_guarantee
 from guarantees.models import Certificate, Guarantee
 from guarantees.snapshot import certificate_snapshot
 from notifications.services import message_enqueue
@@ -119,13 +120,7 @@ def certificate_issue(guarantee_id: int) -> Certificate | None:
     owed nothing (not approved electronic with a request, e.g. withdrawn meanwhile).
     """
     with transaction.atomic():
-        guarantee = (
-            Guarantee.objects.select_for_update(of=("self",))
-            .select_related(
-                "application__obligee", "application__contractor", "application__branch"
-            )
-            .get(pk=guarantee_id)
-        )
+        application, guarantee = locked_for_worker(guarantee_id)
         current = guarantee.certificates.filter(superseded_at__isnull=True).order_by("-version")
         if guarantee.status != Guarantee.Status.APPROVED:
             return current.first()
@@ -133,8 +128,7 @@ def certificate_issue(guarantee_id: int) -> Certificate | None:
             return None
         now = timezone.now()
         certificate = new_version(guarantee, now=now, user=None, signed=True)
-        _mark_issued(guarantee, guarantee.application, now=now, user=None, certificate=certificate)
-        application = guarantee.application
+        _mark_issued(guarantee, application, now=now, user=None, certificate=certificate)
         if application.notify_issuance and application.notify_email:
             message_enqueue(
                 template="certificate_issued",
@@ -162,18 +156,6 @@ def issuance_overdue(*, older_than: datetime.timedelta | None = None) -> list[in
 
 
 # Shared steps
-
-
-def locked_guarantee(guarantee_id: int, user) -> tuple[Application, Guarantee]:
-    """The application (branch-scoped for `user`) and the guarantee, locked in that order (the
-    order every other staff action locks them in)."""
-    application_id = (
-        Guarantee.objects.filter(pk=guarantee_id).values_list("application_id", flat=True).first()
-    )
-    application = locked_for_staff(application_id, user)
-    guarantee = Guarantee.objects.select_for_update().get(pk=guarantee_id)
-    guarantee.application = application
-    return application, guarantee
 
 
 def next_version_number(guarantee: Guarantee) -> int:
@@ -209,6 +191,7 @@ def new_version(
         certificate_format=guarantee.certificate_format,
         verify_token=token,
         snapshot=snapshot,
+        **Certificate.stated_dates(snapshot),
         pdf=stored,
         sha256=hashlib.sha256(pdf).hexdigest(),
         issued_at=now,

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +30,7 @@ from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
 from guarantees import issuance, tasks
+from guarantees.locking import locked_for_worker, locked_guarantee
 from guarantees.models import Amendment, Certificate, Guarantee, Receipt
 from guarantees.received import snapshot_changes
 from notifications.services import message_enqueue, notify_contractor
@@ -149,7 +149,7 @@ def amendment_request(
     The confirmation page's `token` makes it idempotent: posting the same confirmation again
     (a double click, a retry) returns the amendment already recorded.
     """
-    application, guarantee = issuance.locked_guarantee(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     existing = Amendment.objects.filter(token=token, guarantee=guarantee).first()
     if existing is not None:
         return existing
@@ -204,13 +204,7 @@ def amendment_issue(amendment_id: int) -> Certificate | None:
         guarantee_id = (
             Amendment.objects.filter(pk=amendment_id).values_list("guarantee_id", flat=True).get()
         )
-        guarantee = (
-            Guarantee.objects.select_for_update(of=("self",))
-            .select_related(
-                "application__obligee", "application__contractor", "application__branch"
-            )
-            .get(pk=guarantee_id)
-        )
+        _application, guarantee = locked_for_worker(guarantee_id)
         amendment = Amendment.objects.select_related("certificate").get(pk=amendment_id)
         if amendment.certificate is not None:
             return amendment.certificate
@@ -289,7 +283,7 @@ def cancellation_errors(guarantee: Guarantee, cancelled_on: datetime.date, *, to
 def guarantee_cancel(*, guarantee_id: int, user, cancelled_on: datetime.date, reason: str):
     """解約 by the branch, on `cancelled_on`. Its certificates stay as issued, now 解約; no key
     registers any more. Cancelling again with the same date changes nothing (a double click)."""
-    application, guarantee = issuance.locked_guarantee(guarantee_id, user)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     if guarantee.status == Guarantee.Status.CANCELLED and guarantee.cancelled_on == cancelled_on:
         return guarantee
     refusal = guarantee.cancel_refusal()
@@ -324,10 +318,9 @@ def guarantees_expire(*, today: datetime.date | None = None) -> list[int]:
     period that ended before `today`; their ids. A guarantee with an amendment waiting for the
     worker is left for the next sweep (the amendment may extend its period)."""
     today = today or timezone.localdate()
-    in_force = Certificate.objects.filter(guarantee=OuterRef("pk"), superseded_at__isnull=True)
-    ended = in_force.alias(
-        end=KeyTextTransform("end", KeyTransform("guarantee_period", "snapshot"))
-    ).filter(end__lt=today.isoformat())  # ISO dates compare as text in calendar order
+    ended = Certificate.objects.filter(
+        guarantee=OuterRef("pk"), superseded_at__isnull=True, period_end__lt=today
+    )
     pending = Amendment.objects.filter(guarantee=OuterRef("pk"), certificate__isnull=True)
     expired = []
     candidates = Guarantee.objects.filter(
@@ -337,11 +330,7 @@ def guarantees_expire(*, today: datetime.date | None = None) -> list[int]:
     ).values_list("pk", flat=True)
     for guarantee_id in list(candidates):
         with transaction.atomic():
-            guarantee = (
-                Guarantee.objects.select_for_update(of=("self",))
-                .select_related("application")
-                .get(pk=guarantee_id)
-            )
+            _application, guarantee = locked_for_worker(guarantee_id)
             if guarantee.status not in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED):
                 continue  # cancelled meanwhile
             guarantee.status = Guarantee.Status.EXPIRED

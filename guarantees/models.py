@@ -174,6 +174,11 @@ class Certificate(models.Model):
     verify_token = models.CharField(max_length=32, unique=True)
     # A frozen copy of every value the certificate states (guarantees.snapshot), as issued.
     snapshot = models.JSONField(_("証書記載事項"))
+    # Two dates the snapshot states, kept as columns of their own (stated_dates): the obligee's
+    # search by 発行日 and the nightly 期間満了 sweep compare them by range, which a JSON value
+    # cannot do on SQLite and which an index serves on either backend.
+    issued_on = models.DateField(_("発行日"), db_index=True)
+    period_end = models.DateField(_("保証期間(至)"), null=True, blank=True, db_index=True)
     pdf = models.FileField(_("証書PDF"), max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     # The authentication key (electronic only): a keyed hash for lookup, and the key encrypted so
@@ -225,6 +230,16 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guarantee} v{self.version}"
+
+    @staticmethod
+    def stated_dates(snapshot: dict) -> dict:
+        """The column values (issued_on, period_end) of a version stating `snapshot`: pass
+        them with it whenever a version is created."""
+        end = (snapshot.get("guarantee_period") or {}).get("end")
+        return {
+            "issued_on": datetime.date.fromisoformat(snapshot["issued_on"]),
+            "period_end": datetime.date.fromisoformat(end) if end else None,
+        }
 
     @property
     def is_electronic(self) -> bool:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.audit import log_action
 from core.errors import ServiceError
-from core.ratelimit import rate_limit_hit, rate_limit_reached, rate_limit_reset
+from core.ratelimit import attempts_in_turn, rate_limit_hit, rate_limit_reached, rate_limit_reset
 from guarantees import keys
 from guarantees.models import Certificate, Receipt
 from guarantees.selectors import CertificateState, certificate_state
@@ -48,7 +48,20 @@ def certificate_receive(*, user, number: str, key: str, ip: str) -> Receipt:
         raise PermissionDenied("Only obligee users receive certificates.")
     number = normalise_number(number)
     audit = {"number": number}  # what was typed, never the key
-    if rate_limit_reached(USER_LIMIT, str(user.pk)) or rate_limit_reached(IP_LIMIT, ip):
+    limits = [(USER_LIMIT, str(user.pk)), (IP_LIMIT, ip)]
+    mistyped = None
+    with attempts_in_turn(User.objects.filter(pk=user.pk)):
+        held = any(rate_limit_reached(scope, value) for scope, value in limits)
+        failed = False
+        if not held:
+            certificate, mistyped = _lookup(number, key, user.obligee_id)
+            failed = certificate is None and mistyped is None
+        if failed:
+            # Increment, then compare: a failure past either limit (the IP address's is shared
+            # by users whose attempts are not taken in turn) is answered as the hold.
+            within = [rate_limit_hit(scope, value) for scope, value in limits]
+            held = not all(within)
+    if held:
         log_action(user.obligee, "certificate.receive_refused", user=user, data=audit)
         raise ServiceError(
             _(
@@ -56,19 +69,10 @@ def certificate_receive(*, user, number: str, key: str, ip: str) -> Receipt:
             ),
             code="rate_limited",
         )
-    try:
-        body = keys.parse_key(key)
-    except keys.InvalidKey as exc:
+    if mistyped is not None:
         log_action(user.obligee, "certificate.receive_mistyped", user=user, data=audit)
-        raise ServiceError(exc.message, code="mistyped") from exc
-    certificate = (
-        Certificate.objects.filter(key_digest=keys.key_digest(body))
-        .select_related("guarantee__application")
-        .first()
-    )
-    if not _addressed_to(certificate, number, user.obligee_id):
-        rate_limit_hit(USER_LIMIT, str(user.pk))
-        rate_limit_hit(IP_LIMIT, ip)
+        raise ServiceError(mistyped.message, code="mistyped") from mistyped
+    if failed:
         log_action(user.obligee, "certificate.receive_failed", user=user, data=audit)
         raise ServiceError(neutral_refusal(), code="no_match")
     receipt = _receipt(certificate, user)
@@ -79,6 +83,23 @@ def certificate_receive(*, user, number: str, key: str, ip: str) -> Receipt:
         data={**audit, "version": certificate.version},
     )
     return receipt
+
+
+def _lookup(
+    number: str, key: str, obligee_id: int
+) -> tuple[Certificate | None, keys.InvalidKey | None]:
+    """The certificate version that `number` and `key` name for the obligee (None if they name
+    none it may receive), or the typo the key's check symbol caught before any lookup."""
+    try:
+        body = keys.parse_key(key)
+    except keys.InvalidKey as exc:
+        return None, exc
+    certificate = (
+        Certificate.objects.filter(key_digest=keys.key_digest(body))
+        .select_related("guarantee__application")
+        .first()
+    )
+    return (certificate if _addressed_to(certificate, number, obligee_id) else None), None
 
 
 def _addressed_to(certificate: Certificate | None, number: str, obligee_id: int) -> bool:

@@ -13,14 +13,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
+from accounts.models import User
 from applications.models import Application
-from applications.selectors import locked_for_staff
 from core.audit import log_action
 from core.errors import ServiceError, StateError
-from core.ratelimit import rate_limit_hit, rate_limit_reset
+from core.ratelimit import attempts_in_turn, rate_limit_hit, rate_limit_reached, rate_limit_reset
 from core.sequences import fiscal_year, next_value, peek_value
 from fees.calculation import FeeBreakdown, FeeError, approval_fee
 from guarantees.keys import decrypt_key, display_key
+from guarantees.locking import locked_guarantee
 from guarantees.models import Guarantee
 from guarantees.selectors import CertificateState, certificate_state, certificates_for
 from notifications.services import notify_contractor
@@ -92,12 +93,7 @@ def guarantee_approval_preview(
 @transaction.atomic
 def guarantee_approve(*, guarantee_id: int, user) -> Guarantee:
     """承諾: assign the guarantee number and compute the fee, frozen with its breakdown."""
-    application_id = (
-        Guarantee.objects.filter(pk=guarantee_id).values_list("application_id", flat=True).first()
-    )
-    # The application first, then the guarantee: the order application_return locks them in.
-    application = locked_for_staff(application_id, user)
-    guarantee = Guarantee.objects.select_for_update().get(pk=guarantee_id)
+    application, guarantee = locked_guarantee(guarantee_id, user)
     refusal = application.approve_refusal(guarantee)
     if refusal is not None:
         raise StateError(refusal, code="not_reviewing")
@@ -137,7 +133,9 @@ def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
     form (XXXX-XXXX-XXXX-XXXX-C), once the user has typed their password again.
 
     A wrong password is refused with a ServiceError, and so is every attempt after too many wrong
-    ones in a row (settings.RATE_LIMITS["key-reveal-user"]). Each reveal and each refusal is
+    ones in a row (settings.RATE_LIMITS["key-reveal-user"]): only wrong ones count, and a user's
+    attempts are taken in turn, so parallel guesses get no more tries and parallel right ones
+    (two tabs, a double click) are not refused. Each reveal and each refusal is
     audited with the version only: the key is never written anywhere, logs and audit included.
     Not atomic: the audit entry of a refusal must stay although the call then raises.
     """
@@ -151,8 +149,16 @@ def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
         raise PermissionDenied("Not a certificate of the user's company.")
     if certificate_state(certificate, today=timezone.localdate()) != CertificateState.VALID:
         raise StateError(KEY_NOT_IN_FORCE, code="not_in_force")
-    # Counted before the password is checked, so that parallel guesses are refused as well.
-    if not rate_limit_hit(KEY_REVEAL_LIMIT, str(user.pk)):
+    user_key = str(user.pk)
+    with attempts_in_turn(User.objects.filter(pk=user.pk)):
+        held = rate_limit_reached(KEY_REVEAL_LIMIT, user_key)
+        right = not held and user.check_password(password)
+        if right:
+            rate_limit_reset(KEY_REVEAL_LIMIT, user_key)  # only failures in a row add up
+        elif not held:
+            # A failure past the limit (a parallel guess counted after others) pauses as well.
+            held = not rate_limit_hit(KEY_REVEAL_LIMIT, user_key)
+    if held:
         minutes = settings.RATE_LIMITS[KEY_REVEAL_LIMIT][1] // 60
         raise _key_refused(
             certificate,
@@ -163,14 +169,13 @@ def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
             )
             % {"minutes": minutes},
         )
-    if not user.check_password(password):
+    if not right:
         raise _key_refused(
             certificate,
             user,
             "wrong_password",
             _("パスワードが正しくありません。ログインに使うパスワードを入力してください。"),
         )
-    rate_limit_reset(KEY_REVEAL_LIMIT, str(user.pk))
     try:
         body = decrypt_key(certificate.key_encrypted)
     except InvalidToken:

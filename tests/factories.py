@@ -178,6 +178,8 @@ class CertificateFactory(factory.django.DjangoModelFactory):
             o.guarantee, version=o.version, issued_on=timezone.localdate(o.issued_at)
         )
     )
+    issued_on = factory.LazyAttribute(lambda o: Certificate.stated_dates(o.snapshot)["issued_on"])
+    period_end = factory.LazyAttribute(lambda o: Certificate.stated_dates(o.snapshot)["period_end"])
     pdf = factory.LazyAttribute(
         lambda o: ContentFile(
             sample_pdf(), name=f"certificates/{o.guarantee.number}-v{o.version}.pdf"

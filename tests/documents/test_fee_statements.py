@@ -68,6 +68,7 @@ def test_an_issued_guarantees_statement_names_what_its_certificate_states(
         certificate_format="paper",
         verify_token="t" * 32,
         snapshot=snapshot,
+        **Certificate.stated_dates(snapshot),
         pdf="certificates/x.pdf",
         sha256="0" * 64,
         issued_at=timezone.now(),
