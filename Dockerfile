@@ -8,11 +8,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=netdesk.settings \
     MEDIA_ROOT=/data/media
 
-# IPAex: the Japanese font of the certificates; gettext: compilemessages; Pango and HarfBuzz:
+# IPAex: the Japanese font of the certificates; DejaVu Sans Mono: the printed 認証キー;
+# gettext: compilemessages; Pango and HarfBuzz:
 # WeasyPrint's runtime (harfbuzz-subset makes font subsetting fast, as on the bench machine).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        fonts-ipaexfont gettext \
+        fonts-ipaexfont fonts-dejavu-core gettext \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
     && rm -rf /var/lib/apt/lists/*
 

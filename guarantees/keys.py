@@ -1,10 +1,25 @@
 """The authentication key (認証キー) of an electronic certificate (SPEC §6).
 
-80 random bits written as 16 symbols of Crockford's base32 and Crockford's mod-37 check symbol,
-shown as XXXX-XXXX-XXXX-XXXX-C. The check symbol is the key's value mod 37: 37 is prime and
-divides neither a symbol difference (< 32), a power of 32, nor 31, so changing one symbol (a
-difference d·32^k) or swapping two neighbours (a difference (a−b)·31·32^k) always changes the
-remainder — a typo is caught before any lookup.
+16 symbols of Crockford's base32 and a check symbol from the same 32 symbols, shown as
+XXXX-XXXX-XXXX-XXXX-C, so that a clerk reading the key off paper never meets a symbol a Japanese
+keyboard turns into another (Crockford's own mod-37 check adds * ~ $ = U, and ~ becomes 〜).
+
+The check is Damm's, over the quasigroup x∘y = α·x + y of the field GF(32) (α the root of
+x⁵ + x² + 1, i.e. the symbol value 2). Starting from 0, each symbol s takes the interim r to α·r + s;
+the check symbol is the one that brings the interim after all 17 symbols back to 0. Why that
+catches what a person gets wrong:
+- one symbol changed from a to b: the interim at that point differs (y ↦ α·x + y is one-to-one),
+  and so does every later one (x ↦ α·x + y is one-to-one since α ≠ 0);
+- two neighbours a, b swapped: α(α·r + a) + b = α(α·r + b) + a means (α + 1)(a + b) = 0, which
+  needs a = b since α ≠ 1 (the quasigroup is totally anti-symmetric); again every later interim
+  differs.
+
+Keys issued before the Damm check carry Crockford's mod-37 check symbol, and such notices are
+still in obligees' hands, so entry accepts that check too (the lookup of the key's digest decides
+whether the body is a key at all). New keys are drawn so that both checks give the same symbol:
+then the old check catches every typo of a new key as the new one does (37 is prime and divides
+neither a symbol difference, a power of 32 nor 31), and accepting it lets no typo through. The
+draw keeps about 74.8 of the 80 random bits, ample behind the rate limits on key entry.
 
 Stored twice, never in clear: an HMAC-SHA256 digest to find the certificate a typed key belongs
 to, and a Fernet token so the contractor can display it again.
@@ -25,12 +40,15 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-CHECK_ALPHABET = ALPHABET + "*~$=U"  # values 32–36 exist only as check symbols
+# Crockford's mod-37 check symbols (values 32–36 exist only there): keys issued before the Damm
+# check end in one of these 37.
+LEGACY_CHECK_ALPHABET = ALPHABET + "*~$=U"
 BODY_LENGTH = 16  # 16 × 5 bits = 80 bits
 GROUP = 4
 
-# Entry: what people type for a symbol (Crockford: I and L read as 1, O as 0).
-_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0"})
+# Entry: what people type for a symbol (Crockford: I and L read as 1, O as 0). A Japanese
+# keyboard types ~ as the wave dash 〜 (NFKC leaves it alone; the full-width ～ it folds itself).
+_READ_AS = str.maketrans({"I": "1", "L": "1", "O": "0", "〜": "~"})
 # Separators a person may type or paste between groups: spaces, hyphens and dashes of any width.
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー]+")
 
@@ -46,12 +64,22 @@ class InvalidKey(ValueError):
 
 
 def new_key() -> str:
-    """A fresh key body: 16 symbols from 80 bits of `secrets`."""
-    return _encode(secrets.randbits(BODY_LENGTH * 5))
+    """A fresh key body from `secrets`, one whose Damm and mod-37 check symbols agree (about one
+    draw in 37; see the module's docstring)."""
+    while True:
+        body = _encode(secrets.randbits(BODY_LENGTH * 5))
+        if check_symbol(body) == legacy_check_symbol(body):
+            return body
 
 
 def check_symbol(body: str) -> str:
-    return CHECK_ALPHABET[_decode(body) % 37]
+    """The Damm check symbol of a key body (one of the 32 symbols of the body)."""
+    return ALPHABET[_times_alpha(_damm_interim(body))]
+
+
+def legacy_check_symbol(body: str) -> str:
+    """Crockford's mod-37 check symbol, printed on keys issued before the Damm check."""
+    return LEGACY_CHECK_ALPHABET[_decode(body) % 37]
 
 
 def display_key(body: str) -> str:
@@ -70,9 +98,9 @@ def parse_key(text: str) -> str:
     if len(normal) != BODY_LENGTH + 1:
         raise InvalidKey()
     body, check = normal[:BODY_LENGTH], normal[BODY_LENGTH]
-    if any(symbol not in ALPHABET for symbol in body) or check not in CHECK_ALPHABET:
+    if any(symbol not in ALPHABET for symbol in body) or check not in LEGACY_CHECK_ALPHABET:
         raise InvalidKey()
-    if check_symbol(body) != check:
+    if check not in {check_symbol(body), legacy_check_symbol(body)}:
         raise InvalidKey(_("認証キーの入力に誤りがあります。1文字ずつ確認してください。"))
     return body
 
@@ -97,6 +125,24 @@ def _encode(value: int) -> str:
         value, digit = divmod(value, 32)
         symbols.append(ALPHABET[digit])
     return "".join(reversed(symbols))
+
+
+def _times_alpha(value: int) -> int:
+    """α·value in GF(32) = GF(2)[x]/(x⁵ + x² + 1): a shift, reduced when x⁵ appears."""
+    value <<= 1
+    return value ^ 0b100101 if value & 0b100000 else value
+
+
+def quasigroup(x: int, y: int) -> int:
+    """x∘y = α·x + y (addition in GF(32) is XOR), the quasigroup the check runs over."""
+    return _times_alpha(x) ^ y
+
+
+def _damm_interim(symbols: str) -> int:
+    interim = 0
+    for symbol in symbols:
+        interim = quasigroup(interim, ALPHABET.index(symbol))
+    return interim
 
 
 def _decode(body: str) -> int:

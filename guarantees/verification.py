@@ -10,10 +10,17 @@ issue gets no detail at all, so uploading guesses learns nothing about other cer
 import hashlib
 import logging
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache as memoize
 from io import BytesIO
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,12 +29,16 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from core.errors import ServiceError
 from guarantees import signing
 from guarantees.models import Certificate, Guarantee
+from guarantees.rendering import read_key_notice
 from guarantees.selectors import CertificateState, certificate_state
 from guarantees.signing import SignatureCheck
 
 logger = logging.getLogger(__name__)
 
-MAX_PDF_BYTES = 10 * 1024 * 1024  # a certificate is ~50 KB; a generous ceiling for any upload
+# A multipart form's own fields and boundaries around the file, allowed on top of the file's limit.
+FORM_OVERHEAD_BYTES = 64 * 1024
+# What a client that is refused for being busy is told to wait, in seconds.
+BUSY_RETRY_SECONDS = 5
 
 # How long a signature check of a file we issued is reused (see _cached_check).
 CHECK_CACHE_SECONDS = 3600
@@ -47,6 +58,7 @@ class Verdict(TextChoices):
     FOREIGN = "foreign", _("当社以外の署名です")
     UNSIGNED = "unsigned", _("電子署名がありません")
     NOT_PDF = "not_pdf", _("PDFファイルではありません")
+    KEY_NOTICE = "key_notice", _("認証キー等のお知らせです。保証証書ではありません")
 
 
 # What an upload may declare itself as: browsers send application/pdf for a .pdf file, some
@@ -54,20 +66,105 @@ class Verdict(TextChoices):
 PDF_CONTENT_TYPES = {"application/pdf", "application/x-pdf", "application/octet-stream", ""}
 
 
+def max_pdf_bytes() -> int:
+    """The largest file checked (VERIFY_MAX_PDF_BYTES): a certificate is about 70 KB, and checking
+    costs CPU in proportion to the size, so nothing much larger than a certificate is taken."""
+    return settings.VERIFY_MAX_PDF_BYTES
+
+
+def size_label(size: int) -> str:
+    """2 MB, 512 KB: a limit as the page states it."""
+    if size >= 1024 * 1024 and size % (1024 * 1024) == 0:
+        return f"{size // (1024 * 1024)}MB"
+    return f"{max(size // 1024, 1)}KB"
+
+
 def too_large() -> ServiceError:
     return ServiceError(
-        _("ファイルが大きすぎます。10MB以下の保証証書PDFを選んでください。"), code="too_large"
+        _("ファイルが大きすぎます。%(limit)s以下の保証証書PDFを選んでください。")
+        % {"limit": size_label(max_pdf_bytes())},
+        code="too_large",
     )
 
 
-def declared_too_large(content_length: str | None) -> bool:
-    """Whether a request announces a body larger than any upload we take (checked before the
-    body is read, so a huge upload is refused without being received). The margin covers a
-    multipart form's own fields and boundaries."""
+def length_unknown() -> ServiceError:
+    return ServiceError(
+        _(
+            "送信の長さ(Content-Length)が示されていないため、ファイルを読み取れませんでした。分割転送(chunked)ではなく、長さを付けて送信してください。"
+        ),
+        code="length_required",
+    )
+
+
+def busy() -> ServiceError:
+    return ServiceError(
+        _("ただいま確認が混み合っています。数秒おいて再度お試しください。"), code="busy"
+    )
+
+
+def request_refusal(meta) -> ServiceError | None:
+    """Why a request's body is not read at all, judged from its headers alone (before anything
+    reads the body): announced larger than any upload we take, or sent without a length. Django
+    reads a body only as far as its Content-Length, so a chunked body would otherwise look empty."""
+    if "HTTP_TRANSFER_ENCODING" in meta:
+        return length_unknown()
     try:
-        return int(content_length or 0) > MAX_PDF_BYTES + 64 * 1024
+        length = int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return False
+        return length_unknown()
+    if length > max_pdf_bytes() + FORM_OVERHEAD_BYTES:
+        return too_large()
+    return None
+
+
+class BoundedUploadHandler(FileUploadHandler):
+    """Keeps an uploaded file in memory up to the limit and drops it as soon as it grows past
+    that, so an upload is never read or stored whole beyond what a certificate can be."""
+
+    def __init__(self, request=None, *, limit: int):
+        super().__init__(request)
+        self.limit = limit
+        self.exceeded = False
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.buffer = BytesIO()
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.exceeded = True
+            raise SkipFile()
+        self.buffer.write(raw_data)
+
+    def file_complete(self, file_size):
+        self.buffer.seek(0)
+        return InMemoryUploadedFile(
+            self.buffer,
+            self.field_name,
+            self.file_name,
+            self.content_type,
+            file_size,
+            self.charset,
+            self.content_type_extra,
+        )
+
+
+@memoize
+def _check_slots(count: int) -> threading.BoundedSemaphore:
+    return threading.BoundedSemaphore(count)
+
+
+@contextmanager
+def check_slot() -> Iterator[None]:
+    """One of the process's VERIFY_CONCURRENT_CHECKS slots for checking a file, or busy() at once:
+    a burst of uploads is turned away instead of queueing for the CPU."""
+    slots = _check_slots(settings.VERIFY_CONCURRENT_CHECKS)
+    if not slots.acquire(blocking=False):
+        raise busy()
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def upload_bytes(data: bytes | None, *, content_type: str) -> bytes:
@@ -83,7 +180,7 @@ def upload_bytes(data: bytes | None, *, content_type: str) -> bytes:
         raise ServiceError(
             _("ファイルが空です。保証証書のPDFファイルを選んでください。"), code="empty"
         )
-    if len(data) > MAX_PDF_BYTES:
+    if len(data) > max_pdf_bytes():
         raise too_large()
     return data
 
@@ -123,6 +220,10 @@ def verify_pdf(data: bytes) -> VerificationResult:
     issued = _issued(title, digest)
     check = _cached_check(data, digest, reader) if issued else signing.check_signature(data, reader)
     verdict = _verdict(check, issued=issued is not None)
+    if verdict == Verdict.UNSIGNED and read_key_notice(data) is not None:
+        # The handover notice rather than the certificate: said so, and nothing of what it
+        # carries is shown (the key is for the obligee's eyes only).
+        return VerificationResult(Verdict.KEY_NOTICE, digest)
     if verdict != Verdict.GENUINE:
         return VerificationResult(verdict, digest, check)
     state = certificate_state(issued, today=timezone.localdate())

@@ -5,6 +5,7 @@ answer from guarantees.verification.verify_pdf."""
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -14,11 +15,15 @@ from core.errors import ServiceError
 from core.ratelimit import rate_limit_hit
 from guarantees.selectors import CertificateState
 from guarantees.verification import (
-    MAX_PDF_BYTES,
+    BUSY_RETRY_SECONDS,
     PDF_CONTENT_TYPES,
+    BoundedUploadHandler,
     Verdict,
     VerificationResult,
-    declared_too_large,
+    check_slot,
+    max_pdf_bytes,
+    request_refusal,
+    size_label,
     too_large,
     upload_bytes,
     verify_pdf,
@@ -26,7 +31,14 @@ from guarantees.verification import (
 from guarantees.views import certificate_dates
 
 RATE_LIMIT = "verify-ip"
-STATUS_OF_ERROR = {"too_large": 413, "unsupported_type": 415, "rate_limited": 429}
+STATUS_OF_ERROR = {
+    "length_required": 411,
+    "too_large": 413,
+    "unsupported_type": 415,
+    "rate_limited": 429,
+    "busy": 503,
+}
+RETRY_AFTER = {"rate_limited": "60", "busy": str(BUSY_RETRY_SECONDS)}
 
 
 def rate_limited() -> ServiceError:
@@ -39,36 +51,59 @@ def rate_limited() -> ServiceError:
 # --- The page ----------------------------------------------------------------------------------
 
 
-# Exempt only so that a declared oversized upload is refused before anything reads its body (the
-# CSRF check would parse it); _verify_page is protected as every form is.
+# Exempt only so that an oversized or unmeasured upload is refused before anything reads its body,
+# and so that the body is read through our bounded handler (the CSRF check would parse it first);
+# _verify_page is protected as every form is.
 @csrf_exempt
 @never_cache  # an answer about one file, and the status changes: kept by no cache
 def verify_upload(request):
     """/verify/: choose a certificate PDF, see whether it is genuine and in force."""
-    if request.method == "POST" and declared_too_large(request.META.get("CONTENT_LENGTH")):
-        return _page(request, error=too_large())
-    return _verify_page(request)
+    if request.method == "POST":
+        refusal = request_refusal(request.META)
+        if refusal is not None:
+            return _page(request, error=refusal)
+    handler = BoundedUploadHandler(request, limit=max_pdf_bytes())
+    request.upload_handlers = [handler]
+    return _verify_page(request, handler)
 
 
 @csrf_protect
-def _verify_page(request):
+def _verify_page(request, handler: BoundedUploadHandler):
     if request.method != "POST":
         return _page(request)
     try:
         if not rate_limit_hit(RATE_LIMIT, client_ip(request) or ""):
             raise rate_limited()
-        upload = request.FILES.get("file")
-        data = upload_bytes(
-            upload.read(MAX_PDF_BYTES + 1) if upload else None,
-            content_type=upload.content_type if upload else "",
-        )
+        data, content_type = _uploaded_file(request, handler)
+        data = upload_bytes(data, content_type=content_type)
+        with check_slot():
+            result = verify_pdf(data)
     except ServiceError as exc:
         return _page(request, error=exc)
-    return _page(request, result=verify_pdf(data))
+    return _page(request, result=result)
+
+
+def _uploaded_file(request, handler: BoundedUploadHandler) -> tuple[bytes | None, str]:
+    """(the bytes of the form's `file` or None, its declared content type)."""
+    try:
+        upload = request.FILES.get("file")
+    except MultiPartParserError as exc:
+        raise ServiceError(_("送信された内容を読み取れませんでした。"), code="bad_request") from exc
+    if handler.exceeded:
+        raise too_large()
+    if upload is None:
+        return None, ""
+    return upload.read(), upload.content_type or ""
 
 
 def _page(request, *, result: VerificationResult | None = None, error: ServiceError | None = None):
-    context = {"result": result, "verdicts": Verdict, "states": CertificateState}
+    context = {
+        "result": result,
+        "verdicts": Verdict,
+        "states": CertificateState,
+        "size_limit": size_label(max_pdf_bytes()),
+        "receive_url": reverse("obligee_receive"),
+    }
     if error is not None:
         context["error"] = error.messages[0]
     if result is not None and result.snapshot:
@@ -80,6 +115,8 @@ def _page(request, *, result: VerificationResult | None = None, error: ServiceEr
         status=STATUS_OF_ERROR.get(error.code, 400) if error else 200,
     )
     response["X-Robots-Tag"] = "noindex"
+    if error is not None and error.code in RETRY_AFTER:
+        response["Retry-After"] = RETRY_AFTER[error.code]
     return response
 
 
@@ -98,30 +135,27 @@ def api_verify(request):
     try:
         if not rate_limit_hit(RATE_LIMIT, client_ip(request) or ""):
             raise rate_limited()
-        if declared_too_large(request.META.get("CONTENT_LENGTH")):
-            raise too_large()
+        refusal = request_refusal(request.META)
+        if refusal is not None:
+            raise refusal
         data, content_type = _api_upload(request)
         data = upload_bytes(data, content_type=content_type)
+        with check_slot():
+            result = verify_pdf(data)
     except ServiceError as exc:
         response = _api_error(exc.code, exc.messages[0], STATUS_OF_ERROR.get(exc.code, 400))
-        if exc.code == "rate_limited":
-            response["Retry-After"] = "60"
+        if exc.code in RETRY_AFTER:
+            response["Retry-After"] = RETRY_AFTER[exc.code]
         return response
-    return JsonResponse(result_json(verify_pdf(data)))
+    return JsonResponse(result_json(result))
 
 
 def _api_upload(request) -> tuple[bytes | None, str]:
     """(the file's bytes or None, its declared content type) from a multipart form or the body."""
     if request.content_type == "multipart/form-data":
-        try:
-            upload = request.FILES.get("file")
-        except MultiPartParserError as exc:
-            raise ServiceError(
-                _("送信された内容を読み取れませんでした。"), code="bad_request"
-            ) from exc
-        if upload is None:
-            return None, ""
-        return upload.read(MAX_PDF_BYTES + 1), upload.content_type or ""
+        handler = BoundedUploadHandler(request, limit=max_pdf_bytes())
+        request.upload_handlers = [handler]
+        return _uploaded_file(request, handler)
     if request.content_type not in PDF_CONTENT_TYPES - {""}:
         raise ServiceError(
             _(
@@ -131,7 +165,7 @@ def _api_upload(request) -> tuple[bytes | None, str]:
         )
     # Read from the stream, at most one byte past the limit: request.body would refuse anything
     # above DATA_UPLOAD_MAX_MEMORY_SIZE with an HTML error.
-    return request.read(MAX_PDF_BYTES + 1), request.content_type
+    return request.read(max_pdf_bytes() + 1), request.content_type
 
 
 def _api_error(code: str, message: str, status: int) -> JsonResponse:

@@ -397,6 +397,11 @@ RATE_LIMITS = {
     # signature costs CPU, and an e-procurement system checks one file at a time.
     "verify-ip": (env_int("VERIFY_LIMIT_PER_IP", 60), 60),
 }
+# 保証証書PDFの確認: the largest file checked (a certificate is about 70 KB; checking costs CPU in
+# proportion to the size), and how many checks one process runs at once (more are refused with
+# 503 and Retry-After rather than queued).
+VERIFY_MAX_PDF_BYTES = env_int("VERIFY_MAX_PDF_BYTES", 2 * 1024 * 1024)
+VERIFY_CONCURRENT_CHECKS = env_int("VERIFY_CONCURRENT_CHECKS", 1)
 
 # Two-factor sign-in for the admin (django-otp). Wrong codes are throttled by django-otp itself
 # (OTP_TOTP_THROTTLE_FACTOR / OTP_STATIC_THROTTLE_FACTOR, default 1 s doubling per failure).

@@ -100,7 +100,10 @@ def test_documents_embed_the_ipaex_fonts_and_fit_one_page(
         fonts = pdf_fonts(pdf)
         assert fonts["IPAexMincho"] is True
         assert all(fonts.values()), fonts  # nothing left to the reader's own fonts
-        assert {name.partition("-")[0] for name in fonts} <= {"IPAexMincho", "IPAexGothic"}
+        # IPAex, and DejaVu Sans Mono for the key a clerk types from the notice.
+        families = {name.partition("-")[0] for name in fonts if not name.startswith("DejaVu-")}
+        assert families <= {"IPAexMincho", "IPAexGothic"}
+        assert {name for name in fonts if name.startswith("DejaVu-")} <= {"DejaVu-Sans-Mono-Bold"}
         assert pdf_pages(pdf) == 1
 
 
@@ -235,3 +238,30 @@ def test_the_fee_statement_shows_each_step_and_the_tax_exempt_fee(advance, snaps
 
 def _iso(value: str) -> datetime.date:
     return datetime.date.fromisoformat(value)
+
+
+def test_the_notice_prints_the_key_large_in_a_face_where_0_and_o_differ(
+    advance, snapshot_of, pdf_fonts, tmp_path
+):
+    import re
+    import subprocess
+
+    key = display_key("00111001ZP24W8RT")
+    pdf = rendering.render_key_notice(snapshot_of(advance), key=key, verify_url=VERIFY_URL)
+    # DejaVu Sans Mono: a dot in the 0, a flag and foot on the 1; only the key is set in it.
+    assert any(name.startswith("DejaVu-Sans-Mono") for name in pdf_fonts(pdf))
+    (tmp_path / "notice.pdf").write_bytes(pdf)
+    words = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / "notice.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    heights = {
+        word: float(y_max) - float(y_min)
+        for y_min, y_max, word in re.findall(
+            r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]+)</word>', words
+        )
+    }
+    assert heights[key] >= 1.5 * heights[advance.number]
+    assert "数字の0(ゼロ)は中に点のある字です。" in "".join(heights).replace(" ", "")

@@ -8,60 +8,101 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from guarantees import keys
 
-KEY_FORMAT = re.compile(
-    r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z*~$=U]$"
-)
+# The 32 symbols of the body, also for the check symbol: never * ~ $ = U.
+KEY_FORMAT = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z]$")
 
 
 @pytest.fixture
-def sample():
-    """A reproducible sample of keys (plus the extremes of the 80-bit range)."""
+def sample(monkeypatch):
+    """A reproducible sample of keys as new_key() draws them."""
     rng = random.Random(20190501)
+    monkeypatch.setattr(keys.secrets, "randbits", rng.getrandbits)
+    return [keys.new_key() for _ in range(40)]
+
+
+@pytest.fixture
+def legacy_sample():
+    """Bodies of any value (as keys issued before the Damm check were), and the extremes."""
+    rng = random.Random(20260401)
     bodies = [keys._encode(rng.getrandbits(80)) for _ in range(40)]
     return [keys._encode(0), keys._encode(2**80 - 1), *bodies]
 
 
-def test_a_new_key_has_80_bits_in_16_symbols_shown_in_groups_with_a_check_symbol():
+def typos(shown: str):
+    """Every string a single wrong symbol or a swap of two neighbours makes of `shown`."""
+    for position, original in enumerate(shown):
+        for typo in keys.LEGACY_CHECK_ALPHABET:
+            if typo != original:
+                yield shown[:position] + typo + shown[position + 1 :]
+    for position in range(len(shown) - 1):
+        a, b = shown[position], shown[position + 1]
+        if a != b:
+            yield shown[:position] + b + a + shown[position + 2 :]
+
+
+def test_a_new_key_has_16_random_symbols_shown_in_groups_with_a_check_symbol_of_the_same_32():
     made = {keys.new_key() for _ in range(500)}
     assert len(made) == 500
     for body in made:
         assert len(body) == 16
         assert KEY_FORMAT.match(keys.display_key(body))
-    # Every symbol of the alphabet turns up: the 80 bits are spread over all 16 positions.
+    # Every symbol of the alphabet turns up: the random bits are spread over all 16 positions.
     assert set("".join(made)) == set(keys.ALPHABET)
+    # ...and over the check symbols, which never need a symbol outside the 32.
+    assert {keys.display_key(body)[-1] for body in made} == set(keys.ALPHABET)
 
 
-def test_the_check_symbol_is_crockfords_mod_37():
-    assert keys.check_symbol("0000000000000000") == "0"
-    assert keys.check_symbol("0000000000000010") == "*"  # 32 (values 32–36: *~$=U)
-    assert keys.check_symbol("0000000000000012") == "$"  # 34
-    assert keys.check_symbol("0000000000000014") == "U"  # 36
-    assert keys.display_key("0000000000000014") == "0000-0000-0000-0014-U"
+def test_the_check_runs_over_a_totally_anti_symmetric_quasigroup_of_order_32():
+    symbols = range(32)
+    for x in symbols:
+        # A Latin square: each row and each column holds every symbol once.
+        assert {keys.quasigroup(x, y) for y in symbols} == set(symbols)
+        assert {keys.quasigroup(y, x) for y in symbols} == set(symbols)
+    for c in symbols:
+        for x in symbols:
+            for y in symbols:
+                if x != y:
+                    assert keys.quasigroup(keys.quasigroup(c, x), y) != keys.quasigroup(
+                        keys.quasigroup(c, y), x
+                    )
 
 
-def test_every_single_symbol_typo_is_caught(sample):
+def test_the_damm_check_alone_catches_every_typo_and_swap_of_any_body(legacy_sample):
+    def passes(shown: str) -> bool:
+        return all(s in keys.ALPHABET for s in shown) and keys._damm_interim(shown) == 0
+
+    for body in legacy_sample:
+        shown = body + keys.check_symbol(body)
+        assert passes(shown)
+        assert not any(passes(typed) for typed in typos(shown))
+
+
+def test_every_single_symbol_typo_and_swap_of_a_new_key_is_caught(sample):
     for body in sample:
         shown = keys.display_key(body).replace("-", "")
-        for position, original in enumerate(shown):
-            alphabet = keys.CHECK_ALPHABET if position == 16 else keys.ALPHABET
-            for typo in alphabet:
-                if typo == original:
-                    continue
-                typed = shown[:position] + typo + shown[position + 1 :]
-                with pytest.raises(keys.InvalidKey):
-                    keys.parse_key(typed)
-
-
-def test_every_swap_of_two_neighbours_is_caught(sample):
-    for body in sample:
-        shown = keys.display_key(body).replace("-", "")
-        for position in range(len(shown) - 1):
-            a, b = shown[position], shown[position + 1]
-            if a == b:
-                continue
-            typed = shown[:position] + b + a + shown[position + 2 :]
+        assert keys.parse_key(shown) == body
+        for typed in typos(shown):
             with pytest.raises(keys.InvalidKey):
                 keys.parse_key(typed)
+
+
+def test_keys_issued_with_the_mod_37_check_are_still_accepted(legacy_sample):
+    for body in legacy_sample:
+        legacy = keys.legacy_check_symbol(body)
+        assert keys.parse_key(f"{body}{legacy}") == body
+        # Shown again today, the same key carries the Damm check, which is accepted as well.
+        assert keys.parse_key(keys.display_key(body)) == body
+    assert keys.legacy_check_symbol("0000000000000000") == "0"
+    assert keys.legacy_check_symbol("0000000000000010") == "*"  # 32 (values 32–36: *~$=U)
+    assert keys.legacy_check_symbol("0000000000000014") == "U"  # 36
+
+
+@pytest.mark.parametrize("tilde", ["~", "〜", "～"])  # as printed; Japanese keyboard; full width
+def test_an_old_key_ending_in_a_tilde_is_accepted_however_the_tilde_is_typed(tilde):
+    body = "0000000000000011"  # 33 mod 37: ~
+    assert keys.legacy_check_symbol(body) == "~"
+    assert keys.parse_key(f"0000-0000-0000-0011-{tilde}") == body
+    assert keys.parse_key(f"００００－００００－００００－００１１－{tilde}") == body
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,23 @@ def test_a_typo_is_caught_by_the_check_symbol_before_any_lookup(signed_in, certi
     assert not Receipt.objects.exists()
 
 
+def test_a_key_issued_with_the_old_tilde_check_registers_typed_with_a_japanese_keyboard(
+    signed_in, alice, issue_for, obligee_user
+):
+    # Stored before the check symbol changed: the notice in the obligee's hands ends in ~.
+    body = next(
+        f"7K3M9QXDZP24W8{a}{b}"
+        for a in keys.ALPHABET
+        for b in keys.ALPHABET
+        if keys.legacy_check_symbol(f"7K3M9QXDZP24W8{a}{b}") == "~"
+    )
+    certificate = issue_for(alice, key=body, guarantee__application__obligee=obligee_user.obligee)
+    typed = "－".join([body[0:4], body[4:8], body[8:12], body[12:16], "〜"])
+    response = register(signed_in, certificate.guarantee.number, typed, follow=True)
+    assert "を受領しました" in response.content.decode()
+    assert Receipt.objects.get().certificate == certificate
+
+
 def test_every_wrong_pair_gets_the_same_neutral_message(
     client, signed_in, certificate, key, alice, issue_for
 ):

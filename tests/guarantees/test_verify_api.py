@@ -1,6 +1,7 @@
 """POST /api/verify/: the same check as /verify/ as JSON for obligees' e-procurement systems,
 each real answer checked against docs/openapi.yaml."""
 
+import json
 from pathlib import Path
 
 import jsonschema
@@ -141,13 +142,64 @@ def test_errors_are_json_with_a_code_and_a_japanese_message(api, request_, statu
     assert body["error"]["message"]
 
 
-def test_a_file_over_the_limit(api, monkeypatch):
-    monkeypatch.setattr(verification, "MAX_PDF_BYTES", 1000)
-    monkeypatch.setattr("guarantees.verify_views.MAX_PDF_BYTES", 1000)
+def test_a_file_over_the_limit(api, settings):
+    settings.VERIFY_MAX_PDF_BYTES = 1000
     for post in (post_raw, post_file):
         response = post(api, b"%PDF-1.7\n" + b"0" * 2000)
         assert response.status_code == 413
         assert conforms(response)["error"]["code"] == "too_large"
+        assert "1KB以下" in response.json()["error"]["message"]
+
+
+def test_the_default_limit_is_what_a_certificate_can_be(api):
+    response = post_raw(api, b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024))
+    assert response.status_code == 413
+    assert conforms(response)["error"]["code"] == "too_large"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunked_request_without_a_length_is_told_what_is_wrong(live_server, issued_pdf):
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(live_server.url)
+    part = issued_pdf[:2048]  # what the request carries does not matter: it is never read
+    request = (
+        f"POST {URL} HTTP/1.1\r\nHost: {address.netloc}\r\nContent-Type: application/pdf\r\n"
+        "Transfer-Encoding: chunked\r\nConnection: close\r\n"
+        "X-Forwarded-Proto: https\r\n\r\n"  # as behind the TLS proxy: no redirect to https
+    ).encode() + b"%x\r\n%s\r\n0\r\n\r\n" % (len(part), part)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+
+    assert head.split()[1] == b"411"
+    error = json.loads(body)["error"]
+    assert error["code"] == "length_required"
+    assert "長さ(Content-Length)" in error["message"] and "空" not in error["message"]
+
+
+def test_when_checks_are_busy_the_api_answers_503_with_retry_after(api, settings, issued_pdf):
+    settings.VERIFY_CONCURRENT_CHECKS = 1
+    with verification.check_slot():
+        response = post_raw(api, issued_pdf)
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert conforms(response)["error"]["code"] == "busy"
+    assert conforms(post_raw(api, issued_pdf))["result"] == "genuine"
+
+
+def test_a_handover_notice_is_recognised_without_its_key(api, issued):
+    from guarantees import keys
+
+    key = keys.display_key(keys.new_key())
+    notice = rendering.render_key_notice(issued.snapshot, key=key, verify_url=verify_url("x" * 22))
+    response = post_raw(api, notice)
+    body = conforms(response)
+    assert body["result"] == "key_notice" and body["valid"] is False
+    assert body["guarantee_number"] is None and key not in response.content.decode()
 
 
 def test_a_huge_body_is_refused_before_it_is_read(api):

@@ -172,12 +172,85 @@ def test_no_file_chosen_says_so(client):
     assert "PDFファイルを選んでください" in error_of(response)
 
 
-def test_a_file_over_the_limit_is_refused(client, monkeypatch):
-    monkeypatch.setattr(verification, "MAX_PDF_BYTES", 1000)
-    monkeypatch.setattr("guarantees.verify_views.MAX_PDF_BYTES", 1000)
-    response = upload(client, b"%PDF-1.7\n" + b"0" * 2000)
+def test_the_limit_is_what_a_certificate_can_be(client):
+    assert "保証証書のPDFファイル(2MBまで)" in client.get(URL).content.decode()
+    response = upload(client, b"%PDF-1.7\n" + b"0" * (2 * 1024 * 1024))
     assert response.status_code == 413
-    assert "10MB以下" in error_of(response)
+    assert "2MB以下の保証証書PDF" in error_of(response)
+
+
+def test_a_file_over_the_limit_is_dropped_while_it_is_read(client, settings, monkeypatch):
+    settings.VERIFY_MAX_PDF_BYTES = 100 * 1024
+    held = []
+    receive = verification.BoundedUploadHandler.receive_data_chunk
+
+    def spy(handler, raw_data, start):
+        result = receive(handler, raw_data, start)
+        held.append(handler.buffer.tell())
+        return result
+
+    monkeypatch.setattr(verification.BoundedUploadHandler, "receive_data_chunk", spy)
+    monkeypatch.setattr(verification, "verify_pdf", None)  # never reached
+    # Announced at 150 KB, within what the headers allow (the file plus a form's overhead).
+    response = upload(client, b"%PDF-1.7\n" + b"0" * (150 * 1024))
+
+    assert response.status_code == 413
+    assert "100KB以下" in error_of(response)
+    assert held and max(held) <= 100 * 1024
+
+
+def test_a_chunked_upload_without_a_length_is_told_what_is_wrong(client):
+    response = client.generic(
+        "POST",
+        URL,
+        b"",
+        content_type="multipart/form-data; boundary=x",
+        CONTENT_LENGTH="",
+        HTTP_TRANSFER_ENCODING="chunked",
+    )
+    assert response.status_code == 411
+    assert "長さ(Content-Length)が示されていない" in error_of(response)
+    assert "ファイルが空です" not in response.content.decode()
+
+
+def test_when_checks_are_busy_the_upload_is_turned_away_with_a_time_to_retry(
+    client, settings, issued_pdf
+):
+    settings.VERIFY_CONCURRENT_CHECKS = 1
+    with verification.check_slot():  # another request is being checked
+        response = upload(client, issued_pdf)
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "混み合っています" in error_of(response)
+    assert upload(client, issued_pdf).status_code == 200  # the slot is free again
+
+
+def test_a_handover_notice_is_recognised_and_points_to_receiving(client, issued):
+    from guarantees import keys
+
+    key = keys.display_key(keys.new_key())
+    notice = rendering.render_key_notice(issued.snapshot, key=key, verify_url=verify_url("x" * 22))
+    response = upload(client, notice)
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert shown(response, "verdict") == "認証キー等のお知らせです。保証証書ではありません"
+    assert 'href="/obligee/receive/"' in html and "電子保証の受領" in html
+    assert key not in html and key.replace("-", "") not in html
+    assert 'data-testid="signature"' not in html
+
+
+def test_a_tampered_file_is_a_danger_and_nothing_of_it_is_called_valid(client, issued, issued_pdf):
+    response = upload(client, flip_byte_in_signed_range(issued_pdf))
+    html = response.content.decode()
+    verdict = re.search(r'<section class="([^"]*)".*?</dl>', html, re.S)
+
+    assert "nd-verify-tampered" in verdict[1].split()
+    assert "有効" not in verdict[0]
+    assert shown(response, "timestamp").startswith("判定しません")
+
+
+def test_the_page_for_clerks_does_not_talk_about_the_api(client):
+    assert "/api/verify/" not in client.get(URL).content.decode()
 
 
 def test_a_huge_upload_is_refused_before_it_is_read(client):
