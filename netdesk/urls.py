@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import healthz
+from core.views import date_reading, healthz
 from obligees import received
 from obligees.portal import obligee_home
 from obligees.receive import obligee_receive, obligee_receive_notices
@@ -25,4 +25,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("dates/reading/", date_reading, name="date_reading"),
 ]

@@ -147,6 +147,8 @@ URLS = {
     "guarantees:certificate_verify": get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    token="verify_token", bearer=True),
     "guarantees:api_verify":        post(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    data="certificate_pdf", content_type="application/pdf", bearer=True),
     "healthz":                       get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    # Reads a typed date for the date inputs' 和暦 (form, obligee search, admin): looks nothing up.
+    "date_reading":                  get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    data={"text": "R8.12.1"}),
     "set_language":                 post(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    data={"language": "en"}),
 
     # Signing in and out; a signed-in user asking for the sign-in page goes home.
