@@ -20,7 +20,8 @@ from core.wareki import (
 
 def input_texts(form: forms.Form) -> list[dict]:
     """What a template writes for each field's <input>: its name, id, label, value as typed or
-    initial, the widget's type, inputmode and placeholder, the maximum length and the errors.
+    initial, the widget's type, inputmode and placeholder, the maximum length, the errors and the
+    help text.
 
     A list page renders a few such inputs on every request; Django's widget templates cost as much
     as the rest of the page, and a template reads a dict at the first try.
@@ -41,6 +42,13 @@ def input_texts(form: forms.Form) -> list[dict]:
                 "placeholder": attrs.get("placeholder", ""),
                 "max_length": getattr(field.field, "max_length", None),
                 "errors": " ".join(field.errors),
+                "help": field.help_text,
+                # A date's 和暦 under it (static/js/date_input.js keeps it up to date); None for
+                # other fields.
+                "reading": date_reading(value)["text"]
+                if isinstance(field.field.widget, JapaneseDateInput)
+                else None,
+                "reading_url": attrs.get("data-reading-url", ""),
             }
         )
     return inputs
