@@ -291,6 +291,18 @@ def application_confirm(request, pk: int):
     )
 
 
+@contractor_required
+def application_print(request, pk: int):
+    """申込控え: every field of the application as sent (or as it stands, before sending), its
+    number, send time and the kinds requested, on a page made for printing."""
+    application = selectors.application_for_user_or_404(request.user, pk)
+    return render(
+        request,
+        "applications/application_print.html",
+        {"application": application, "printed_at": timezone.localtime()},
+    )
+
+
 @require_POST
 @contractor_required
 def application_submit(request, pk: int):

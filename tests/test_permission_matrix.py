@@ -115,6 +115,7 @@ URLS = {
     "applications:submit":          post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "applications:sent":             get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "applications:copy":             get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "applications:print":            get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "applications:withdraw":        post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "applications:delete":          post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "guarantees:certificate_pdf":    get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="certificate"),
