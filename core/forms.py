@@ -73,15 +73,15 @@ class JapaneseDateHiddenInput(forms.HiddenInput):
     era chosen beside it would otherwise be lost."""
 
     def format_value(self, value):
-        if isinstance(value, str) and not isinstance(value, datetime.date):
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, str):
             try:
                 day = read_date(value, era=getattr(value, "era", DEFAULT_ERA))
             except DateReadError:
-                return value
+                return value  # not confirmed anyway: the form shows its error
             return day.isoformat() if day else ""
-        return (
-            value.isoformat() if isinstance(value, datetime.date) else super().format_value(value)
-        )
+        return super().format_value(value)
 
 
 class JapaneseDateInput(forms.DateInput):

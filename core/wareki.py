@@ -59,9 +59,10 @@ _SEPARATOR = r"(?:[-/.]|\s*年\s*|\s*月\s*)"
 _DATE = re.compile(
     r"^(?P<era>令和|平成|昭和|大正|明治|[RHSTM])?\.?\s*"
     r"(?P<year>\d{1,4}|元)" + _SEPARATOR + r"(?P<month>\d{1,2})" + _SEPARATOR + r"(?P<day>\d{1,2})"
-    r"\s*日?$"
+    r"\s*日?$",
+    re.ASCII,  # digits are ASCII once folded (NFKC): no other script's digits
 )
-_COMPACT = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$")
+_COMPACT = re.compile(r"^(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})$", re.ASCII)
 # The largest text worth reading: anything longer is not a date (and is not echoed back whole).
 MAX_DATE_TEXT = 40
 
@@ -78,7 +79,8 @@ class DateReadError(ValueError):
 def read_date(text: str | None, *, era: str = DEFAULT_ERA) -> datetime.date | None:
     """The date `text` stands for, None for nothing typed, DateReadError for anything else.
 
-    `era` (令和, 平成 …): the era of a year typed without one (8/12/1); without it such a year is
+    A four-digit year is 西暦; a year of one or two digits (8/12/1) is a year of `era` (the era
+    chosen beside the input, 令和 unless another is chosen). With `era=""` such a year is
     refused, since 8/12/1 could be 令和8年 or 平成8年.
     """
     folded = unicodedata.normalize("NFKC", text or "").strip()
