@@ -98,7 +98,7 @@ class JapaneseDateInput(forms.DateInput):
         super().__init__(
             attrs={
                 "autocomplete": "off",
-                "placeholder": _("例: 2026-12-01、令和8年12月1日、R8.12.1"),
+                "placeholder": _("例: 2026-12-01、R8.12.1"),
                 "data-date-input": "",
                 "data-reading-url": reverse_lazy("date_reading"),
                 "maxlength": MAX_DATE_TEXT,
