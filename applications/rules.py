@@ -38,10 +38,10 @@ _PHONE = re.compile(r"^[0-9-]+$")
 
 # The dates a contract states, and the range each must be in: no public works contract in the
 # portal is older than the 平成 era (a 0001-01-01 typed by mistake has no era form, and a
-# certificate would print a blank), nor planned further ahead than ten years.
+# certificate would print a blank), nor ends further ahead than the ten years (COVERED_DAYS, the
+# longest ten-year span) that the fee tables price.
 CONTRACT_DATES = ("contract_date", "period_start", "period_end")
 EARLIEST_DATE = datetime.date(1989, 1, 8)  # 平成元年1月8日
-YEARS_AHEAD = 10
 
 
 def share_base(application: Application, kind: str) -> int | None:
@@ -63,11 +63,9 @@ def phone_error(value: str) -> str | None:
 
 
 def latest_date(today: datetime.date) -> datetime.date:
-    """The last date a contract may state: YEARS_AHEAD years after today (28 Feb for 29 Feb)."""
-    try:
-        return today.replace(year=today.year + YEARS_AHEAD)
-    except ValueError:
-        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+    """The last date a contract may state: ten years ahead, counted as the fee tables count them
+    (COVERED_DAYS days), so that the range never refuses a date whose fee could be computed."""
+    return today + datetime.timedelta(days=COVERED_DAYS)
 
 
 def date_error(value: datetime.date | None, *, today: datetime.date) -> str | None:

@@ -18,7 +18,10 @@ def draft(alice):
         contractor=alice.contractor,
         created_by=alice,
         works_name="市道9号線改良工事",
+        # Fixed dates, sent on a fixed day below: the copy does not depend on today.
         contract_date=datetime.date(2026, 12, 1),
+        period_start=datetime.date(2026, 12, 2),
+        period_end=datetime.date(2027, 3, 31),
         contact_department="工事部",
         message_to_company="よろしくお願いします。",
     )

@@ -54,6 +54,7 @@ def test_a_rule_worked_out_from_a_malformed_field_waits_for_it(signed_in, form_d
 # 下書き保存 mid-way ------------------------------------------------------------------------------
 
 
+@time_machine.travel(datetime.datetime(2026, 11, 24, 10, tzinfo=datetime.UTC))
 def test_a_draft_saves_what_reads_and_keeps_the_rest_as_typed(signed_in, form_data, alice):
     data = form_data(
         action="draft",

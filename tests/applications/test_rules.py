@@ -246,8 +246,10 @@ def test_a_date_no_contract_could_state_is_refused(name, day):
 
 
 def test_the_range_runs_from_the_heisei_era_to_ten_years_ahead():
+    """Ten years ahead of TODAY (2026-11-24), with three leap days between, is 2036-11-24."""
     assert date_error(datetime.date(1989, 1, 8), today=TODAY) is None
     assert date_error(datetime.date(2036, 11, 24), today=TODAY) is None
     assert date_error(datetime.date(1989, 1, 7), today=TODAY) is not None
     assert date_error(datetime.date(2036, 11, 25), today=TODAY) is not None
-    assert latest_date(datetime.date(2028, 2, 29)) == datetime.date(2038, 2, 28)
+    # Ten years as the fee tables count them: 3,653 days, whatever the leap days in between.
+    assert latest_date(datetime.date(2029, 3, 1)) == datetime.date(2039, 3, 2)
