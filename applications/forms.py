@@ -19,6 +19,7 @@ from accounts.models import Branch
 from applications import rules
 from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
 from applications.models import Application
+from core.forms import JapaneseDateField
 from core.numbers import percentage
 from core.text import (
     YEN_TOO_LARGE,
@@ -203,11 +204,18 @@ class ObligeeField(forms.ModelChoiceField):
         return getattr(before, "pk", None) != getattr(after, "pk", None)
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self):
-        super().__init__(format="%Y-%m-%d")
+# The fields each rule error of applications/rules.py is worked out from, by the field it lands
+# on: when one of them did not read (its own error), the rule's error would be about a value
+# the user did not type, and is left for the next round.
+RULE_INPUTS = {
+    "ag_amount": ("contract_amount", "this_year_amount", "contract_type"),
+    "cg_amount": ("contract_amount",),
+    "this_year_amount": ("contract_amount",),
+    "contract_date": ("period_end",),
+    "period_end": ("contract_date", "period_start"),
+    "ag_certificate_format": ("obligee",),
+    "cg_certificate_format": ("obligee",),
+}
 
 
 class ApplicationForm(forms.Form):
@@ -231,9 +239,9 @@ class ApplicationForm(forms.Form):
     )
     works_name = forms.CharField(label=_("工事名"), max_length=200, required=False)
     works_place = forms.CharField(label=_("工事場所"), max_length=200, required=False)
-    contract_date = forms.DateField(label=_("契約日"), required=False, widget=DateInput())
-    period_start = forms.DateField(label=_("工期(自)"), required=False, widget=DateInput())
-    period_end = forms.DateField(label=_("工期(至)"), required=False, widget=DateInput())
+    contract_date = JapaneseDateField(label=_("契約日"), required=False)
+    period_start = JapaneseDateField(label=_("工期(自)"), required=False)
+    period_end = JapaneseDateField(label=_("工期(至)"), required=False)
     contract_amount = YenField(label=_("請負金額(税込)"), required=False)
     this_year_amount = YenField(
         label=_("今年度対象額"),
@@ -370,6 +378,18 @@ class ApplicationForm(forms.Form):
         self.helper.field_template = "applications/_field.html"
         for name in filter(self.required_now, self.fields):
             self.fields[name].widget.attrs["aria-required"] = "true"
+        # The live check of the dates' range (static/js/date_input.js), as date_error() says.
+        earliest, latest = rules.EARLIEST_DATE, rules.latest_date(today)
+        for name in rules.CONTRACT_DATES:
+            self.fields[name].widget.attrs.update(
+                {
+                    "data-min": earliest.isoformat(),
+                    "data-max": latest.isoformat(),
+                    "data-range-error": rules.date_error(
+                        earliest - datetime.timedelta(1), today=today
+                    ),
+                }
+            )
         for name, field in self.fields.items():
             if isinstance(field, YenField):
                 field.widget.attrs.setdefault("data-yen", name)
@@ -448,26 +468,68 @@ class ApplicationForm(forms.Form):
             raise forms.ValidationError(message)
         return value
 
+    def _clean_contract_date(self, name: str):
+        value = self.cleaned_data[name]
+        if message := rules.date_error(value, today=self.today):
+            raise forms.ValidationError(message, code="out_of_range")
+        return value
+
+    def clean_contract_date(self):
+        return self._clean_contract_date("contract_date")
+
+    def clean_period_start(self):
+        return self._clean_contract_date("period_start")
+
+    def clean_period_end(self):
+        return self._clean_contract_date("period_end")
+
     def clean(self):
+        """確認へ進む: every rule's error at once, beside the fields' own (a malformed phone no
+        longer hides the amount caps until it is fixed). A rule error on a field that has its
+        own error, or that is worked out from one that has, waits for the next round."""
         cleaned = super().clean()
-        if self.complete and not self.errors:
+        if self.complete:
+            unread = set(self.errors)
             application, guarantees = self.to_instances()
             for key, message in rules.sending_errors(application, guarantees, today=self.today):
-                self.add_error(self._field_for(key), message)
+                field = self._field_for(key)
+                if field in unread or unread.intersection(RULE_INPUTS.get(field, ())):
+                    continue
+                self.add_error(field, message)
         return cleaned
 
+    @property
+    def draft_savable(self) -> bool:
+        """Whether 下書き保存 can save what did read: the form's token identifies the draft."""
+        return "form_token" in self.cleaned_data
+
+    def unsaved_labels(self) -> list[str]:
+        """The labels of the fields a draft was saved without (their values did not read)."""
+        return [str(self.fields[name].label) for name in self.errors if name in self.fields]
+
     def application_values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in APPLICATION_FIELDS}
+        """The application's fields that read; one with an error is left out (a draft keeps
+        what it had for it)."""
+        return {
+            name: self.cleaned_data[name]
+            for name in APPLICATION_FIELDS
+            if name in self.cleaned_data
+        }
 
     def guarantee_values(self) -> dict[str, dict]:
-        """The requested kinds and their fields; a kind that is not requested is absent."""
+        """The requested kinds and their fields that read; a kind that is not requested is
+        absent."""
         values = {}
         for kind, prefix in PREFIX.items():
             if self.cleaned_data.get(f"{prefix}requested"):
-                fields = {name: self.cleaned_data[prefix + name] for name in GUARANTEE_FIELDS[kind]}
+                fields = {
+                    name: self.cleaned_data[prefix + name]
+                    for name in GUARANTEE_FIELDS[kind]
+                    if prefix + name in self.cleaned_data
+                }
                 # One payment method exists today (一括納付); an emptied choice means that one.
                 fields["fee_payment_method"] = (
-                    fields["fee_payment_method"] or Guarantee.PaymentMethod.LUMP_SUM
+                    fields.get("fee_payment_method") or Guarantee.PaymentMethod.LUMP_SUM
                 )
                 values[kind] = fields
         return values

@@ -13,6 +13,7 @@ import phonenumbers
 from django.utils.translation import gettext as _
 
 from applications.models import Application
+from core.wareki import era_date
 from fees.calculation import (
     AmountNotCovered,
     FeeTableNotFound,
@@ -35,6 +36,13 @@ CONTRACT_GUARANTEE_MIN = Fraction(1, 10)
 
 _PHONE = re.compile(r"^[0-9-]+$")
 
+# The dates a contract states, and the range each must be in: no public works contract in the
+# portal is older than the 平成 era (a 0001-01-01 typed by mistake has no era form, and a
+# certificate would print a blank), nor ends further ahead than the ten years (COVERED_DAYS, the
+# longest ten-year span) that the fee tables price.
+CONTRACT_DATES = ("contract_date", "period_start", "period_end")
+EARLIEST_DATE = datetime.date(1989, 1, 8)  # 平成元年1月8日
+
 
 def share_base(application: Application, kind: str) -> int | None:
     """What a guarantee amount is a share of: the advance payment of the base amount (this-year
@@ -52,6 +60,33 @@ def phone_error(value: str) -> str | None:
     if not phonenumbers.is_valid_number(phonenumbers.parse(digits, "JP")):
         return _("この電話番号は日本の電話番号として正しくありません。番号をご確認ください。")
     return None
+
+
+def latest_date(today: datetime.date) -> datetime.date:
+    """The last date a contract may state: ten years ahead, counted as the fee tables count them
+    (COVERED_DAYS days), so that the range never refuses a date whose fee could be computed."""
+    return today + datetime.timedelta(days=COVERED_DAYS)
+
+
+def date_error(value: datetime.date | None, *, today: datetime.date) -> str | None:
+    """Why a contract's date `value` is out of the range any contract could state, or None."""
+    if value is None:
+        return None
+    latest = latest_date(today)
+    if EARLIEST_DATE <= value <= latest:
+        return None
+    return _("%(earliest)sから%(latest)sまでの日付を入力してください。") % {
+        "earliest": f"{era_date(EARLIEST_DATE)}({EARLIEST_DATE.isoformat()})",
+        "latest": f"{era_date(latest)}({latest.isoformat()})",
+    }
+
+
+def date_range_errors(application: Application, *, today: datetime.date) -> list[Error]:
+    errors: list[Error] = []
+    for name in CONTRACT_DATES:
+        if message := date_error(getattr(application, name), today=today):
+            errors.append((name, message))
+    return errors
 
 
 def required_fields_errors(application: Application) -> list[Error]:
@@ -207,12 +242,14 @@ def sending_errors(
     application: Application, guarantees: list[Guarantee], *, today: datetime.date
 ) -> list[Error]:
     """Everything that stops `application` with these requested guarantees from being sent."""
-    errors = required_fields_errors(application) + works_errors(application)
+    date_errors = date_range_errors(application, today=today)
+    errors = required_fields_errors(application) + date_errors + works_errors(application)
     if not guarantees:
         errors.append((None, _("前払金保証、契約保証のいずれかを申し込んでください。")))
     for guarantee in guarantees:
         errors.extend(guarantee_errors(application, guarantee, today=today))
-    errors.extend(fee_errors(application, guarantees, today=today))
+    if not date_errors:  # a period from year 1 has no fee to compute: its date is the error
+        errors.extend(fee_errors(application, guarantees, today=today))
     if application.contact_phone:
         message = phone_error(application.contact_phone)
         if message:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("applications/<int:pk>/submit/", views.application_submit, name="submit"),
     path("applications/<int:pk>/sent/", views.application_sent, name="sent"),
     path("applications/<int:pk>/copy/", views.application_copy, name="copy"),
+    path("applications/<int:pk>/print/", views.application_print, name="print"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
     path("applications/<int:pk>/delete/", views.application_delete, name="delete"),
     path("help/", views.help_page, name="help"),

@@ -197,6 +197,7 @@ def _application_form(
     today = timezone.localdate()
     action = request.POST.get("action") if request.method == "POST" else None
     switched = None
+    saved_partly: list[str] = []
     if action == "language":
         # The header's language switch on this page (application_form.js posts the form here):
         # the same values again in the chosen language, nothing saved.
@@ -205,7 +206,9 @@ def _application_form(
     elif request.method == "POST":
         complete = action != "draft"
         form = ApplicationForm(request.POST, today=today, complete=complete)
-        if form.is_valid():
+        valid = form.is_valid()
+        # 下書き保存 saves what did read, even mid-way; what did not stays in the form as typed.
+        if valid or (not complete and form.draft_savable):
             try:
                 application = services.application_save(
                     user=request.user,
@@ -226,8 +229,12 @@ def _application_form(
                 return redirect("applications:dashboard")
             if complete:
                 return redirect("applications:confirm", pk=application.pk)
-            messages.success(request, _("下書きを保存しました。"))
-            return redirect("applications:edit", pk=application.pk)
+            if valid:
+                messages.success(request, _("下書きを保存しました。"))
+                return redirect("applications:edit", pk=application.pk)
+            # Shown again as posted (not redirected): the values that did not read are only here.
+            # The form's token finds this draft on the next save, from this address too.
+            saved_partly = form.unsaved_labels()
     elif application is not None:
         form = ApplicationForm(
             initial=ApplicationForm.initial_for(application), today=today, complete=False
@@ -250,7 +257,9 @@ def _application_form(
             "application": application,
             "source": source,
             # 下書き保存 refused for what was typed: the page says the draft was not saved.
-            "draft_refused": action == "draft" and form.errors,
+            "draft_refused": action == "draft" and form.errors and not saved_partly,
+            # 下書き保存 saved all but these fields.
+            "saved_partly": saved_partly,
             "company_messages": company_messages,
             "latest_message": company_messages[-1] if company_messages else None,
             "guarantees": {g.kind: g for g in application.guarantees.all()} if application else {},
@@ -308,6 +317,18 @@ def application_confirm(request, pk: int):
         request,
         "applications/application_confirm.html",
         {"application": application, "errors": services.application_errors(application)},
+    )
+
+
+@contractor_required
+def application_print(request, pk: int):
+    """申込控え: every field of the application as sent (or as it stands, before sending), its
+    number, send time and the kinds requested, on a page made for printing."""
+    application = selectors.application_for_user_or_404(request.user, pk)
+    return render(
+        request,
+        "applications/application_print.html",
+        {"application": application, "printed_at": timezone.localtime()},
     )
 
 

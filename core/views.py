@@ -3,6 +3,11 @@ from django.http import HttpRequest, JsonResponse
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
+from django.views.decorators.http import require_GET
+
+from core.forms import TypedDate
+from core.forms import date_reading as date_reading_for
+from core.wareki import DEFAULT_ERA
 
 
 @never_cache
@@ -26,3 +31,12 @@ class FaviconView(RedirectView):
 
     def get_redirect_url(self, *args, **kwargs) -> str:
         return static("favicon.ico")
+@require_GET
+def date_reading(request: HttpRequest) -> JsonResponse:
+    """What a date input shows beside itself as the user types (static/js/date_input.js):
+    `?text=R8.12.1&era=令和` → {"date": "2026-12-01", "text": "令和8年12月1日(…)", "error": ""}.
+
+    The server's reader (core.wareki.read_date) rather than a second one in the script, so the
+    page says exactly what the form will read. Public: it reads a date and looks nothing up."""
+    text = request.GET.get("text", "")
+    return JsonResponse(date_reading_for(TypedDate(text, request.GET.get("era", DEFAULT_ERA))))

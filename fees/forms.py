@@ -3,7 +3,8 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen, to_halfwidth_ascii
+from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen
+from core.wareki import DateReadError, read_date
 from guarantees.kinds import GuaranteeKind
 
 
@@ -56,9 +57,12 @@ class EstimateForm(forms.Form):
 
 
 def _parse_date(value: str, message) -> datetime.date:
-    """'2026-11-20' as the date inputs send it; also 2026/11/20 and full-width digits."""
-    text = to_halfwidth_ascii(value).strip().replace("/", "-")
+    """The application form's date as typed there (2026-11-20, 令和8年11月20日, R8.11.20 …),
+    read by the form's own reader."""
     try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise forms.ValidationError(message, code="invalid") from None
+        day = read_date(value)
+    except DateReadError:
+        day = None
+    if day is None:
+        raise forms.ValidationError(message, code="invalid")
+    return day

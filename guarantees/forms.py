@@ -4,11 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from applications.forms import YenField
+from core.forms import JapaneseDateField
 from core.text import reject_bidi_controls
 from guarantees import lifecycle
 from guarantees.received import snapshot_changes
-
-_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class KeyRevealForm(forms.Form):
@@ -35,10 +34,9 @@ class AmendmentForm(forms.Form):
     works_place = forms.CharField(
         label=_("工事場所"), max_length=200, required=False, validators=[reject_bidi_controls]
     )
-    period_start = forms.DateField(label=_("工期(自)"), widget=_DATE)
-    period_end = forms.DateField(
+    period_start = JapaneseDateField(label=_("工期(自)"))
+    period_end = JapaneseDateField(
         label=_("工期(至)"),
-        widget=_DATE,
         help_text=_("保証期間(至)も工期(至)に合わせて変更されます。"),
     )
     reason = forms.CharField(
@@ -79,7 +77,7 @@ class AmendmentForm(forms.Form):
 class CancellationForm(forms.Form):
     """解約: the date the guarantee ended, and why."""
 
-    cancelled_on = forms.DateField(label=_("解約日"), widget=_DATE)
+    cancelled_on = JapaneseDateField(label=_("解約日"))
     reason = forms.CharField(
         label=_("解約の理由"),
         max_length=1000,

@@ -71,6 +71,12 @@ def issue_request(*, guarantee_id: int, user) -> Guarantee:
     if refusal is not None:
         raise StateError(refusal, code="not_issuable")
     now = timezone.now()
+    # Refused here, with the reason, rather than by the worker's render after it was queued.
+    snapshot = certificate_snapshot(
+        guarantee, version=next_version_number(guarantee), issued_on=timezone.localdate(now)
+    )
+    if (problem := rendering.date_problem(snapshot)) is not None:
+        raise StateError(problem, code="undated")
     if guarantee.is_electronic:
         guarantee.issue_requested_at = now
         guarantee.save(update_fields=["issue_requested_at"])

@@ -126,7 +126,11 @@ def amendment_errors(guarantee: Guarantee, snapshot: dict, changes: dict, *, tod
     errors = {}
     # The application's field keys, as the amendment form names them.
     where = {"this_year_amount": "contract_amount", "contract_date": "period_end"}
-    for key, message in rules.works_errors(application) + rules.amount_errors(application, amended):
+    for key, message in (
+        rules.date_range_errors(application, today=today)
+        + rules.works_errors(application)
+        + rules.amount_errors(application, amended)
+    ):
         name = key[1] if isinstance(key, tuple) else where.get(key, key)
         errors.setdefault(name, message)
     if values["period_end"] and values["period_end"] < today:

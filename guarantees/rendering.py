@@ -25,6 +25,7 @@ import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from weasyprint import CSS, HTML, Attachment, URLFetcher
@@ -96,7 +97,50 @@ def seal_columns(text: str, *, per_column: int = 5) -> list[list[str]]:
     return [[column[row] for column in reversed(columns)] for row in range(per_column)]
 
 
+# The dates a certificate and its handover notice state, with the labels the documents print.
+STATED_DATES = (
+    (("works", "contract_date"), "契約日"),
+    (("works", "period_start"), "工期(自)"),
+    (("works", "period_end"), "工期(至)"),
+    (("guarantee_period", "start"), "保証期間(自)"),
+    (("guarantee_period", "end"), "保証期間(至)"),
+    (("issued_on",), "発行日"),
+)
+
+
+class DocumentError(ValueError):
+    """A document cannot state what its snapshot holds (a date with no era form, a missing
+    date); `message` says which value, for the staff member who asked for it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def date_problem(snapshot: dict) -> str | None:
+    """Why the certificate of `snapshot` cannot be made, or None: every date it states must be
+    there and have a Japanese-era form. Checked before rendering (so before anything is signed):
+    a certificate printing 「工期 から令和9年3月17日まで」 is worse than none."""
+    for path, label in STATED_DATES:
+        value = snapshot
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not value:
+            return gettext("%(label)sがないため、保証証書を作成できません。") % {"label": label}
+        try:
+            era_date(_date(value))
+        except (TypeError, ValueError):
+            return gettext(
+                "%(label)s(%(value)s)を和暦で表せないため、保証証書を作成できません。"
+                "申込内容の日付をご確認ください。"
+            ) % {"label": label, "value": value}
+    return None
+
+
 def _common(snapshot: dict) -> dict:
+    problem = date_problem(snapshot)
+    if problem is not None:
+        raise DocumentError(problem)
     return {
         "s": snapshot,
         "seal": seal_columns(snapshot["company"]["name"] + "之印"),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core.views import FaviconView, healthz
+from core.views import FaviconView, date_reading, healthz
 from obligees import received
 from obligees.portal import obligee_home
 from obligees.receive import obligee_receive, obligee_receive_notices
@@ -26,4 +26,5 @@ urlpatterns = [
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("dates/reading/", date_reading, name="date_reading"),
 ]

@@ -5,7 +5,8 @@ import jaconv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen, to_halfwidth_ascii
+from core.forms import JapaneseDateField, JapaneseDateInput
+from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen
 from core.widgets import StaticChoicesSelect
 from guarantees.kinds import GuaranteeKind
 from guarantees.received import ReceivedSearch
@@ -63,17 +64,15 @@ class ObligeeSearchForm(forms.Form):
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class _DateField(forms.DateField):
-    """A date typed as 2026-04-01 or 2026/04/01, full-width digits accepted (the browser's date
-    picker sends the first)."""
-
-    input_formats = ["%Y-%m-%d", "%Y/%m/%d"]
-    default_error_messages = {"invalid": _("日付は 2026-04-01 の形で入力してください。")}
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = to_halfwidth_ascii(value).strip()
-        return super().to_python(value)
+def _date_field(label) -> JapaneseDateField:
+    """An issue date typed in 西暦 or 和暦 (2026-04-01, 令和8年4月1日, R8.4.1), full-width
+    digits accepted: the portal's one date reader."""
+    return JapaneseDateField(
+        label=label,
+        required=False,
+        help_text=_("西暦(2026-04-01)または和暦(令和8年4月1日、R8.4.1)"),
+        widget=JapaneseDateInput(attrs=_input(placeholder="2026-04-01 / R8.4.1")),
+    )
 
 
 class _YenField(forms.CharField):
@@ -102,12 +101,8 @@ class ReceivedSearchForm(forms.Form):
     """The GET search of the received list (電子帳簿保存法: issue date and amount ranges, the
     contractor); every field is optional and any may be combined."""
 
-    issued_from = _DateField(
-        label=_("発行日(から)"), required=False, widget=forms.DateInput(attrs=_input(type="date"))
-    )
-    issued_to = _DateField(
-        label=_("発行日(まで)"), required=False, widget=forms.DateInput(attrs=_input(type="date"))
-    )
+    issued_from = _date_field(_("発行日(から)"))
+    issued_to = _date_field(_("発行日(まで)"))
     amount_min = _YenField(
         label=_("保証金額(以上)"),
         widget=forms.TextInput(attrs=_input(inputmode="numeric", placeholder="10,000,000")),

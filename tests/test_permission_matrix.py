@@ -115,6 +115,7 @@ URLS = {
     "applications:submit":          post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "applications:sent":             get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "applications:copy":             get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
+    "applications:print":            get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "applications:withdraw":        post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "applications:delete":          post(LOGIN, GO,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="application"),
     "guarantees:certificate_pdf":    get(LOGIN, OK,    HIDE,  DENY,  DENY,  ADMIN, ADMIN, ADMIN, pk="certificate"),
@@ -149,6 +150,8 @@ URLS = {
     "guarantees:api_verify":        post(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    data="certificate_pdf", content_type="application/pdf", bearer=True),
     "healthz":                       get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
     "favicon":                       get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO),
+    # Reads a typed date for the date inputs' 和暦 (form, obligee search, admin): looks nothing up.
+    "date_reading":                  get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK,    data={"text": "R8.12.1"}),
     "set_language":                 post(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    data={"language": "en"}),
 
     # Signing in and out; a signed-in user asking for the sign-in page goes home.

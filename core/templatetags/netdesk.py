@@ -46,21 +46,20 @@ def minute(value: datetime.datetime) -> str:
 @register.filter(expects_localtime=True)
 def wareki(value) -> str:
     """A date, datetime (in the current time zone) or stored ISO date ('2026-11-24') in the
-    Japanese era: 令和8年11月24日. Empty or unreadable values, and dates before 1873 (no era
-    form), give ''."""
+    Japanese era: 令和8年11月24日. No value (None, '') gives ''.
+
+    Anything else raises ValueError rather than printing nothing: an unreadable value or a date
+    with no era form (before 1873) would otherwise leave a blank where a document states a date.
+    """
+    if value in (None, ""):
+        return ""
     if isinstance(value, str):
-        try:
-            value = datetime.date.fromisoformat(value)
-        except ValueError:
-            return ""
+        value = datetime.date.fromisoformat(value)  # ValueError for what is not an ISO date
     if isinstance(value, datetime.datetime):
         value = value.date()
     if not isinstance(value, datetime.date):
-        return ""
-    try:
-        return era_date(value)
-    except ValueError:
-        return ""
+        raise ValueError(f"{value!r} is not a date")
+    return era_date(value)
 
 
 @register.filter

@@ -64,12 +64,58 @@
       const error = requested ? limitError(kind, yen(prefix + "amount"), warning) : "";
       percent.textContent = share(yen(prefix + "amount"), bases[kind]) + "%";
       percent.classList.toggle("nd-over-limit", Boolean(error));
-      warning.textContent = error;
+      // After the server's error on this amount was cleared by a change, say that the new
+      // value passes too, not only when it does not.
+      const passes = !error && amount.dataset.serverError !== undefined && requested
+        && yen(prefix + "amount") && bases[kind];
+      warning.textContent = error || (passes ? warning.dataset.ok : "");
+      warning.classList.toggle("nd-limit-ok", Boolean(passes));
       if (error) amount.dataset.limitError = error;
       else delete amount.dataset.limitError;
     });
   }
   form.addEventListener("change", updatePercentages);
+
+  // --- A server error goes once its value changes ----------------------------------------------
+  // The error under a field (and its line in the summary) was about the value posted: once the
+  // user changes that value, or one the error was worked out from, it no longer applies and the
+  // live checks (percentages, the date reading) speak until the server checks again.
+  const ERROR_INPUTS = {
+    ag_amount: ["contract_amount", "this_year_amount", "contract_type"],
+    cg_amount: ["contract_amount"],
+    this_year_amount: ["contract_amount"],
+    contract_date: ["period_end"],
+    period_end: ["contract_date", "period_start"],
+  };
+  const summary = document.getElementById("error-summary");
+
+  function clearServerError(name) {
+    const wrapper = document.getElementById("div_id_" + name);
+    if (!wrapper || !wrapper.querySelector(".invalid-feedback")) return;
+    wrapper.querySelectorAll(".invalid-feedback").forEach((feedback) => feedback.remove());
+    wrapper.querySelectorAll(".is-invalid").forEach((control) => {
+      control.classList.remove("is-invalid");
+      control.removeAttribute("aria-invalid");
+      control.dataset.serverError = "";
+    });
+    const line = summary && summary.querySelector(`a[href="#id_${name}"]`);
+    if (line && !line.parentElement.classList.contains("nd-fixed")) {
+      line.parentElement.classList.add("nd-fixed");
+      line.parentElement.append(summary.dataset.fixed || "");
+    }
+  }
+
+  function onEdit(event) {
+    const name = (event.target.name || "").replace(/_era$/, "");
+    if (!name) return;
+    clearServerError(name);
+    Object.entries(ERROR_INPUTS).forEach(([field, inputs]) => {
+      if (inputs.includes(name)) clearServerError(field);
+    });
+    updatePercentages();
+  }
+  form.addEventListener("input", onEdit);
+  form.addEventListener("change", onEdit);
 
   // --- 必須 that depends on another control (a requested kind, 希望する) -------------------------
   // The server renders the badges and aria-required for the form as it was loaded; this keeps
@@ -156,7 +202,6 @@
     button.addEventListener("click", () => clearSection(document.getElementById(button.dataset.clear))));
   updatePercentages();
   updateElectronicNotes();
-  const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 })();
 

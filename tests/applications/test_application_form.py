@@ -104,7 +104,7 @@ def test_bad_amounts_and_dates_are_reported_on_their_field(client, alice, form_d
     html = client.post(reverse("applications:new"), data).content.decode()
     assert "金額は数字で入力してください(例: 20,000,000)。" in html
     assert "金額は数字で入力してください" in html  # "-5" is not a yen amount either
-    assert "日付を正しく入力してください。" in html
+    assert "2027年2月30日という日付はありません。" in html
     assert Application.objects.count() == 0
 
 
@@ -297,7 +297,9 @@ def test_a_typed_name_that_is_not_one_obligee_is_a_field_error(
         data = form_data(obligee="", obligee_text=typed, action=action)
         html = client.post(reverse("applications:new"), data).content.decode()
         assert f'<a href="#id_obligee" class="alert-link">発注者</a>: {message}' in html
-        assert Application.objects.count() == 0
+        # Nothing is sent; a draft is saved without the obligee that did not read.
+        assert not Application.objects.filter(obligee__isnull=False).exists()
+        assert Application.objects.count() == (0 if action == "confirm" else 1)
     if "\x00" not in typed:
         assert _shown(html)[0] == typed  # what was typed stays in the box
 

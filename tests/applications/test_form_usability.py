@@ -121,21 +121,32 @@ def test_the_page_carries_the_limits_of_the_rules(new_form_html):
     assert 'data-refused="この金額では申込を受け付けられません。"' in html
 
 
-def test_a_draft_refused_for_its_format_says_it_was_not_saved(client, alice, form_data):
+def test_a_draft_with_a_malformed_field_is_saved_without_it_and_says_so(client, alice, form_data):
     client.force_login(alice)
     data = form_data(action="draft", contract_amount="五千万", works_name="途中の工事")
     response = client.post(reverse("applications:new"), data)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "下書きは保存されていません。" in html
-    assert "下書きを保存できませんでした" in html
+    assert "下書きを保存しました。ただし、次の項目は保存されていません。" in html
+    assert "保存されていない項目: 請負金額(税込)" in html
     assert "金額は数字で入力してください(例: 20,000,000)。" in html
-    assert 'value="途中の工事"' in html
-    assert not Application.objects.exists()
+    assert 'value="途中の工事"' in html and 'value="五千万"' in html
+    draft = Application.objects.get()
+    assert draft.works_name == "途中の工事" and draft.contract_amount is None
     # 確認へ進む refused keeps the usual heading: nothing was meant to be saved as a draft.
     html = client.post(reverse("applications:new"), {**data, "action": "confirm"}).content.decode()
-    assert "下書きは保存されていません。" not in html
+    assert "下書きを保存しました" not in html
     assert "入力内容に誤りがあります。" in html
+
+
+def test_a_draft_without_its_forms_token_is_not_saved_and_says_so(client, alice, form_data):
+    client.force_login(alice)
+    data = form_data(action="draft", form_token="not-a-token", works_name="途中の工事")
+    html = client.post(reverse("applications:new"), data).content.decode()
+    assert "下書きは保存されていません。" in html
+    assert "下書きを保存できませんでした" in html
+    assert 'value="途中の工事"' in html
+    assert not Application.objects.exists()
 
 
 @pytest.fixture

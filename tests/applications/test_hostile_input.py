@@ -17,12 +17,6 @@ NEW = reverse("applications:new")
 
 
 @pytest.fixture
-def signed_in(client, alice):
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
 def fee_tables(db):
     load_demo_fee_tables()
 
@@ -38,6 +32,20 @@ def day(offset: int) -> str:
 # Amounts -------------------------------------------------------------------------------------
 
 
+def _not_saved(field: str, action: str) -> None:
+    """確認へ進む saves nothing; 下書き保存 saves the draft without the field that did not read."""
+    if action == "confirm":
+        assert not Application.objects.exists()
+        return
+    application = Application.objects.get()
+    if field.startswith(("ag_", "cg_")):
+        kind = "advance" if field.startswith("ag_") else "contract"
+        value = getattr(application.guarantees.get(kind=kind), field[3:])
+    else:
+        value = getattr(application, field)
+    assert value in (None, "")
+
+
 @pytest.mark.parametrize("action", ["confirm", "draft"])
 @pytest.mark.parametrize(
     "field, value",
@@ -50,7 +58,7 @@ def day(offset: int) -> str:
         ("cg_amount", "１，０００，０００，０００，０００"),
     ],
 )
-def test_an_absurd_amount_is_a_field_error_and_nothing_is_saved(
+def test_an_absurd_amount_is_a_field_error_and_is_not_saved(
     signed_in, form_data, field, value, action
 ):
     data = form_data(action=action, cg_requested="on", **{field: value})
@@ -62,7 +70,7 @@ def test_an_absurd_amount_is_a_field_error_and_nothing_is_saved(
         "金額は1兆円未満で入力してください。",
         "金額は数字で入力してください(例: 20,000,000)。",
     )
-    assert not Application.objects.exists()
+    _not_saved(field, action)
     html = response.content.decode()
     assert "市道1号線道路改良工事" in html  # what was typed is still there
 
@@ -99,13 +107,11 @@ def test_a_works_period_already_over_cannot_be_sent(signed_in, form_data, fee_ta
     assert not Application.objects.exists()
 
 
-@pytest.mark.parametrize("period_end", ["9999-12-31", "2037-12-31", "+3653"])
 def test_a_period_longer_than_any_rate_table_covers_cannot_be_sent(
-    signed_in, form_data, fee_tables, period_end
+    signed_in, form_data, fee_tables
 ):
-    if period_end.startswith("+"):
-        period_end = day(int(period_end))  # 3,654 days from today, both ends counted
-    response = signed_in.post(NEW, form_data(period_end=period_end))
+    # 3,654 days from today, both ends counted; still within the ten years a date may be ahead.
+    response = signed_in.post(NEW, form_data(period_end=day(3653)))
 
     assert response.status_code == 200
     (message,) = _errors(response)["period_end"]
@@ -175,13 +181,14 @@ def test_text_direction_controls_are_refused(signed_in, form_data, field, contro
     response = signed_in.post(NEW, form_data(action="draft", **{field: f"工事{control}gpj.exe"}))
     assert response.status_code == 200
     assert "表示の向きを変える制御文字" in _errors(response)[field][0]
-    assert not Application.objects.exists()
+    _not_saved(field, "draft")
 
 
 def test_the_message_to_the_company_has_a_length_limit(signed_in, form_data):
     response = signed_in.post(NEW, form_data(action="draft", message_to_company="あ" * 300_000))
     assert response.status_code == 200
     assert "2000" in _errors(response)["message_to_company"][0]
-    assert not Application.objects.exists()
+    _not_saved("message_to_company", "draft")
     ok = signed_in.post(NEW, form_data(action="draft", message_to_company="あ" * 2000))
     assert ok.status_code == 302
+    assert Application.objects.filter(message_to_company="あ" * 2000).count() == 1

@@ -9,7 +9,7 @@ import datetime
 import pytest
 
 from applications.models import Application
-from applications.rules import phone_error, sending_errors
+from applications.rules import date_error, latest_date, phone_error, sending_errors
 from core.numbers import percentage
 from guarantees.models import Guarantee
 from obligees.models import Obligee
@@ -225,3 +225,31 @@ def test_phone_numbers(phone, ok):
 )
 def test_percentage_has_one_decimal_rounded_half_up(part, whole, shown):
     assert str(percentage(part, whole)) == shown
+
+
+# Dates a contract could state -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["contract_date", "period_start", "period_end"])
+@pytest.mark.parametrize(
+    "day", [datetime.date(1, 1, 1), datetime.date(1989, 1, 7), datetime.date(2036, 11, 25)]
+)
+def test_a_date_no_contract_could_state_is_refused(name, day):
+    app = application(**{name: day})
+    if name != "period_end":
+        app.period_end = max(day, app.period_end)  # its own error, not the period's order
+    messages = [message for key, message in errors_of(app, [advance()]) if key == name]
+    assert (
+        "平成元年1月8日(1989-01-08)から令和18年11月24日(2036-11-24)までの日付を入力してください。"
+        in messages
+    )
+
+
+def test_the_range_runs_from_the_heisei_era_to_ten_years_ahead():
+    """Ten years ahead of TODAY (2026-11-24), with three leap days between, is 2036-11-24."""
+    assert date_error(datetime.date(1989, 1, 8), today=TODAY) is None
+    assert date_error(datetime.date(2036, 11, 24), today=TODAY) is None
+    assert date_error(datetime.date(1989, 1, 7), today=TODAY) is not None
+    assert date_error(datetime.date(2036, 11, 25), today=TODAY) is not None
+    # Ten years as the fee tables count them: 3,653 days, whatever the leap days in between.
+    assert latest_date(datetime.date(2029, 3, 1)) == datetime.date(2039, 3, 2)

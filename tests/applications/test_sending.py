@@ -1,8 +1,10 @@
 """申込確認 → 送信完了: sending once, whatever the user does twice."""
 
+import datetime
 import threading
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +14,7 @@ from applications.models import Application
 from core.models import AuditEntry
 from core.sequences import fiscal_year
 from notifications.models import OutboxMessage
+from tests.factories import ApplicationFactory, GuaranteeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +138,18 @@ def test_concurrent_sends_make_one_application(alice, form_data, client):
     assert application.status == Application.Status.SENT
     assert OutboxMessage.objects.count() == 1
     assert AuditEntry.objects.filter(action="application.sent").count() == 1
+
+
+def test_an_application_saved_with_a_date_of_year_one_is_not_sent(client, alice, shibukawa, branch):
+    """Dates saved before the range existed are refused by the send service too."""
+    application = ApplicationFactory(contractor=alice.contractor, created_by=alice)
+    GuaranteeFactory(application=application)
+    Application.objects.filter(pk=application.pk).update(contract_date=datetime.date(1, 1, 1))
+    with pytest.raises(ValidationError) as refused:
+        services.application_submit(application_id=application.pk, user=alice)
+    assert any("平成元年1月8日(1989-01-08)から" in m for m in refused.value.messages)
+    application.refresh_from_db()
+    assert application.status == Application.Status.DRAFT and application.number is None
+    client.force_login(alice)
+    page = client.get(reverse("applications:confirm", args=[application.pk])).content.decode()
+    assert "平成元年1月8日(1989-01-08)から" in page

@@ -265,3 +265,28 @@ def test_the_notice_prints_the_key_large_in_a_face_where_0_and_o_differ(
     }
     assert heights[key] >= 1.5 * heights[advance.number]
     assert "数字の0(ゼロ)は中に点のある字です。" in "".join(heights).replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("works", "contract_date"), "0001-01-01", "契約日(0001-01-01)を和暦で表せないため"),
+        (("works", "period_start"), "", "工期(自)がないため、保証証書を作成できません。"),
+        (("guarantee_period", "end"), "2026-02-30", "保証期間(至)(2026-02-30)を和暦で表せない"),
+    ],
+)
+def test_a_certificate_with_a_date_it_cannot_print_is_refused_before_rendering(
+    advance, snapshot_of, key, path, value, message
+):
+    snapshot = snapshot_of(advance)
+    parent = snapshot
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    for render in (
+        lambda: rendering.render_certificate(snapshot, verify_url=VERIFY_URL),
+        lambda: rendering.render_key_notice(snapshot, key=key, verify_url=VERIFY_URL),
+    ):
+        with pytest.raises(rendering.DocumentError) as refused:
+            render()
+        assert message in refused.value.message

@@ -347,3 +347,28 @@ def test_staff_without_the_view_permission_download_no_certificate_or_fee_statem
         response = client.get(reverse(name, args=args))
         assert response.status_code == 403, name
         assert response["Content-Type"] != "application/pdf"
+
+
+@pytest.mark.parametrize("certificate_format", ["electronic", "paper"])
+def test_issue_is_refused_with_the_reason_when_a_date_has_no_era_form(
+    approved, staff, media, certificate_format
+):
+    """A contract date of year 1 (saved before the dates had a range) would print a blank
+    「契約日」: 発行 says why instead, and nothing is rendered, signed or queued."""
+    Guarantee.objects.filter(pk=approved.pk).update(certificate_format=certificate_format)
+    Application.objects.filter(pk=approved.application_id).update(
+        contract_date=datetime.date(1, 1, 1)
+    )
+    with (
+        mock.patch.object(tasks.issue_certificate, "delay") as queued,
+        pytest.raises(ValidationError) as refused,
+    ):
+        issuance.issue_request(guarantee_id=approved.pk, user=staff)
+    assert refused.value.messages == [
+        "契約日(0001-01-01)を和暦で表せないため、保証証書を作成できません。"
+        "申込内容の日付をご確認ください。"
+    ]
+    assert not queued.called
+    assert not Certificate.objects.exists() and stored_files(media) == []
+    approved.refresh_from_db()
+    assert approved.status == Guarantee.Status.APPROVED and approved.issue_requested_at is None

@@ -18,6 +18,7 @@ from kombu.exceptions import OperationalError
 
 from core.errors import StateError
 from core.models import AuditEntry
+from core.wareki import era_date
 from guarantees import keys, lifecycle, receiving, tasks
 from guarantees.models import Amendment, Certificate, Guarantee, Receipt
 from guarantees.selectors import CertificateState, certificate_state
@@ -151,6 +152,8 @@ def test_the_contractor_and_the_obligee_that_received_it_are_told_without_the_ke
         ({"amount": 30_000_000}, "amount", "4割"),  # over 40% of 50,000,000
         ({"contract_amount": 10_000_000}, "amount", "4割"),  # the amount now over 40%
         ({"period_end": "2000-01-01"}, "period_end", "工期(至)"),
+        ({"period_start": "0001-01-01"}, "period_start", "平成元年1月8日(1989-01-08)から"),
+        ({"period_end": "2999-03-31"}, "period_end", "平成元年1月8日(1989-01-08)から"),
     ],
 )
 def test_amendments_follow_the_sending_rules(issued, staff, changes, field, message):
@@ -486,3 +489,33 @@ def test_the_obligee_sees_the_amendment_and_its_difference(
     detail = client.get(reverse("obligee_certificate", args=[received.pk])).content.decode()
     assert "第2版" in detail and "20,000,000円" in detail and "18,000,000円" in detail
     assert Receipt.objects.count() == 1  # the new version is received with its new key
+
+
+def test_the_admin_reads_amendment_and_cancellation_dates_typed_in_wareki(client, issued, staff):
+    login_verified_staff(client, staff)
+    guarantee = issued.guarantee
+    end = datetime.date.fromisoformat(issued.snapshot["works"]["period_end"])
+    new_end = end + datetime.timedelta(days=30)
+    typed_end = f"{era_date(new_end)}"  # e.g. 令和9年4月18日
+    url = reverse(
+        "admin:applications_application_amend", args=[guarantee.application_id, guarantee.pk]
+    )
+    data = {
+        "amount": "20,000,000", "contract_amount": "50,000,000",
+        "works_name": issued.snapshot["works"]["name"], "works_place": issued.snapshot["works"]["place"],
+        "period_start": issued.snapshot["works"]["period_start"], "period_end": typed_end,
+        "reason": "工期延長", "token": str(uuid.uuid4()),
+    }  # fmt: skip
+    confirm = client.post(url, data)
+    html = confirm.content.decode()
+    assert confirm.status_code == 200 and "errornote" not in html
+    assert era_date(new_end) in html and new_end.isoformat() in html
+    # Carried to the confirmation as the date read, not as typed.
+    assert f'type="hidden" name="period_end" value="{new_end.isoformat()}"' in html
+
+    cancel = reverse(
+        "admin:applications_application_cancel", args=[guarantee.application_id, guarantee.pk]
+    )
+    refused = client.post(cancel, {"cancelled_on": "平成32年1月1日", "reason": "契約解除"})
+    assert "平成32年1月1日は存在しません" in refused.content.decode()
+    assert Guarantee.objects.get(pk=guarantee.pk).status != Guarantee.Status.CANCELLED

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from guarantees.models import Receipt
+from obligees.forms import ReceivedSearchForm
 from tests.factories import ObligeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +69,8 @@ def test_the_list_shows_every_received_certificate_newest_receipt_first(shibukaw
         ({"issued_to": "2026-06-15"}, ["june", "april"]),  # the end day is included
         ({"issued_from": "2026-04-02", "issued_to": "2026-08-30"}, ["june"]),
         ({"issued_from": "2026/06/15", "issued_to": "２０２６－０６－１５"}, ["june"]),
+        ({"issued_from": "令和8年6月15日", "issued_to": "R8.6.15"}, ["june"]),
+        ({"issued_from": "８/６/１"}, ["august", "june"]),  # a year without an era: 令和
         ({"amount_min": "20,000,000"}, ["august", "june"]),
         ({"amount_max": "２０，０００，０００円"}, ["june", "april"]),
         ({"amount_min": "15000000", "amount_max": "30000000"}, ["june"]),
@@ -101,15 +104,16 @@ def test_conditions_narrow_the_list_and_combine(shibukawa_client, three, query, 
             "amount_max",
             "保証金額の範囲は、「以上」に「以下」より小さい金額を入力してください。",
         ),
-        (
-            {"issued_from": "2026-13-45"},
-            "issued_from",
-            "日付は 2026-04-01 の形で入力してください。",
-        ),
+        ({"issued_from": "2026-13-45"}, "issued_from", "2026年13月45日という日付はありません。"),
         (
             {"issued_from": "99999-01-01"},
             "issued_from",
-            "日付は 2026-04-01 の形で入力してください。",
+            "日付として読み取れません。2026-12-01 または 令和8年12月1日 の形で入力してください。",
+        ),
+        (
+            {"issued_to": "平成32年1月1日"},
+            "issued_to",
+            "平成32年1月1日は存在しません(平成は平成元年1月8日から平成31年4月30日まで)。",
         ),
         (
             {"amount_min": "二千万"},
@@ -140,8 +144,24 @@ def test_bad_conditions_get_a_japanese_message_and_keep_what_was_typed(
     assert "検索条件を確認してください。" in html
     for value in query.values():  # every value typed is back in its box
         assert f'value="{value}"' in html
-    # Nothing is listed rather than rows the conditions typed do not describe.
+    # Nothing is listed rather than rows the conditions typed do not describe, and the page
+    # says the search was not run, not that nothing matched.
     assert numbers_listed(response) == []
+    assert "検索条件に誤りがあるため、検索していません。" in html
+    assert "0件" not in html and "条件に合う受領した保証証書はありません。" not in html
+
+
+def test_the_issue_date_search_reads_wareki_and_says_how_to_type_it(shibukawa_client):
+    form = ReceivedSearchForm({"issued_from": "令和元年5月1日", "issued_to": "Ｈ３１．４．３０"})
+    assert not form.is_valid()  # read, then found to be the wrong way round
+    assert form.cleaned_data["issued_from"] == datetime.date(2019, 5, 1)
+    # The wrong way round: the list is not searched, the dates are still read and shown.
+    query = {"issued_from": "R1.5.1", "issued_to": "H31.4.30"}
+    html = shibukawa_client.get(HOME, query).content.decode()
+    assert "西暦(2026-04-01)または和暦(令和8年4月1日、R8.4.1)" in html
+    assert 'placeholder="2026-04-01 / R8.4.1"' in html
+    assert 'value="R1.5.1"' in html and "令和元年5月1日(2019年5月1日)" in html
+    assert "平成31年4月30日(2019年4月30日)" in html
 
 
 def test_a_nul_byte_in_the_search_is_refused_plainly(shibukawa_client, three):
