@@ -2,8 +2,8 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.generic import RedirectView
 from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
 
 from core.forms import TypedDate
 from core.forms import date_reading as date_reading_for
