@@ -9,6 +9,7 @@ viewable side by side). Anything else is the same 404, whether it exists or not.
 
 import datetime
 import hashlib
+import hmac
 import unicodedata
 from dataclasses import dataclass
 
@@ -24,7 +25,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.netdesk import wareki, yen, ymd
+from guarantees import keys
 from guarantees.models import Certificate, Receipt
+from guarantees.receiving import normalise_number
 from guarantees.selectors import CertificateState, certificate_state, receipts_for, state_of
 from guarantees.signing import SignatureCheck, check_signature
 
@@ -178,6 +181,34 @@ def received_certificate_or_404(user, pk: int) -> Certificate:
         ),
         pk=pk,
     )
+
+
+def receipt_held(user, *, number: str, key: str) -> Receipt | None:
+    """The receipt the user's obligee already holds of the certificate version that `number` and
+    `key` name, or None: a pair typed (or dropped) again is answered with when it was received
+    instead of a second 「受領しました」. Anything else — a mistyped key, a pair that names nothing
+    the obligee holds — is None and left to guarantees.receiving, which judges, counts and audits
+    it; nothing is learnt here that the obligee's own list does not show."""
+    if user.obligee_id is None:
+        return None
+    try:
+        body = keys.parse_key(key)
+    except keys.InvalidKey:
+        return None
+    receipt = (
+        Receipt.objects.filter(
+            obligee_id=user.obligee_id, certificate__key_digest=keys.key_digest(body)
+        )
+        .defer("certificate__key_encrypted", "certificate__snapshot")
+        .select_related("certificate__guarantee", "received_by")
+        .first()
+    )
+    if receipt is None:
+        return None
+    number = normalise_number(number).encode()
+    if not hmac.compare_digest(number, (receipt.certificate.guarantee.number or "").encode()):
+        return None
+    return receipt
 
 
 @dataclass
