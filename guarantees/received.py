@@ -185,10 +185,10 @@ def received_certificate_or_404(user, pk: int) -> Certificate:
 
 def receipt_held(user, *, number: str, key: str) -> Receipt | None:
     """The receipt the user's obligee already holds of the certificate version that `number` and
-    `key` name, or None: a pair typed (or dropped) again is answered with when it was received
-    instead of a second 「受領しました」. Anything else — a mistyped key, a pair that names nothing
-    the obligee holds — is None and left to guarantees.receiving, which judges, counts and audits
-    it; nothing is learnt here that the obligee's own list does not show."""
+    `key` name, while that version is in force: the pair typed (or dropped) again is answered
+    with when it was received instead of a second 「受領しました」. Anything else — a mistyped key,
+    a pair that names nothing the obligee holds, a version since amended, cancelled or expired —
+    is None and left to guarantees.receiving, which judges, counts and audits it as before."""
     if user.obligee_id is None:
         return None
     try:
@@ -199,16 +199,18 @@ def receipt_held(user, *, number: str, key: str) -> Receipt | None:
         Receipt.objects.filter(
             obligee_id=user.obligee_id, certificate__key_digest=keys.key_digest(body)
         )
-        .defer("certificate__key_encrypted", "certificate__snapshot")
+        .defer("certificate__key_encrypted")
         .select_related("certificate__guarantee", "received_by")
         .first()
     )
     if receipt is None:
         return None
-    number = normalise_number(number).encode()
-    if not hmac.compare_digest(number, (receipt.certificate.guarantee.number or "").encode()):
-        return None
-    return receipt
+    certificate = receipt.certificate
+    same_number = hmac.compare_digest(
+        normalise_number(number).encode(), (certificate.guarantee.number or "").encode()
+    )
+    in_force = certificate_state(certificate, today=timezone.localdate()) == CertificateState.VALID
+    return receipt if same_number and in_force else None
 
 
 @dataclass

@@ -8,10 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guarantees.models import Receipt
-try:
-    from obligees.rules import receives_electronic
-except ImportError:
-    receives_electronic = None
+from obligees.rules import receives_electronic
 from tests.factories import CertificateFactory, ElectronicObligeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

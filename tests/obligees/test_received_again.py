@@ -120,3 +120,21 @@ def test_a_mistyped_key_is_still_caught_by_its_check_symbol(client, obligee_user
     assert response.status_code == 200
     assert "受領済みです" not in response.content.decode()
     assert 'data-testid="register-error"' in response.content.decode()
+
+
+def test_a_received_version_since_amended_gets_the_neutral_refusal(
+    client, obligee_user, certificate, key
+):
+    """SPEC §7: a superseded version's key is refused like any other, even by its receiver; the
+    certificate page says there is a newer version to receive."""
+    client.force_login(obligee_user)
+    type_pair(client, reverse("obligee_home"), certificate.guarantee.number, keys.display_key(key))
+    certificate.superseded_at = timezone.now()
+    certificate.save()
+    response = type_pair(
+        client, reverse("obligee_home"), certificate.guarantee.number, keys.display_key(key)
+    )
+    html = response.content.decode()
+    assert "確認できませんでした" in html and "受領済みです" not in html
+    assert not AuditEntry.objects.filter(action="certificate.receive_repeated").exists()
+    assert Receipt.objects.count() == 1
