@@ -2,9 +2,9 @@
 /obligee/receive/), the handover notice PDFs an obligee user drops there, and the page a phone's
 camera opens from the notice's QR code (/obligee/receive/#n=…&k=…).
 
-Each pair is registered by guarantees.receiving.certificate_receive (the same checks, limits and
-audit however it arrived); a pair the obligee has already received is answered with when it was
-received, and records nothing more.
+Each pair, however it arrived, is received by obligees.receipts.pair_receive: the same checks,
+limits and audit (guarantees.receiving), and a pair the obligee has already received answered
+with when it was received.
 """
 
 import unicodedata
@@ -24,12 +24,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.lockout import client_ip
-from core.audit import log_action
 from core.errors import ServiceError
 from core.forms import input_texts
-from core.templatetags.netdesk import ymd
-from guarantees import received, receiving
+from guarantees import receiving
 from guarantees.rendering import read_key_notice
+from obligees.receipts import pair_receive
 from obligees.rules import receives_electronic
 
 # A notice is one page of about 100 KB; twenty is more than a contractor e-mails at once.
@@ -54,51 +53,6 @@ class KeyRegistrationForm(forms.Form):
                 "placeholder": "XXXX-XXXX-XXXX-XXXX-X",
             }
         ),
-    )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What registering one pair did: received now, or found received already."""
-
-    message: str
-    already: bool = False
-
-    @property
-    def level(self) -> int:
-        return messages.INFO if self.already else messages.SUCCESS
-
-
-def pair_receive(*, user, number: str, key: str, ip: str) -> Outcome:
-    """Receive the certificate version `number` and `key` name for the user's obligee; a
-    ServiceError says why not. A version the obligee already holds is not received again: the
-    answer says when it was (and by whom), and only the attempt is audited."""
-    held = received.receipt_held(user, number=number, key=key)
-    if held is not None:
-        certificate = held.certificate
-        log_action(
-            certificate,
-            "certificate.receive_repeated",
-            user=user,
-            data={"number": certificate.guarantee.number, "version": certificate.version},
-        )
-        return Outcome(
-            _(
-                "保証証書 %(number)s(第%(version)s版)は %(date)s に受領済みです(受領者: %(person)s)。"
-                "改めて受領する必要はありません。"
-            )
-            % {
-                "number": certificate.guarantee.number,
-                "version": certificate.version,
-                "date": ymd(timezone.localtime(held.received_at)),
-                "person": held.received_by,
-            },
-            already=True,
-        )
-    receipt = receiving.certificate_receive(user=user, number=number, key=key, ip=ip)
-    return Outcome(
-        _("保証証書 %(number)s(第%(version)s版)を受領しました。")
-        % {"number": receipt.certificate.guarantee.number, "version": receipt.certificate.version}
     )
 
 
