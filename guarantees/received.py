@@ -9,6 +9,7 @@ viewable side by side). Anything else is the same 404, whether it exists or not.
 
 import datetime
 import hashlib
+import hmac
 import unicodedata
 from dataclasses import dataclass
 
@@ -24,7 +25,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.templatetags.netdesk import wareki, yen, ymd
+from guarantees import keys
 from guarantees.models import Certificate, Receipt
+from guarantees.receiving import normalise_number
 from guarantees.selectors import CertificateState, certificate_state, receipts_for, state_of
 from guarantees.signing import SignatureCheck, check_signature
 
@@ -181,6 +184,36 @@ def received_certificate_or_404(user, pk: int) -> Certificate:
         ),
         pk=pk,
     )
+
+
+def receipt_held(user, *, number: str, key: str) -> Receipt | None:
+    """The receipt the user's obligee already holds of the certificate version that `number` and
+    `key` name, while that version is in force: the pair typed (or dropped) again is answered
+    with when it was received instead of a second 「受領しました」. Anything else — a mistyped key,
+    a pair that names nothing the obligee holds, a version since amended, cancelled or expired —
+    is None and left to guarantees.receiving, which judges, counts and audits it as before."""
+    if user.obligee_id is None:
+        return None
+    try:
+        body = keys.parse_key(key)
+    except keys.InvalidKey:
+        return None
+    receipt = (
+        Receipt.objects.filter(
+            obligee_id=user.obligee_id, certificate__key_digest=keys.key_digest(body)
+        )
+        .defer("certificate__key_encrypted")
+        .select_related("certificate__guarantee", "received_by")
+        .first()
+    )
+    if receipt is None:
+        return None
+    certificate = receipt.certificate
+    same_number = hmac.compare_digest(
+        normalise_number(number).encode(), (certificate.guarantee.number or "").encode()
+    )
+    in_force = certificate_state(certificate, today=timezone.localdate()) == CertificateState.VALID
+    return receipt if same_number and in_force else None
 
 
 @dataclass

@@ -1,9 +1,10 @@
-"""Receiving without typing (SPEC §7): the handover notice PDFs an obligee user drops on
-/obligee/, and the page a phone's camera opens from the notice's QR code
-(/obligee/receive/#n=…&k=…).
+"""電子保証の受領 (SPEC §7): the guarantee number and key typed (on /obligee/ and on
+/obligee/receive/), the handover notice PDFs an obligee user drops there, and the page a phone's
+camera opens from the notice's QR code (/obligee/receive/#n=…&k=…).
 
-Each notice is registered exactly as if its number and key had been typed
-(guarantees.receiving.certificate_receive): the same checks, limits and audit.
+Each pair, however it arrived, is received by obligees.receipts.pair_receive: the same checks,
+limits and audit (guarantees.receiving), and a pair the obligee has already received answered
+with when it was received.
 """
 
 import unicodedata
@@ -14,22 +15,66 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.lockout import client_ip
 from core.errors import ServiceError
+from core.forms import input_texts
 from guarantees import receiving
 from guarantees.rendering import read_key_notice
-from obligees.portal import KeyRegistrationForm
+from obligees.receipts import pair_receive
+from obligees.rules import receives_electronic
 
 # A notice is one page of about 100 KB; twenty is more than a contractor e-mails at once.
 MAX_FILES = 20
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NAME_LENGTH = 80
+
+
+class KeyRegistrationForm(forms.Form):
+    number = forms.CharField(
+        label=gettext_lazy("保証契約番号"),
+        max_length=receiving.MAX_NUMBER_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "GM-2026-000123"}),
+    )
+    key = forms.CharField(
+        label=gettext_lazy("認証キー"),
+        max_length=60,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "XXXX-XXXX-XXXX-XXXX-X",
+            }
+        ),
+    )
+
+
+def typed_receiving(request) -> tuple[HttpResponse | None, KeyRegistrationForm, int]:
+    """The typed pair of a page with the receiving form: for a POST, a redirect to the received
+    list saying what happened, or the refusal added to the form; the form, and the status to
+    answer it with."""
+    form = KeyRegistrationForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return None, form, 200
+    try:
+        outcome = pair_receive(
+            user=request.user,
+            number=form.cleaned_data["number"],
+            key=form.cleaned_data["key"],
+            ip=client_ip(request) or "",
+        )
+    except ServiceError as exc:
+        form.add_error(None, exc.messages[0])
+        return None, form, 429 if exc.code == "rate_limited" else 200
+    messages.add_message(request, outcome.level, outcome.message)
+    return redirect("obligee_home"), form, 200
 
 
 class MultipleFileInput(forms.FileInput):
@@ -69,6 +114,13 @@ class NoticeResult:
     name: str
     message: str
     received: bool = False
+    already: bool = False
+
+    @property
+    def level(self) -> int:
+        if not self.received:
+            return messages.ERROR
+        return messages.INFO if self.already else messages.SUCCESS
 
 
 def display_name(name: str | None) -> str:
@@ -82,36 +134,40 @@ def display_name(name: str | None) -> str:
 def notices_receive(*, user, files, ip: str) -> list[NoticeResult]:
     """Register the certificate of each notice file for the user's obligee, in the order given;
     one result per file."""
-    return [
-        NoticeResult(display_name(upload.name), *_receive_one(user=user, upload=upload, ip=ip))
-        for upload in files
-    ]
+    return [_receive_one(user=user, upload=upload, ip=ip) for upload in files]
 
 
-def _receive_one(*, user, upload, ip: str) -> tuple[str, bool]:
+def _receive_one(*, user, upload, ip: str) -> NoticeResult:
+    name = display_name(upload.name)
     if upload.size is not None and upload.size > MAX_FILE_BYTES:
-        return _("ファイルが大きすぎます(2 MB まで)。お知らせの PDF をお選びください。"), False
+        return NoticeResult(
+            name, _("ファイルが大きすぎます(2 MB まで)。お知らせの PDF をお選びください。")
+        )
     content = upload.read(MAX_FILE_BYTES + 1)
     if not content:
-        return _("ファイルが空です。"), False
+        return NoticeResult(name, _("ファイルが空です。"))
     if len(content) > MAX_FILE_BYTES:
-        return _("ファイルが大きすぎます(2 MB まで)。お知らせの PDF をお選びください。"), False
+        return NoticeResult(
+            name, _("ファイルが大きすぎます(2 MB まで)。お知らせの PDF をお選びください。")
+        )
     if not content.startswith(b"%PDF-"):
-        return _("PDF ファイルではありません。お知らせの PDF をお選びください。"), False
+        return NoticeResult(
+            name, _("PDF ファイルではありません。お知らせの PDF をお選びください。")
+        )
     pair = read_key_notice(content)
     if pair is None:
-        return _(
-            "この PDF は「電子保証証書閲覧用『認証キー』等のお知らせ」ではありません。保証契約番号と認証キーを入力して登録してください。"
-        ), False
+        return NoticeResult(
+            name,
+            _(
+                "この PDF は「電子保証証書閲覧用『認証キー』等のお知らせ」ではありません。保証契約番号と認証キーを入力して「受領する」を押してください。"
+            ),
+        )
     number, key = pair
     try:
-        receipt = receiving.certificate_receive(user=user, number=number, key=key, ip=ip)
+        outcome = pair_receive(user=user, number=number, key=key, ip=ip)
     except ServiceError as exc:
-        return exc.messages[0], False
-    return _("保証証書 %(number)s(第%(version)s版)を受領しました。") % {
-        "number": receipt.certificate.guarantee.number,
-        "version": receipt.certificate.version,
-    }, True
+        return NoticeResult(name, exc.messages[0])
+    return NoticeResult(name, outcome.message, received=True, already=outcome.already)
 
 
 def _obligee_user(request):
@@ -133,21 +189,35 @@ def obligee_receive_notices(request):
         user=user, files=form.cleaned_data["notices"], ip=client_ip(request) or ""
     ):
         text = _("%(file)s:%(result)s") % {"file": result.name, "result": result.message}
-        if result.received:
-            messages.success(request, text)
-        else:
-            messages.error(request, text)
+        messages.add_message(request, result.level, text)
     return redirect("obligee_home")
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def obligee_receive(request):
-    """The page the notice's QR code opens. Number and key travel in the address's fragment,
-    which the browser never sends: the page's script reads it into the registration form (the
-    same one as on /obligee/). A signed-out visitor gets a small page whose script keeps the
-    fragment for after sign-in, which would otherwise lose it."""
+    """電子保証の受領, the page the handover notice names and its QR code opens: the number and key
+    typed, or notice PDFs dropped. From the QR code, number and key travel in the address's
+    fragment, which the browser never sends: the page's script reads it into the form. A
+    signed-out visitor gets a small page whose script keeps the fragment for after sign-in,
+    which would otherwise lose it."""
     if not request.user.is_authenticated:
         login = redirect_to_login(reverse("obligee_receive"))
+        if request.method == "POST":  # a form left open past the end of the session
+            return login
         return render(request, "obligees/receive_sign_in.html", {"login_url": login["Location"]})
-    _obligee_user(request)
-    return render(request, "obligees/receive.html", {"form": KeyRegistrationForm()})
+    user = _obligee_user(request)
+    response, form, status = typed_receiving(request)
+    if response is not None:
+        return response
+    return render(request, "obligees/receive.html", receiving_context(user, form), status=status)
+
+
+def receiving_context(user, form: KeyRegistrationForm) -> dict:
+    """What a page with the receiving forms shows of them: none, and why, for an obligee that
+    is registered for no e-guarantee (obligees.rules.receives_electronic)."""
+    return {
+        "obligee": user.obligee,
+        "receives": receives_electronic(user.obligee, timezone.localdate()),
+        "form": form,
+        "form_inputs": input_texts(form),
+    }

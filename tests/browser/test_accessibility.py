@@ -80,7 +80,7 @@ def test_obligee_pages(page: Page, live_server, tmp_path):
     assert violations(page) == [], "received list"
     page.get_by_role("textbox", name="保証契約番号").fill("GM-2026-999999")
     page.get_by_role("textbox", name="認証キー").fill("0000-0000-0000-0000-0")
-    page.get_by_role("button", name="登録する", exact=True).click()
+    page.get_by_role("button", name="受領する", exact=True).click()
     assert violations(page) == [], "registration refused"
     page.goto("/obligee/?amount_min=abc")
     assert violations(page) == [], "search with an error"

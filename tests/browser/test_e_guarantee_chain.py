@@ -59,11 +59,11 @@ def obligee_sign_in(page: Page, user) -> None:
 
 
 def register_typed(page: Page, number: str, key: str) -> None:
-    """認証キーの登録 by typing, on /obligee/."""
+    """電子保証の受領 by typing, on /obligee/."""
     page.goto("/obligee/")
     page.get_by_role("textbox", name=re.compile("^保証契約番号")).fill(number)
     page.get_by_role("textbox", name=re.compile("^認証キー")).fill(key)
-    page.get_by_role("button", name="登録する", exact=True).click()
+    page.get_by_role("button", name="受領する", exact=True).click()
 
 
 def contractor_applies(page: Page) -> str:
@@ -184,7 +184,7 @@ def test_a_dropped_notice_a_verified_download_and_an_amendment(
     obligee_page = new_context(viewport={"width": 1280, "height": 900}).new_page()
     obligee_sign_in(obligee_page, obligee_user)
     obligee_page.locator("#id_notices").set_input_files(tmp_path / "notice.pdf")
-    obligee_page.get_by_role("button", name="読み取って登録する").click()
+    obligee_page.get_by_role("button", name="読み取って受領する").click()
     expect(obligee_page.locator(".alert-success")).to_contain_text(
         f"{guarantee_number}(第1版)を受領しました"
     )

@@ -75,7 +75,7 @@ def test_a_scanned_qr_code_registers_after_signing_in(
     expect(page.locator("#id_number")).to_have_value(certificate.guarantee.number)
     assert "#" not in page.url  # the key left the address bar and the history
     page.screenshot(path=screenshot_dir / "obligee-receive-scanned.png", full_page=True)
-    page.get_by_role("button", name="登録する", exact=True).click()
+    page.get_by_role("button", name="受領する", exact=True).click()
     expect(page.locator(".alert-success")).to_contain_text(
         f"{certificate.guarantee.number}(第1版)を受領しました"
     )

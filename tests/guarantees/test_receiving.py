@@ -48,7 +48,7 @@ def test_obligee_users_land_on_their_received_list(signed_in):
     response = signed_in.get(reverse("applications:dashboard"))
     assert response.status_code == 302 and response["Location"] == reverse("obligee_home")
     page = signed_in.get(reverse("obligee_home"))
-    assert "受領した保証証書" in page.content.decode() and "認証キーの登録" in page.content.decode()
+    assert "受領した保証証書" in page.content.decode() and "電子保証の受領" in page.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,12 @@ from guarantees import keys
 from guarantees.issuance import verify_url
 from guarantees.models import Receipt
 from guarantees.rendering import render_key_notice
-from tests.factories import CertificateFactory, ContractorFactory, UserFactory
+from tests.factories import (
+    CertificateFactory,
+    ContractorFactory,
+    ElectronicObligeeFactory,
+    UserFactory,
+)
 
 JST = datetime.timezone(datetime.timedelta(hours=9))
 
@@ -77,9 +82,11 @@ def _fresh_rate_limits():
 
 @pytest.fixture
 def issue_for(db):
-    """issue_for(user, **fields): an issued electronic certificate of `user`'s company."""
+    """issue_for(user, **fields): an issued electronic certificate of `user`'s company, addressed
+    to an obligee that accepts electronic guarantees unless `fields` name another."""
 
     def make(user, **fields):
+        fields.setdefault("guarantee__application__obligee", ElectronicObligeeFactory())
         return CertificateFactory(
             guarantee__application__contractor=user.contractor,
             guarantee__application__created_by=user,

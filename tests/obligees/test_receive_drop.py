@@ -60,7 +60,7 @@ def test_several_notices_at_once_are_each_received_or_answered(
         f"notice-1.pdf:保証証書 {certificate.guarantee.number}(第1版)を受領しました。",
         f"notice-2.pdf:保証証書 {second.guarantee.number}(第1版)を受領しました。",
         "certificate.pdf:この PDF は「電子保証証書閲覧用『認証キー』等のお知らせ」ではありません。"
-        "保証契約番号と認証キーを入力して登録してください。",
+        "保証契約番号と認証キーを入力して「受領する」を押してください。",
         "memo.txt:PDF ファイルではありません。お知らせの PDF をお選びください。",
         "empty.pdf:ファイルが空です。",
     ]

@@ -1,4 +1,7 @@
-"""/obligee/receive/, the page the notice's QR code opens (number and key in the fragment)."""
+"""/obligee/receive/ (電子保証の受領): the page the handover notice names and its QR code opens
+(number and key in the fragment)."""
+
+import re
 
 import pytest
 from django.urls import reverse
@@ -35,28 +38,32 @@ def test_a_signed_out_phone_gets_the_page_that_keeps_the_fragment_for_after_sign
     assert 'name="key"' not in html
 
 
-def test_an_obligee_user_gets_the_registration_form_posting_where_the_typed_one_does(
-    client, obligee_user
-):
+def test_an_obligee_user_gets_the_receiving_forms_in_the_notices_words(client, obligee_user):
     client.force_login(obligee_user)
     response = client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'action="{reverse("obligee_home")}"' in html and "data-nd-receive" in html
-    assert 'name="number"' in html and 'name="key"' in html and "登録する" in html
-    assert "js/obligee_receive.js" in html
+    assert f'action="{URL}"' in html and "data-nd-receive" in html
+    assert 'name="number"' in html and 'name="key"' in html
+    assert re.search(r"<h1[^>]*>電子保証の受領<", html)
+    assert ">受領する</button>" in html and "登録する" not in html
+    # The notice: 「このPDFファイルを受領画面にドロップ」.
+    assert f'action="{reverse("obligee_receive_notices")}"' in html and "data-nd-drop" in html
+    assert ">読み取って受領する</button>" in html
+    assert html.count("js/obligee_receive.js") == 1
 
 
-def test_the_form_registers_the_certificate_as_on_the_received_list(
+def test_the_form_receives_the_certificate_and_shows_it_on_the_received_list(
     client, obligee_user, certificate, key
 ):
     client.force_login(obligee_user)
     response = client.post(
-        reverse("obligee_home"),
-        {"number": certificate.guarantee.number, "key": keys.display_key(key)},
-        follow=True,
+        URL, {"number": certificate.guarantee.number, "key": keys.display_key(key)}, follow=True
     )
-    assert "を受領しました" in response.content.decode()
+    assert response.redirect_chain == [(reverse("obligee_home"), 302)]
+    [message] = [str(m) for m in response.context["messages"]]
+    assert message == f"保証証書 {certificate.guarantee.number}(第1版)を受領しました。"
+    assert certificate.snapshot["works"]["name"] in response.content.decode()
     assert Receipt.objects.get().received_by == obligee_user
 
 
@@ -65,7 +72,8 @@ def test_contractors_and_staff_get_403(client, alice):
     assert client.get(URL).status_code == 403
     client.force_login(UserFactory(contractor=None, obligee=None))
     assert client.get(URL).status_code == 403
-    assert client.post(URL).status_code == 405
+    assert client.post(URL).status_code == 403
+    assert client.put(URL).status_code == 405
 
 
 # 認証キー登録の一時停止の解除 in the admin (本店 業務部).

@@ -79,7 +79,9 @@ def amended(shibukawa, shibukawa_user):
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    """The page's text as read: a block's tags part words, an inline <span> does not."""
+    html = re.sub(r"</?span[^>]*>", "", response.content.decode())
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def test_it_shows_every_field_in_both_calendars(shibukawa_client, amended):
@@ -123,10 +125,11 @@ def test_the_diff_lists_changed_fields_only(amended):
     assert [(c.label, c.old, c.new) for c in changes] == [("保証金額", 20_000_000, 30_000_000)]
 
 
-def test_a_newer_version_not_received_links_to_key_registration(shibukawa_client, amended):
+def test_a_newer_version_not_received_links_to_receiving(shibukawa_client, amended):
     v1, _v2, v3 = amended
     html = shibukawa_client.get(detail(v1.pk)).content.decode()
-    assert "新しい版(第3版)があります" in html and 'href="/obligee/#register"' in html
+    assert "新しい版(第3版)があります" in html and "「電子保証の受領」で受領してください" in html
+    assert '<a href="/obligee/receive/">電子保証の受領へ</a>' in html
     # The version not received: its fields are shown, but no download.
     response = shibukawa_client.get(detail(v3.pk))
     assert response.status_code == 200 and 'data-testid="not-received"' in response.content.decode()
@@ -225,3 +228,33 @@ def test_each_list_row_links_to_its_detail(shibukawa_client, amended):
     v1, v2, _v3 = amended
     html = shibukawa_client.get("/obligee/").content.decode()
     assert f'href="{detail(v1.pk)}"' in html and f'href="{detail(v2.pk)}"' in html
+
+
+def test_a_certificate_page_links_the_pdf_check(shibukawa_client, amended):
+    v1, _v2, _v3 = amended
+    html = shibukawa_client.get(detail(v1.pk)).content.decode()
+    link = re.search(r'data-testid="verify-link">(.*?)</p>', html, re.S)
+    assert (
+        link and f'<a href="{reverse("guarantees:verify_upload")}">保証証書PDFの確認</a>' in link[1]
+    )
+
+
+def test_on_a_phone_each_history_value_has_its_label_and_the_title_breaks_between_words(
+    shibukawa_client, amended
+):
+    """The history's cells are cards on a narrow screen: each says what it is (data-label,
+    shown by the style sheet); the title's number is kept whole."""
+    v1, _v2, _v3 = amended
+    html = shibukawa_client.get(detail(v1.pk)).content.decode()
+    history = re.search(r'data-testid="version-history">(.*?)</table>', html, re.S)[1]
+    row = re.search(r'data-testid="version-1">(.*?)</tr>', history, re.S)[1]
+    assert re.findall(r'<td[^>]*data-label="([^"]+)"', row) == [
+        "版",
+        "発行日",
+        "状態",
+        "受領",
+        "前の版からの変更",
+    ]
+    assert 'class="table table-sm align-middle nd-list nd-history"' in html
+    number = v1.snapshot["number"]
+    assert f'<span class="text-nowrap font-monospace">{number}</span>' in html

@@ -303,3 +303,27 @@ def test_an_obligee_with_thousands_received_is_not_counted_again(
     # A search is counted: its matches are a part the counter does not know.
     searched = shibukawa_client.get(HOME, {"contractor": "建設"})
     assert "3件" in searched.content.decode()
+
+
+def test_each_value_of_a_row_says_what_it_is_on_a_phone(shibukawa_client, three):
+    """On a narrow screen the rows are cards without the table's heading: every cell carries
+    its column's name (data-label, shown by the style sheet), the amount and dates included."""
+    page = shibukawa_client.get(HOME).content.decode()
+    html = page[page.index('<table class="table table-sm align-middle nd-list nd-received">') :]
+    headings = re.findall(r'<th scope="col"[^>]*>([^<]+)</th>', html[: html.index("</thead>")])
+    assert headings == [
+        "保証契約番号",
+        "保証の種類",
+        "請負者",
+        "工事名",
+        "保証金額",
+        "発行日",
+        "状態",
+        "受領日",
+    ]
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    assert len(rows) == 3
+    for row in rows:
+        assert re.findall(r'<td[^>]*data-label="([^"]+)"', row) == headings
+        assert re.search(r'data-label="保証金額">[\d,]+円<', row)
