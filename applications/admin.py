@@ -39,8 +39,11 @@ from guarantees import services as guarantee_services
 from guarantees.forms import AmendmentForm, CancellationForm
 from guarantees.models import Certificate, Guarantee
 
-# An application number (A2026-000123) or a guarantee number (GM-2026-000123), or their start.
-NUMBER_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-\d*)+$")
+# An application number (A2026-000123) or a guarantee number (GM-2026-000123, or with a branch
+# code of digits: 03-2026-000123), or their start.
+NUMBER_PATTERN = re.compile(r"^[A-Z0-9]+(-\d*)+$")
+# The serial alone, as the numbers print it (000123): what a clerk reads out on the telephone.
+SERIAL_PATTERN = re.compile(r"^\d{6}$")
 
 
 class BranchFilter(admin.SimpleListFilter):
@@ -242,7 +245,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     # Searched by get_search_results below; listed so that the admin shows the search box.
     search_fields = ["number", "works_name", "contractor__name"]
     search_help_text = _(
-        "申込番号・保証契約番号(先頭から)、工事名・請負者名・発注者名で検索できます。"
+        "申込番号・保証契約番号(先頭から、または末尾6桁の連番)、工事名・請負者名・発注者名で検索できます。"
     )
     list_select_related = ["branch", "contractor", "obligee"]
     list_per_page = 25
@@ -330,8 +333,9 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, limit=limit)
 
     def get_search_results(self, request, queryset, search_term):
-        """An application or guarantee number is looked up by its (indexed) prefix; any other
-        text in the works name, the contractor's name or kana and the obligee's name.
+        """An application or guarantee number is looked up by its (indexed) prefix, a serial of
+        six digits by the end of either number; any other text in the works name, the
+        contractor's name or kana and the obligee's name.
 
         Written out rather than left to search_fields, whose join to the guarantees needs a
         DISTINCT over the whole branch.
@@ -339,6 +343,12 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         term = to_halfwidth_ascii(search_term).strip()
         if not term:
             return queryset, False
+        if SERIAL_PATTERN.match(term):
+            ending = f"-{term}"
+            guarantee = Guarantee.objects.filter(
+                application=OuterRef("pk"), number__endswith=ending
+            )
+            return queryset.filter(Q(number__endswith=ending) | Exists(guarantee)), False
         if NUMBER_PATTERN.match(term.upper()):
             term = term.upper()
             guarantee = Guarantee.objects.filter(
