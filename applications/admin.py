@@ -224,6 +224,27 @@ class ApplicationChangeList(FastChangeList):
             application.guarantee_list = guarantees[application.id]
 
 
+def _issued_message(requested: Guarantee) -> str:
+    """What staff read after 発行 (or 再発行を試みる) of an electronic guarantee: where it stands
+    once the request is committed — a worker in this process has issued it already (or failed),
+    one elsewhere is still at it (the page then updates itself)."""
+    guarantee = Guarantee.objects.get(pk=requested.pk)
+    values = {"number": guarantee.number}
+    if guarantee.status == Guarantee.Status.ISSUED:
+        return _("電子保証 %(number)s を発行しました(発行済)。") % values
+    if guarantee.issuance_state == "failed":
+        return (
+            _("電子保証 %(number)s の発行に失敗しました。理由を確認してください。") % values,
+            messages.ERROR,
+        )
+    return (
+        _(
+            "電子保証 %(number)s の発行処理を開始しました(発行処理中)。完了するとこの画面に発行済と表示されます。"
+        )
+        % values
+    )
+
+
 def _yes_no(value: bool) -> str:
     return _("希望する") if value else _("希望しない")
 
@@ -505,6 +526,11 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 name="applications_application_issue",
             ),
             path(
+                "<int:pk>/guarantees/<int:guarantee_pk>/issue/retry/",
+                wrap(self.issue_retry_view),
+                name="applications_application_issue_retry",
+            ),
+            path(
                 "<int:pk>/guarantees/<int:guarantee_pk>/handover/",
                 wrap(self.handover_view),
                 name="applications_application_handover",
@@ -537,6 +563,11 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             raise PermissionDenied
         return get_object_or_404(self.get_queryset(request), pk=pk)
 
+    def _guarantee_or_404(self, request, pk: int, guarantee_pk: int):
+        """The application (as _application_or_404) and its guarantee `guarantee_pk`."""
+        application = self._application_or_404(request, pk)
+        return application, get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+
     def _viewable_application_or_404(self, request, pk: int) -> Application:
         # The documents need what the application's page needs: the branch scope alone would let
         # in a staff account that has no role yet.
@@ -551,16 +582,16 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     def _run(self, request, action, success) -> bool:
         """Run a service; report its refusal as error messages, or `success` (a string, or a
-        function of the service's result)."""
+        function of the service's result giving a string or a (string, message level) pair)."""
         try:
             result = action()
         except ValidationError as exc:
             for message in exc.messages:
                 self.message_user(request, message, messages.ERROR)
             return False
-        self.message_user(
-            request, success(result) if callable(success) else success, messages.SUCCESS
-        )
+        outcome = success(result) if callable(success) else success
+        message, level = outcome if isinstance(outcome, tuple) else (outcome, messages.SUCCESS)
+        self.message_user(request, message, level)
         return True
 
     def _page(self, request, template: str, application, title, **context):
@@ -586,8 +617,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     def approve_view(self, request, pk, guarantee_pk):
         """GET: what 承諾 will assign (number 予定, fee and its breakdown); POST: approve."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         if request.method == "POST":
             self._run(
                 request,
@@ -620,16 +650,12 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     def issue_view(self, request, pk, guarantee_pk):
         """GET: what 発行 will do (electronic: sign and key by the worker; paper: a PDF to
         print); POST: issue."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         if request.method == "POST":
             self._run(
                 request,
                 lambda: issuance.issue_request(guarantee_id=guarantee.pk, user=request.user),
-                _(
-                    "電子保証 %(number)s の発行を開始しました。発行が完了すると手続状況が発行済になります。"
-                )
-                % {"number": guarantee.number}
+                _issued_message
                 if guarantee.is_electronic
                 else _(
                     "証書(紙) %(number)s を印刷用に作成しました。印刷して交付したら「交付を記録する」を押してください。"
@@ -646,10 +672,20 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             refusal=guarantee.issue_refusal(printed=guarantee.certificates.exists()),
         )
 
+    def issue_retry_view(self, request, pk, guarantee_pk):
+        """再発行を試みる (POST): queue a failed electronic issuance again."""
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                lambda: issuance.issue_retry(guarantee_id=guarantee.pk, user=request.user),
+                _issued_message,
+            )
+        return self._back(application)
+
     def handover_view(self, request, pk, guarantee_pk):
         """GET: confirm that the printed certificate was handed over; POST: record it (発行済)."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         if request.method == "POST":
             self._run(
                 request,
@@ -670,8 +706,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     def amend_view(self, request, pk, guarantee_pk):
         """変更: the form (the version in force's values), then a confirmation listing each change
         (old → new); confirmed, the worker issues the next version with a new key."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         current = guarantee.current_version
         success = _(
             "%(number)s の変更を受け付けました。変更後の保証証書(第%(version)s版)を発行しています。"
@@ -711,8 +746,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     def cancel_view(self, request, pk, guarantee_pk):
         """解約: the date and the reason, then a confirmation; confirmed, the guarantee is 解約."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         today = timezone.localdate()
         form = CancellationForm(request.POST or None, guarantee=guarantee, today=today)
         return self._confirmed(
