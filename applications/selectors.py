@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contractor
 from applications.models import Application, CompanyMessage
-from core.audit import audit_entries_for
+from core.audit import action_label, audit_entries_for
 from guarantees.kinds import GuaranteeKind
 from guarantees.models import Guarantee
 from obligees.models import Obligee
@@ -160,32 +160,28 @@ def _timeline_label(entry) -> str:
     return str(TIMELINE_LABELS[entry.action])
 
 
-# The staff timeline words every action, the internal ones too.
-STAFF_ACTION_LABELS = {
-    **TIMELINE_LABELS,
-    "application.accepted": _("受付(審査中へ)"),
-    "application.returned": _("差戻し"),
-    "application.message_posted": _("お客様へのお知らせ"),
-    "application.note": _("社内メモ"),
-    "application.updated": _("申込内容の変更(お客様)"),
-    "guarantee.removed": _("保証の申込の取りやめ(お客様)"),
-    "guarantee.amendment_requested": _("変更の指示"),
-}
-
-
 def staff_timeline(application: Application) -> list[tuple]:
-    """(when, what, who, detail) for every audit entry of the application."""
+    """(when, what, who, detail) for every audit entry of the application, the internal ones
+    too, each in words naming the guarantee it concerns by kind and number."""
+    kinds = {g.number: g.kind for g in application.guarantees.all() if g.number}
     return [
         (
             entry.created_at,
-            _timeline_label(entry)
-            if entry.action == "guarantee.approved"
-            else str(STAFF_ACTION_LABELS.get(entry.action, entry.action)),
+            action_label(entry, guarantee=_guarantee_name(entry.data, kinds)),
             entry.user or "-",
             entry.data.get("message") or entry.data.get("note") or entry.data.get("reason") or "",
         )
         for entry in audit_entries_for(application)
     ]
+
+
+def _guarantee_name(data: dict, kinds: dict[str, str]) -> str:
+    """前払金保証(GM-2026-000004): the kind the entry recorded, or else the kind of the
+    application's guarantee with the entry's number."""
+    number = data.get("number")
+    kind = data.get("kind") or kinds.get(number)
+    name = GuaranteeKind(kind).label if kind in GuaranteeKind.values else _("保証")
+    return f"{name}({number})" if number else str(name)
 
 
 def applications_for_staff(user) -> QuerySet[Application]:
