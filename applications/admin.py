@@ -86,7 +86,9 @@ class StatusFilter(admin.SimpleListFilter):
         value = super().value()
         if value in {key for key, _title in self.lookup_choices}:
             return value
-        if self.request.GET.get("q", "").strip():
+        # A search, or a queue of guarantees chosen (from the home page), looks at every status.
+        queue = self.request.GET.get(GuaranteeQueueFilter.parameter_name)
+        if self.request.GET.get("q", "").strip() or queue in selectors.GUARANTEE_QUEUES:
             return self.EVERYTHING
         return self.WORK_TO_DO
 
@@ -102,6 +104,29 @@ class StatusFilter(admin.SimpleListFilter):
         if value == self.WORK_TO_DO:
             return queryset.filter(status__in=Application.WORK_TO_DO)
         return queryset.filter(status=value)
+
+
+class GuaranteeQueueFilter(admin.SimpleListFilter):
+    """保証の状況: applications with an approved guarantee waiting for the branch (the work
+    queue of the admin's home page links here)."""
+
+    title = _("保証の状況")
+    parameter_name = "guarantee"
+
+    def lookups(self, request, model_admin):
+        return [(queue, label) for queue, label in GUARANTEE_QUEUE_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in selectors.GUARANTEE_QUEUES:
+            return queryset
+        return selectors.applications_in_queue(queryset, self.value())
+
+
+GUARANTEE_QUEUE_LABELS = {
+    "approved": _("承諾(入金・発行待ち)"),
+    "handover": _("交付待ち(証書(紙))"),
+    "failed": _("発行失敗"),
+}
 
 
 class ObligeeFilter(admin.SimpleListFilter):
@@ -262,7 +287,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         "guarantees_display",
         "sent_at_display",
     ]
-    list_filter = [BranchFilter, StatusFilter, ObligeeFilter, "sent_at"]
+    list_filter = [BranchFilter, StatusFilter, GuaranteeQueueFilter, ObligeeFilter, "sent_at"]
     # Searched by get_search_results below; listed so that the admin shows the search box.
     search_fields = ["number", "works_name", "contractor__name"]
     search_help_text = _(

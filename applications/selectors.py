@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +11,7 @@ from accounts.models import Contractor
 from applications.models import Application, CompanyMessage
 from core.audit import action_label, audit_entries_for
 from guarantees.kinds import GuaranteeKind
-from guarantees.models import Guarantee
+from guarantees.models import Certificate, Guarantee
 from obligees.models import Obligee
 
 # Audit actions the contractor sees on its timeline, with their Japanese wording. Staff-internal
@@ -241,3 +241,54 @@ def locked_for_staff(application_id: int, user) -> Application:
     if application is None or not user.has_perm("applications.change_application"):
         raise PermissionDenied("Not an application this staff member may process.")
     return application
+
+
+# The branch's work queue (the admin's home page), beyond the application statuses 送信済 and
+# 審査中: approved guarantees by what they wait for. Conditions on approved_guarantees().
+GUARANTEE_QUEUES = {
+    # 承諾(入金・発行待ち): nothing done since 承諾 (the fee, then 発行, are next).
+    "approved": Q(printed=False, issue_requested_at__isnull=True),
+    # 交付待ち: the paper certificate is printed and not yet handed over.
+    "handover": Q(printed=True),
+    # 発行失敗: the worker gave up on an electronic issuance.
+    "failed": Q(issue_failed_at__isnull=False),
+}
+
+
+def approved_guarantees() -> QuerySet[Guarantee]:
+    """Approved guarantees, each annotated `printed`: a paper certificate awaits handover."""
+    printed = Certificate.objects.filter(
+        guarantee=OuterRef("pk"),
+        certificate_format=Guarantee.Format.PAPER,
+        handed_over_at__isnull=True,
+    )
+    return Guarantee.objects.filter(status=Guarantee.Status.APPROVED).annotate(
+        printed=Exists(printed)
+    )
+
+
+def applications_in_queue(applications: QuerySet[Application], queue: str) -> QuerySet:
+    """`applications` with a guarantee in `queue` (a key of GUARANTEE_QUEUES)."""
+    waiting = approved_guarantees().filter(GUARANTEE_QUEUES[queue], application=OuterRef("pk"))
+    return applications.filter(Exists(waiting))
+
+
+def work_queue(user) -> dict[str, int]:
+    """How many of the applications `user` may process wait in each queue: 送信済 ("sent"),
+    審査中 ("reviewing"), and one per GUARANTEE_QUEUES key (applications with such a
+    guarantee). Two queries, whatever the number of rows."""
+    applications = applications_for_staff(user)
+    counts = applications.filter(status__in=Application.WORK_TO_DO).aggregate(
+        **{s.value: Count("pk", filter=Q(status=s)) for s in Application.WORK_TO_DO}
+    )
+    counts |= (
+        approved_guarantees()
+        .filter(application__in=applications)
+        .aggregate(
+            **{
+                queue: Count("application_id", distinct=True, filter=condition)
+                for queue, condition in GUARANTEE_QUEUES.items()
+            }
+        )
+    )
+    return counts

@@ -8,7 +8,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
@@ -39,6 +41,33 @@ def selection_is_readable(model: type[models.Model], values: list[str]) -> bool:
     return True
 
 
+def work_queue_links(user) -> list[dict]:
+    """The rows of the home page's work queue for `user` (none without the right to see
+    applications): label, count and the address of the list filtered to them."""
+    if not user.has_perm("applications.view_application"):
+        return []
+    from applications.admin import GUARANTEE_QUEUE_LABELS
+    from applications.selectors import work_queue
+
+    counts = work_queue(user)
+    changelist = reverse("admin:applications_application_changelist")
+    rows = [
+        ("sent", _("送信済"), {"status": "sent"}),
+        ("reviewing", _("審査中"), {"status": "reviewing"}),
+        *((queue, label, {"guarantee": queue}) for queue, label in GUARANTEE_QUEUE_LABELS.items()),
+    ]
+    return [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key],
+            "shown": f"{counts[key]:,}",
+            "url": f"{changelist}?{urlencode(query)}",
+        }
+        for key, label, query in rows
+    ]
+
+
 class NetDeskAdminSite(OTPAdminSite):
     """The one admin site, installed as the default (netdesk.apps.AdminConfig).
 
@@ -61,6 +90,11 @@ class NetDeskAdminSite(OTPAdminSite):
         # (they need the width); building it checks the permissions of every model.
         build = super().get_app_list
         return SimpleLazyObject(lambda: build(request, app_label))
+
+    def index(self, request, extra_context=None):
+        # The branch's work queue above the menu: what waits, each count linking to its list.
+        queue = work_queue_links(request.user)
+        return super().index(request, {**(extra_context or {}), "work_queue": queue})
 
     def admin_view(self, view, cacheable=False):
         # Every list's actions (ours and Django's delete_selected) take their selection from
