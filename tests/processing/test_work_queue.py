@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from applications.models import Application
 from applications.selectors import work_queue
-from guarantees.models import Guarantee
 from tests.accounts.otp import login_verified_staff
 from tests.factories import CertificateFactory, GuaranteeFactory, make_sent_application
 
