@@ -459,10 +459,12 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         # strings: this runs for each guarantee of every row of the list.
         return mark_safe(
             "".join(
-                f'<div class="nd-guarantee">{escape(kinds.get(g["kind"], g["kind"]))}'
-                f" {escape(yen(g['amount']))}"
-                f" <small>{escape(statuses.get(g['status'], g['status']))}</small>"
-                f" {escape(g['number'] or '')}</div>"
+                # Two unbreakable halves: at 1366 px the status and number go below the
+                # amount rather than pushing 送信日時 out of the list.
+                f'<div class="nd-guarantee"><span>{escape(kinds.get(g["kind"], g["kind"]))}'
+                f" {escape(yen(g['amount']))}</span>"
+                f" <span><small>{escape(statuses.get(g['status'], g['status']))}</small>"
+                f" {escape(g['number'] or '')}</span></div>"
                 for g in application.guarantee_list  # ApplicationChangeList
             )
         )

@@ -67,10 +67,13 @@ def staff_page(new_context, live_server, staff) -> Page:
     return admin_page(new_context, staff)
 
 
-def assert_list_legible(page: Page, application: Application) -> None:
-    """工事名 and 送信日時 of the row on one line and whole; the table inside the window."""
+def assert_list_legible(
+    page: Page, application: Application, columns=("works_name", "sent_at_display")
+) -> None:
+    """`columns` (工事名 and 送信日時) of the row on one line and whole; the table inside the
+    window."""
     row = page.get_by_role("row").filter(has_text=application.number)
-    for column in ["works_name", "sent_at_display"]:
+    for column in columns:
         cell = row.locator(f"td.field-{column}")
         # One line box for the text: not wrapped (the cell itself is as tall as its row).
         lines = "c => { const r = document.createRange(); r.selectNodeContents(c); "
@@ -187,6 +190,51 @@ def test_staff_write_to_the_customer_and_note_internally_apart(
     page.goto(f"/applications/{sent.pk}/")
     expect(page.get_by_text("契約書の写しをお送りください。")).to_be_visible()
     expect(page.get_by_text("与信枠は確認済み")).to_have_count(0)
+
+
+@pytest.fixture
+def crowded(sent) -> Application:
+    """`sent` with what makes a row wide: the longest amounts, two numbered guarantees, a long
+    works name and obligee and contractor names without a space."""
+    from accounts.models import Contractor
+    from obligees.models import Obligee
+
+    Application.objects.filter(pk=sent.pk).update(
+        works_name="市道渋川伊香保線道路改良工事(その2)及び附帯工事",
+        contract_amount=999_999_999_999,
+    )
+    Obligee.objects.filter(pk=sent.obligee_id).update(
+        name="国土交通省関東地方整備局高崎河川国道事務所"
+    )
+    Contractor.objects.filter(pk=sent.contractor_id).update(name="株式会社〇〇建設工業技術研究所")
+    Guarantee.objects.filter(application=sent).update(
+        number="B01-2026-000004", status="approved", amount=399_999_999_999
+    )
+    GuaranteeFactory(
+        application=sent, kind="contract", amount=999_999_999_999, number="B01-2026-000005",
+        status="approved",
+    )  # fmt: skip
+    return sent
+
+
+@pytest.mark.parametrize("head_office", [False, True])
+def test_a_crowded_row_keeps_its_sent_time_inside_the_list_at_1366_px(
+    new_context, live_server, staff, crowded, head_office, screenshot_dir
+):
+    user = staff
+    if head_office:
+        user = UserFactory(email="honsha@example.jp", contractor=None, is_staff=True)
+        user.groups.add(ensure_staff_groups()[HEAD_OFFICE])
+    page = admin_page(new_context, user)
+    page.goto("/admin/applications/application/")
+    # A works name this long wraps; 送信日時 stays whole on one line, inside the list.
+    assert_list_legible(page, crowded, columns=["sent_at_display"])
+    sent_at = page.locator("td.field-sent_at_display").bounding_box()
+    container = page.locator("#changelist .results").bounding_box()
+    assert sent_at["x"] + sent_at["width"] <= container["x"] + container["width"] + 1
+    name = "head-office" if head_office else "branch"
+    page.screenshot(path=screenshot_dir / f"admin-list-crowded-{name}-1366.png", full_page=True)
+    assert axe_violations(new_context, page) == []
 
 
 def test_the_head_office_list_with_its_branch_column_fits_1366_px(
