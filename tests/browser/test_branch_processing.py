@@ -359,3 +359,25 @@ def test_a_failed_issuance_shows_why_and_is_tried_again(
     expect(staff_page.get_by_role("button", name="前払金保証の再発行を試みる")).to_have_count(0)
     expect(staff_page.locator(".field-audit_timeline")).to_contain_text("RuntimeError")
     assert Guarantee.objects.get(pk=approved_electronic.pk).status == Guarantee.Status.ISSUED
+
+
+def test_the_home_page_opens_on_the_work_queue(
+    new_context, live_server, staff, sent, approved_electronic, screenshot_dir
+):
+    """業務メニュー: what waits for the branch, with counts; a count's link opens its list."""
+    from guarantees import issuance, tasks
+
+    with mock.patch.object(tasks.issue_certificate, "delay"):
+        issuance.issue_request(guarantee_id=approved_electronic.pk, user=staff)
+    issuance.issuance_failed(approved_electronic.pk, error=RuntimeError("鍵がありません"))
+    page = admin_page(new_context, staff)  # signed in: on the home page
+    queue = page.locator(".nd-work-queue")
+    expect(queue).to_contain_text("要対応の手続(前橋支店)")
+    expect(page.get_by_test_id("queue-sent")).to_have_text("0件")
+    expect(page.get_by_test_id("queue-reviewing")).to_have_text("1件")
+    expect(page.get_by_test_id("queue-failed")).to_have_text("1件")
+    page.screenshot(path=screenshot_dir / "admin-home-work-queue-1366.png", full_page=True)
+    assert axe_violations(new_context, page) == []
+    queue.get_by_role("link", name="発行失敗").click()
+    expect(page.get_by_role("row").filter(has_text=sent.number)).to_be_visible()
+    expect(page.locator("#changelist-filter .selected")).to_contain_text(["すべて", "発行失敗"])
