@@ -37,7 +37,7 @@ from core.text import reject_bidi_controls, to_halfwidth_ascii
 from guarantees import issuance, lifecycle
 from guarantees import services as guarantee_services
 from guarantees.forms import AmendmentForm, CancellationForm
-from guarantees.models import Certificate, Guarantee
+from guarantees.models import Certificate, Guarantee, issuance_state
 
 # An application number (A2026-000123) or a guarantee number (GM-2026-000123, or with a branch
 # code of digits: 03-2026-000123), or their start.
@@ -247,6 +247,20 @@ class ApplicationChangeList(FastChangeList):
         guarantees = selectors.guarantees_by_application([a.id for a in self.result_list])
         for application in self.result_list:
             application.guarantee_list = guarantees[application.id]
+
+
+def _guarantee_status(guarantee: dict, statuses: dict) -> str:
+    """A listed guarantee's status, 発行処理中 or 発行失敗 while its electronic issuance is."""
+    state = issuance_state(
+        **{name: guarantee[name] for name in ISSUANCE_STATE_FIELDS},
+    )
+    if state is not None:
+        return str(ISSUANCE_STATE_LABELS[state])
+    return statuses.get(guarantee["status"], guarantee["status"])
+
+
+ISSUANCE_STATE_FIELDS = ["status", "certificate_format", "issue_requested_at", "issue_failed_at"]
+ISSUANCE_STATE_LABELS = {"pending": _("発行処理中"), "failed": _("発行失敗")}
 
 
 def _issued_message(requested: Guarantee) -> str:
@@ -463,7 +477,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 # amount rather than pushing 送信日時 out of the list.
                 f'<div class="nd-guarantee"><span>{escape(kinds.get(g["kind"], g["kind"]))}'
                 f" {escape(yen(g['amount']))}</span>"
-                f" <span><small>{escape(statuses.get(g['status'], g['status']))}</small>"
+                f" <span><small>{escape(_guarantee_status(g, statuses))}</small>"
                 f" {escape(g['number'] or '')}</span></div>"
                 for g in application.guarantee_list  # ApplicationChangeList
             )

@@ -120,7 +120,10 @@ def guarantees_by_application(
     guarantees = Guarantee.objects.filter(application_id__in=by_application).order_by(
         "application_id", "kind"
     )
-    fields = ["application_id", "kind", "amount", "number", "status", "certificate_format"]
+    fields = [
+        "application_id", "kind", "amount", "number", "status", "certificate_format",
+        "issue_requested_at", "issue_failed_at",
+    ]  # fmt: skip
     if not certificates:
         for guarantee in guarantees.values(*fields):
             by_application[guarantee["application_id"]].append(guarantee)

@@ -127,13 +127,12 @@ class Guarantee(models.Model):
         """Where a requested electronic issuance stands before the certificate exists:
         "pending" (発行処理中: queued or running), "failed" (発行失敗: the worker gave up), or
         None (nothing requested, or issued)."""
-        if (
-            self.status != self.Status.APPROVED
-            or not self.is_electronic
-            or self.issue_requested_at is None
-        ):
-            return None
-        return "failed" if self.issue_failed_at is not None else "pending"
+        return issuance_state(
+            status=self.status,
+            certificate_format=self.certificate_format,
+            issue_requested_at=self.issue_requested_at,
+            issue_failed_at=self.issue_failed_at,
+        )
 
     def retry_refusal(self) -> str | None:
         """Why the branch cannot ask again for a failed electronic issuance, or None if it can."""
@@ -179,6 +178,17 @@ class Guarantee(models.Model):
         current = self.current_version
         end = current.snapshot.get("guarantee_period", {}).get("end") if current else None
         return datetime.date.fromisoformat(end) if end else None
+
+
+def issuance_state(*, status, certificate_format, issue_requested_at, issue_failed_at):
+    """Guarantee.issuance_state from the column values (lists read guarantees as values)."""
+    if (
+        status != Guarantee.Status.APPROVED
+        or certificate_format != Guarantee.Format.ELECTRONIC
+        or issue_requested_at is None
+    ):
+        return None
+    return "failed" if issue_failed_at is not None else "pending"
 
 
 class Certificate(models.Model):

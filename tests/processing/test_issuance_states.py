@@ -253,3 +253,15 @@ def test_staff_who_only_view_see_no_retry(client, approved, staff, gunma):
     assert "発行失敗" in page and "再発行を試みる" not in page
     assert client.post(retry_url(guarantee)).status_code == 403
     assert Guarantee.objects.get(pk=guarantee.pk).issuance_state == "failed"
+
+
+def test_the_list_shows_pending_and_failed_issuance(client, approved, staff):
+    login_verified_staff(client, staff)
+    changelist = reverse("admin:applications_application_changelist")
+    request_issuance(approved, staff)
+    html = client.get(changelist).content.decode()
+    assert f"<small>発行処理中</small> {approved.number}" in html
+    issuance.issuance_failed(approved.pk, error=RuntimeError(BROKEN))
+    html = client.get(changelist, {"guarantee": "failed"}).content.decode()
+    assert f"<small>発行失敗</small> {approved.number}" in html
+    assert "<small>審査中</small>" in html  # the application's other guarantee
