@@ -37,10 +37,13 @@ from core.text import reject_bidi_controls, to_halfwidth_ascii
 from guarantees import issuance, lifecycle
 from guarantees import services as guarantee_services
 from guarantees.forms import AmendmentForm, CancellationForm
-from guarantees.models import Certificate, Guarantee
+from guarantees.models import Certificate, Guarantee, issuance_state
 
-# An application number (A2026-000123) or a guarantee number (GM-2026-000123), or their start.
-NUMBER_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-\d*)+$")
+# An application number (A2026-000123) or a guarantee number (GM-2026-000123, or with a branch
+# code of digits: 03-2026-000123), or their start.
+NUMBER_PATTERN = re.compile(r"^[A-Z0-9]+(-\d*)+$")
+# The serial alone, as the numbers print it (000123): what a clerk reads out on the telephone.
+SERIAL_PATTERN = re.compile(r"^\d{6}$")
 
 
 class BranchFilter(admin.SimpleListFilter):
@@ -83,7 +86,9 @@ class StatusFilter(admin.SimpleListFilter):
         value = super().value()
         if value in {key for key, _title in self.lookup_choices}:
             return value
-        if self.request.GET.get("q", "").strip():
+        # A search, or a queue of guarantees chosen (from the home page), looks at every status.
+        queue = self.request.GET.get(GuaranteeQueueFilter.parameter_name)
+        if self.request.GET.get("q", "").strip() or queue in selectors.GUARANTEE_QUEUES:
             return self.EVERYTHING
         return self.WORK_TO_DO
 
@@ -99,6 +104,29 @@ class StatusFilter(admin.SimpleListFilter):
         if value == self.WORK_TO_DO:
             return queryset.filter(status__in=Application.WORK_TO_DO)
         return queryset.filter(status=value)
+
+
+class GuaranteeQueueFilter(admin.SimpleListFilter):
+    """保証の状況: applications with an approved guarantee waiting for the branch (the work
+    queue of the admin's home page links here)."""
+
+    title = _("保証の状況")
+    parameter_name = "guarantee"
+
+    def lookups(self, request, model_admin):
+        return [(queue, label) for queue, label in GUARANTEE_QUEUE_LABELS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in selectors.GUARANTEE_QUEUES:
+            return queryset
+        return selectors.applications_in_queue(queryset, self.value())
+
+
+GUARANTEE_QUEUE_LABELS = {
+    "approved": _("承諾(入金・発行待ち)"),
+    "handover": _("交付待ち(証書(紙))"),
+    "failed": _("発行失敗"),
+}
 
 
 class ObligeeFilter(admin.SimpleListFilter):
@@ -221,6 +249,41 @@ class ApplicationChangeList(FastChangeList):
             application.guarantee_list = guarantees[application.id]
 
 
+def _guarantee_status(guarantee: dict, statuses: dict) -> str:
+    """A listed guarantee's status, 発行処理中 or 発行失敗 while its electronic issuance is."""
+    state = issuance_state(
+        **{name: guarantee[name] for name in ISSUANCE_STATE_FIELDS},
+    )
+    if state is not None:
+        return str(ISSUANCE_STATE_LABELS[state])
+    return statuses.get(guarantee["status"], guarantee["status"])
+
+
+ISSUANCE_STATE_FIELDS = ["status", "certificate_format", "issue_requested_at", "issue_failed_at"]
+ISSUANCE_STATE_LABELS = {"pending": _("発行処理中"), "failed": _("発行失敗")}
+
+
+def _issued_message(requested: Guarantee) -> str:
+    """What staff read after 発行 (or 再発行を試みる) of an electronic guarantee: where it stands
+    once the request is committed — a worker in this process has issued it already (or failed),
+    one elsewhere is still at it (the page then updates itself)."""
+    guarantee = Guarantee.objects.get(pk=requested.pk)
+    values = {"number": guarantee.number}
+    if guarantee.status == Guarantee.Status.ISSUED:
+        return _("電子保証 %(number)s を発行しました(発行済)。") % values
+    if guarantee.issuance_state == "failed":
+        return (
+            _("電子保証 %(number)s の発行に失敗しました。理由を確認してください。") % values,
+            messages.ERROR,
+        )
+    return (
+        _(
+            "電子保証 %(number)s の発行処理を開始しました(発行処理中)。完了するとこの画面に発行済と表示されます。"
+        )
+        % values
+    )
+
+
 def _yes_no(value: bool) -> str:
     return _("希望する") if value else _("希望しない")
 
@@ -238,11 +301,11 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         "guarantees_display",
         "sent_at_display",
     ]
-    list_filter = [BranchFilter, StatusFilter, ObligeeFilter, "sent_at"]
+    list_filter = [BranchFilter, StatusFilter, GuaranteeQueueFilter, ObligeeFilter, "sent_at"]
     # Searched by get_search_results below; listed so that the admin shows the search box.
     search_fields = ["number", "works_name", "contractor__name"]
     search_help_text = _(
-        "申込番号・保証契約番号(先頭から)、工事名・請負者名・発注者名で検索できます。"
+        "申込番号・保証契約番号(先頭から、または末尾6桁の連番)、工事名・請負者名・発注者名で検索できます。"
     )
     list_select_related = ["branch", "contractor", "obligee"]
     list_per_page = 25
@@ -330,8 +393,9 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         return self.paginator(queryset, per_page, orphans, allow_empty_first_page, limit=limit)
 
     def get_search_results(self, request, queryset, search_term):
-        """An application or guarantee number is looked up by its (indexed) prefix; any other
-        text in the works name, the contractor's name or kana and the obligee's name.
+        """An application or guarantee number is looked up by its (indexed) prefix, a serial of
+        six digits by the end of either number; any other text in the works name, the
+        contractor's name or kana and the obligee's name.
 
         Written out rather than left to search_fields, whose join to the guarantees needs a
         DISTINCT over the whole branch.
@@ -339,6 +403,12 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         term = to_halfwidth_ascii(search_term).strip()
         if not term:
             return queryset, False
+        if SERIAL_PATTERN.match(term):
+            ending = f"-{term}"
+            guarantee = Guarantee.objects.filter(
+                application=OuterRef("pk"), number__endswith=ending
+            )
+            return queryset.filter(Q(number__endswith=ending) | Exists(guarantee)), False
         if NUMBER_PATTERN.match(term.upper()):
             term = term.upper()
             guarantee = Guarantee.objects.filter(
@@ -403,10 +473,12 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
         # strings: this runs for each guarantee of every row of the list.
         return mark_safe(
             "".join(
-                f'<div class="nd-guarantee">{escape(kinds.get(g["kind"], g["kind"]))}'
-                f" {escape(yen(g['amount']))}"
-                f" <small>{escape(statuses.get(g['status'], g['status']))}</small>"
-                f" {escape(g['number'] or '')}</div>"
+                # Two unbreakable halves: at 1366 px the status and number go below the
+                # amount rather than pushing 送信日時 out of the list.
+                f'<div class="nd-guarantee"><span>{escape(kinds.get(g["kind"], g["kind"]))}'
+                f" {escape(yen(g['amount']))}</span>"
+                f" <span><small>{escape(_guarantee_status(g, statuses))}</small>"
+                f" {escape(g['number'] or '')}</span></div>"
                 for g in application.guarantee_list  # ApplicationChangeList
             )
         )
@@ -495,6 +567,11 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
                 name="applications_application_issue",
             ),
             path(
+                "<int:pk>/guarantees/<int:guarantee_pk>/issue/retry/",
+                wrap(self.issue_retry_view),
+                name="applications_application_issue_retry",
+            ),
+            path(
                 "<int:pk>/guarantees/<int:guarantee_pk>/handover/",
                 wrap(self.handover_view),
                 name="applications_application_handover",
@@ -527,6 +604,11 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             raise PermissionDenied
         return get_object_or_404(self.get_queryset(request), pk=pk)
 
+    def _guarantee_or_404(self, request, pk: int, guarantee_pk: int):
+        """The application (as _application_or_404) and its guarantee `guarantee_pk`."""
+        application = self._application_or_404(request, pk)
+        return application, get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+
     def _viewable_application_or_404(self, request, pk: int) -> Application:
         # The documents need what the application's page needs: the branch scope alone would let
         # in a staff account that has no role yet.
@@ -541,16 +623,16 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     def _run(self, request, action, success) -> bool:
         """Run a service; report its refusal as error messages, or `success` (a string, or a
-        function of the service's result)."""
+        function of the service's result giving a string or a (string, message level) pair)."""
         try:
             result = action()
         except ValidationError as exc:
             for message in exc.messages:
                 self.message_user(request, message, messages.ERROR)
             return False
-        self.message_user(
-            request, success(result) if callable(success) else success, messages.SUCCESS
-        )
+        outcome = success(result) if callable(success) else success
+        message, level = outcome if isinstance(outcome, tuple) else (outcome, messages.SUCCESS)
+        self.message_user(request, message, level)
         return True
 
     def _page(self, request, template: str, application, title, **context):
@@ -576,8 +658,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     def approve_view(self, request, pk, guarantee_pk):
         """GET: what 承諾 will assign (number 予定, fee and its breakdown); POST: approve."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         if request.method == "POST":
             self._run(
                 request,
@@ -610,16 +691,12 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     def issue_view(self, request, pk, guarantee_pk):
         """GET: what 発行 will do (electronic: sign and key by the worker; paper: a PDF to
         print); POST: issue."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         if request.method == "POST":
             self._run(
                 request,
                 lambda: issuance.issue_request(guarantee_id=guarantee.pk, user=request.user),
-                _(
-                    "電子保証 %(number)s の発行を開始しました。発行が完了すると手続状況が発行済になります。"
-                )
-                % {"number": guarantee.number}
+                _issued_message
                 if guarantee.is_electronic
                 else _(
                     "証書(紙) %(number)s を印刷用に作成しました。印刷して交付したら「交付を記録する」を押してください。"
@@ -636,10 +713,20 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
             refusal=guarantee.issue_refusal(printed=guarantee.certificates.exists()),
         )
 
+    def issue_retry_view(self, request, pk, guarantee_pk):
+        """再発行を試みる (POST): queue a failed electronic issuance again."""
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                lambda: issuance.issue_retry(guarantee_id=guarantee.pk, user=request.user),
+                _issued_message,
+            )
+        return self._back(application)
+
     def handover_view(self, request, pk, guarantee_pk):
         """GET: confirm that the printed certificate was handed over; POST: record it (発行済)."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         if request.method == "POST":
             self._run(
                 request,
@@ -660,8 +747,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
     def amend_view(self, request, pk, guarantee_pk):
         """変更: the form (the version in force's values), then a confirmation listing each change
         (old → new); confirmed, the worker issues the next version with a new key."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         current = guarantee.current_version
         success = _(
             "%(number)s の変更を受け付けました。変更後の保証証書(第%(version)s版)を発行しています。"
@@ -701,8 +787,7 @@ class ApplicationAdmin(FastChangeListMixin, admin.ModelAdmin):
 
     def cancel_view(self, request, pk, guarantee_pk):
         """解約: the date and the reason, then a confirmation; confirmed, the guarantee is 解約."""
-        application = self._application_or_404(request, pk)
-        guarantee = get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
+        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
         today = timezone.localdate()
         form = CancellationForm(request.POST or None, guarantee=guarantee, today=today)
         return self._confirmed(

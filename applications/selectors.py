@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTransform
 from django.shortcuts import get_object_or_404
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Contractor
 from applications.models import Application, CompanyMessage
-from core.audit import audit_entries_for
+from core.audit import action_label, audit_entries_for
 from guarantees.kinds import GuaranteeKind
 from guarantees.models import Certificate, Guarantee, Receipt
 from guarantees.received import FIELDS, Change, snapshot_changes
@@ -145,7 +145,10 @@ def guarantees_by_application(
     guarantees = Guarantee.objects.filter(application_id__in=by_application).order_by(
         "application_id", "kind"
     )
-    fields = ["application_id", "kind", "amount", "number", "status", "certificate_format"]
+    fields = [
+        "application_id", "kind", "amount", "number", "status", "certificate_format",
+        "issue_requested_at", "issue_failed_at",
+    ]  # fmt: skip
     if not certificates:
         for guarantee in guarantees.values(*fields):
             by_application[guarantee["application_id"]].append(guarantee)
@@ -195,32 +198,28 @@ def _timeline_label(entry) -> str:
     return str(TIMELINE_LABELS[entry.action])
 
 
-# The staff timeline words every action, the internal ones too.
-STAFF_ACTION_LABELS = {
-    **TIMELINE_LABELS,
-    "application.accepted": _("受付(審査中へ)"),
-    "application.returned": _("差戻し"),
-    "application.message_posted": _("お客様へのお知らせ"),
-    "application.note": _("社内メモ"),
-    "application.updated": _("申込内容の変更(お客様)"),
-    "guarantee.removed": _("保証の申込の取りやめ(お客様)"),
-    "guarantee.amendment_requested": _("変更の指示"),
-}
-
-
 def staff_timeline(application: Application) -> list[tuple]:
-    """(when, what, who, detail) for every audit entry of the application."""
+    """(when, what, who, detail) for every audit entry of the application, the internal ones
+    too, each in words naming the guarantee it concerns by kind and number."""
+    kinds = {g.number: g.kind for g in application.guarantees.all() if g.number}
     return [
         (
             entry.created_at,
-            _timeline_label(entry)
-            if entry.action == "guarantee.approved"
-            else str(STAFF_ACTION_LABELS.get(entry.action, entry.action)),
+            action_label(entry, guarantee=_guarantee_name(entry.data, kinds)),
             entry.user or "-",
             entry.data.get("message") or entry.data.get("note") or entry.data.get("reason") or "",
         )
         for entry in audit_entries_for(application)
     ]
+
+
+def _guarantee_name(data: dict, kinds: dict[str, str]) -> str:
+    """前払金保証(GM-2026-000004): the kind the entry recorded, or else the kind of the
+    application's guarantee with the entry's number."""
+    number = data.get("number")
+    kind = data.get("kind") or kinds.get(number)
+    name = GuaranteeKind(kind).label if kind in GuaranteeKind.values else _("保証")
+    return f"{name}({number})" if number else str(name)
 
 
 def applications_for_staff(user) -> QuerySet[Application]:
@@ -384,3 +383,54 @@ def _stated(snapshot: dict, path: tuple[str, ...]):
     for key in path:
         snapshot = snapshot.get(key) if isinstance(snapshot, dict) else None
     return snapshot
+
+
+# The branch's work queue (the admin's home page), beyond the application statuses 送信済 and
+# 審査中: approved guarantees by what they wait for. Conditions on approved_guarantees().
+GUARANTEE_QUEUES = {
+    # 承諾(入金・発行待ち): nothing done since 承諾 (the fee, then 発行, are next).
+    "approved": Q(printed=False, issue_requested_at__isnull=True),
+    # 交付待ち: the paper certificate is printed and not yet handed over.
+    "handover": Q(printed=True),
+    # 発行失敗: the worker gave up on an electronic issuance.
+    "failed": Q(issue_failed_at__isnull=False),
+}
+
+
+def approved_guarantees() -> QuerySet[Guarantee]:
+    """Approved guarantees, each annotated `printed`: a paper certificate awaits handover."""
+    printed = Certificate.objects.filter(
+        guarantee=OuterRef("pk"),
+        certificate_format=Guarantee.Format.PAPER,
+        handed_over_at__isnull=True,
+    )
+    return Guarantee.objects.filter(status=Guarantee.Status.APPROVED).annotate(
+        printed=Exists(printed)
+    )
+
+
+def applications_in_queue(applications: QuerySet[Application], queue: str) -> QuerySet:
+    """`applications` with a guarantee in `queue` (a key of GUARANTEE_QUEUES)."""
+    waiting = approved_guarantees().filter(GUARANTEE_QUEUES[queue], application=OuterRef("pk"))
+    return applications.filter(Exists(waiting))
+
+
+def work_queue(user) -> dict[str, int]:
+    """How many of the applications `user` may process wait in each queue: 送信済 ("sent"),
+    審査中 ("reviewing"), and one per GUARANTEE_QUEUES key (applications with such a
+    guarantee). Two queries, whatever the number of rows."""
+    applications = applications_for_staff(user)
+    counts = applications.filter(status__in=Application.WORK_TO_DO).aggregate(
+        **{s.value: Count("pk", filter=Q(status=s)) for s in Application.WORK_TO_DO}
+    )
+    counts |= (
+        approved_guarantees()
+        .filter(application__in=applications)
+        .aggregate(
+            **{
+                queue: Count("application_id", distinct=True, filter=condition)
+                for queue, condition in GUARANTEE_QUEUES.items()
+            }
+        )
+    )
+    return counts

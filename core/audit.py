@@ -2,6 +2,7 @@ import datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEntry
 
@@ -33,3 +34,65 @@ def jsonable(value):
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+# Every action code in words, for the staff's history (手続の経過) and anyone reading the log.
+# %(guarantee)s is the guarantee concerned, named by the caller (e.g. 前払金保証(GM-2026-000004)):
+# this module depends on no app, so it cannot name guarantee kinds itself.
+ACTION_LABELS = {
+    "application.created": _("申込を作成"),
+    "application.updated": _("申込内容を変更(お客様)"),
+    "application.sent": _("申込を送信"),
+    "application.resent": _("修正した申込を再送信"),
+    "application.withdrawn": _("申込を取下げ"),
+    "application.deleted": _("下書きを削除"),
+    "application.accepted": _("受付(審査中へ)"),
+    "application.returned": _("差戻し"),
+    "application.message_posted": _("お客様へのお知らせ"),
+    "application.note": _("社内メモ"),
+    "guarantee.removed": _("%(guarantee)sの申込を取りやめ(お客様)"),
+    "guarantee.approved": _("%(guarantee)sを承諾"),
+    "guarantee.issue_requested": _("%(guarantee)sの発行を開始"),
+    "guarantee.issue_failed": _("%(guarantee)sの発行に失敗"),
+    "guarantee.issue_retried": _("%(guarantee)sの再発行を開始"),
+    "guarantee.issued": _("%(guarantee)sを発行(第%(version)s版)"),
+    "certificate.printable": _("%(guarantee)sの証書(紙)を印刷用に作成(第%(version)s版)"),
+    "guarantee.amendment_requested": _("%(guarantee)sの変更を指示"),
+    "guarantee.amended": _("%(guarantee)sの変更後の保証証書を発行(第%(version)s版)"),
+    "guarantee.cancelled": _("%(guarantee)sを解約"),
+    "guarantee.expired": _("%(guarantee)sの保証期間が満了"),
+    "certificate.key_revealed": _("認証キーを表示"),
+    "certificate.key_reveal_failed": _("認証キーの表示を拒否"),
+    "certificate.notice_made": _("認証キー等のお知らせを作成"),
+    "certificate.received": _("発注者が受領"),
+    "certificate.receive_refused": _("認証キーの登録を一時停止中のため拒否"),
+    "certificate.receive_mistyped": _("認証キーの入力誤り"),
+    "certificate.receive_failed": _("認証キーの登録を拒否"),
+    "obligee.key_register_unlocked": _("認証キー登録の一時停止を解除"),
+    "obligee.imported": _("発注者をCSVから取込み"),
+    "email.sent": _("メールを送信"),
+    "email.failed": _("メールの送信に失敗"),
+    "email.requeued": _("メールを再送信"),
+}
+
+# The admin's own edits (core.admin.AuditedAdmin) are recorded as "<model>.<what>".
+EDIT_LABELS = {
+    "created": _("%(model)sを追加"),
+    "changed": _("%(model)sを変更"),
+    "rows_changed": _("%(model)sの明細を変更"),
+    "deleted": _("%(model)sを削除"),
+}
+
+
+def action_label(entry: AuditEntry, *, guarantee: str = "") -> str:
+    """What `entry` records, in words: "前払金保証(GM-2026-000004)の発行を開始" when given the
+    guarantee's name. An action without words of its own (none today) shows its code rather
+    than nothing."""
+    template = ACTION_LABELS.get(entry.action)
+    if template is None:
+        _model, _dot, what = entry.action.rpartition(".")
+        model = ContentType.objects.get_for_id(entry.content_type_id).model_class()
+        if what not in EDIT_LABELS or model is None:
+            return entry.action
+        return str(EDIT_LABELS[what]) % {"model": model._meta.verbose_name}
+    return str(template) % {"guarantee": guarantee, "version": entry.data.get("version", "")}

@@ -161,6 +161,63 @@ def issuance_overdue(*, older_than: datetime.timedelta | None = None) -> list[in
     )
 
 
+# When the worker gives up (the failure path)
+
+# The most of an error's text kept for the branch to read.
+FAILURE_REASON_MAX_LENGTH = 500
+
+
+def issuance_failed(guarantee_id: int, *, error: BaseException) -> bool:
+    """Record that the worker gave up issuing `guarantee_id` (its last retry failed): the page
+    shows 発行失敗 with the error and offers 再発行を試みる. Whether it was recorded: not when
+    the guarantee is owed nothing any more (issued meanwhile, e.g. by the sweep)."""
+    reason = f"{type(error).__name__}: {error}"[:FAILURE_REASON_MAX_LENGTH]
+    with transaction.atomic():
+        guarantee = (
+            Guarantee.objects.select_for_update(of=("self",))
+            .select_related("application")
+            .get(pk=guarantee_id)
+        )
+        state = guarantee.issuance_state
+        if state is None:
+            return False
+        guarantee.issue_failed_at = timezone.now()
+        guarantee.issue_failure_reason = reason
+        guarantee.save(update_fields=["issue_failed_at", "issue_failure_reason"])
+        # Once per failure: the sweep trying a failed issuance every minute updates the error
+        # shown, without a line in the history each time.
+        if state == "pending":
+            log_action(
+                guarantee.application,
+                "guarantee.issue_failed",
+                data={"kind": guarantee.kind, "number": guarantee.number, "reason": reason},
+            )
+    return True
+
+
+@transaction.atomic
+def issue_retry(*, guarantee_id: int, user) -> Guarantee:
+    """再発行を試みる: queue the failed issuance of `guarantee_id` again. A second click finds
+    the issuance pending again and is refused, so one click queues one task."""
+    application, guarantee = locked_guarantee(guarantee_id, user)
+    refusal = guarantee.retry_refusal()
+    if refusal is not None:
+        raise StateError(refusal, code="not_failed")
+    guarantee.issue_failed_at = None
+    guarantee.issue_failure_reason = ""
+    # A new request: the sweep's grace period starts again from now.
+    guarantee.issue_requested_at = timezone.now()
+    guarantee.save(update_fields=["issue_failed_at", "issue_failure_reason", "issue_requested_at"])
+    log_action(
+        application,
+        "guarantee.issue_retried",
+        user=user,
+        data={"kind": guarantee.kind, "number": guarantee.number},
+    )
+    queue_after_commit(tasks.issue_certificate, guarantee.pk)
+    return guarantee
+
+
 # Shared steps
 
 

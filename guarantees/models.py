@@ -76,6 +76,10 @@ class Guarantee(models.Model):
     # When staff asked for issuance (発行). An approved electronic guarantee with this set and no
     # certificate is owed one: the periodic sweep issues it if the queued task never ran.
     issue_requested_at = models.DateTimeField(_("発行指示日時"), null=True, blank=True)
+    # The worker gave up on that request (its last retry failed): when, and the error, for the
+    # branch to read beside 発行失敗 and to try again (issuance.issue_retry clears both).
+    issue_failed_at = models.DateTimeField(_("発行失敗日時"), null=True, blank=True)
+    issue_failure_reason = models.TextField(_("発行失敗の理由"), blank=True)
     # 解約: the date the guarantee ended by agreement, and why (the branch's record).
     cancelled_on = models.DateField(_("解約日"), null=True, blank=True)
     cancel_reason = models.TextField(_("解約の理由"), blank=True)
@@ -118,6 +122,24 @@ class Guarantee(models.Model):
             return _("この証書(紙)はすでに印刷用に作成されています。交付を記録してください。")
         return None
 
+    @property
+    def issuance_state(self) -> str | None:
+        """Where a requested electronic issuance stands before the certificate exists:
+        "pending" (発行処理中: queued or running), "failed" (発行失敗: the worker gave up), or
+        None (nothing requested, or issued)."""
+        return issuance_state(
+            status=self.status,
+            certificate_format=self.certificate_format,
+            issue_requested_at=self.issue_requested_at,
+            issue_failed_at=self.issue_failed_at,
+        )
+
+    def retry_refusal(self) -> str | None:
+        """Why the branch cannot ask again for a failed electronic issuance, or None if it can."""
+        if self.issuance_state != "failed":
+            return _("再発行を試みることができるのは、発行に失敗した電子保証です。")
+        return None
+
     def amend_refusal(self, *, today) -> str | None:
         """Why the branch cannot amend (変更) this guarantee now, or None if it can."""
         if self.status not in (self.Status.ISSUED, self.Status.AMENDED):
@@ -156,6 +178,17 @@ class Guarantee(models.Model):
         current = self.current_version
         end = current.snapshot.get("guarantee_period", {}).get("end") if current else None
         return datetime.date.fromisoformat(end) if end else None
+
+
+def issuance_state(*, status, certificate_format, issue_requested_at, issue_failed_at):
+    """Guarantee.issuance_state from the column values (lists read guarantees as values)."""
+    if (
+        status != Guarantee.Status.APPROVED
+        or certificate_format != Guarantee.Format.ELECTRONIC
+        or issue_requested_at is None
+    ):
+        return None
+    return "failed" if issue_failed_at is not None else "pending"
 
 
 class Certificate(models.Model):

@@ -17,12 +17,24 @@ RETRIED = {
 }
 
 
-@shared_task(**RETRIED)
-def issue_certificate(guarantee_id: int) -> int | None:
-    """Issue the electronic certificate of `guarantee_id` (idempotent: safe to run again)."""
+@shared_task(bind=True, **RETRIED)
+def issue_certificate(self, guarantee_id: int) -> int | None:
+    """Issue the electronic certificate of `guarantee_id` (idempotent: safe to run again).
+
+    When the last retry fails too, the failure is recorded for the branch (発行失敗, with a
+    button to try again) instead of leaving the page at 発行処理中 until the sweep."""
     from guarantees import issuance
 
-    certificate = issuance.certificate_issue(guarantee_id)
+    try:
+        certificate = issuance.certificate_issue(guarantee_id)
+    except Exception as exc:
+        # Run in-process (no broker: `make run`), a retry would hold up the staff's request
+        # and then fail it; the first failure is the last there.
+        if self.request.retries < self.max_retries and not self.request.is_eager:
+            raise  # retried with back-off (RETRIED)
+        logger.exception("Issuing guarantee %s failed; no retry is left.", guarantee_id)
+        issuance.issuance_failed(guarantee_id, error=exc)
+        return None
     return certificate.pk if certificate else None
 
 
@@ -48,8 +60,11 @@ def issue_overdue() -> list[int]:
     for issue, pk, what in owed:
         try:
             certificate = issue(pk)
-        except Exception:
+        except Exception as exc:
             logger.exception("Sweep: issuing %s %s failed; next sweep retries.", what, pk)
+            if what == "guarantee":
+                # Said on the guarantee too (発行失敗, with the error), not only in the log.
+                issuance.issuance_failed(pk, error=exc)
             continue
         if certificate is not None:
             issued.append(certificate.pk)

@@ -1,10 +1,71 @@
 """The admin site where branch staff work: e-mail, password and a second factor (django-otp)."""
 
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.admin import ModelAdmin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.db import connections, models, router
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import urlencode
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from accounts.forms import AdminSignInForm
+
+
+def selection_is_readable(model: type[models.Model], values: list[str]) -> bool:
+    """Whether every id of a list action's selection (`_selected_action`) can be looked up: a
+    primary key value of `model` that its database can compare. Django filters by them as they
+    come, and text, a NUL byte or a number past the column's range fails inside the query."""
+    pk = model._meta.pk
+    connection = connections[router.db_for_read(model)]
+    try:
+        low, high = connection.ops.integer_field_range(pk.get_internal_type())
+    except KeyError:
+        low = high = None  # not an integer column
+    for value in values:
+        try:
+            value = pk.to_python(value)
+        except ValidationError:
+            return False
+        if value is None or (
+            isinstance(value, int)
+            and ((low is not None and value < low) or (high is not None and value > high))
+        ):
+            return False
+    return True
+
+
+def work_queue_links(user) -> list[dict]:
+    """The rows of the home page's work queue for `user` (none without the right to see
+    applications): label, count and the address of the list filtered to them."""
+    if not user.has_perm("applications.view_application"):
+        return []
+    from applications.admin import GUARANTEE_QUEUE_LABELS
+    from applications.selectors import work_queue
+
+    counts = work_queue(user)
+    changelist = reverse("admin:applications_application_changelist")
+    rows = [
+        ("sent", _("送信済"), {"status": "sent"}),
+        ("reviewing", _("審査中"), {"status": "reviewing"}),
+        *((queue, label, {"guarantee": queue}) for queue, label in GUARANTEE_QUEUE_LABELS.items()),
+    ]
+    return [
+        {
+            "key": key,
+            "label": label,
+            "count": counts[key],
+            "shown": f"{counts[key]:,}",
+            "url": f"{changelist}?{urlencode(query)}",
+        }
+        for key, label, query in rows
+    ]
 
 
 class NetDeskAdminSite(OTPAdminSite):
@@ -29,3 +90,39 @@ class NetDeskAdminSite(OTPAdminSite):
         # (they need the width); building it checks the permissions of every model.
         build = super().get_app_list
         return SimpleLazyObject(lambda: build(request, app_label))
+
+    def index(self, request, extra_context=None):
+        # The branch's work queue above the menu: what waits, each count linking to its list.
+        queue = work_queue_links(request.user)
+        return super().index(request, {**(extra_context or {}), "work_queue": queue})
+
+    def admin_view(self, view, cacheable=False):
+        # Every list's actions (ours and Django's delete_selected) take their selection from
+        # the changelist view: checked once here for all of them.
+        model_admin = getattr(view, "__self__", None)
+        if isinstance(model_admin, ModelAdmin) and view.__name__ == "changelist_view":
+            view = _refusing_unreadable_selection(view, model_admin)
+        return super().admin_view(view, cacheable)
+
+
+def _refusing_unreadable_selection(changelist_view, model_admin: ModelAdmin):
+    """The list view, answering a selection that names no row it could look up (a forged or
+    mangled form) as Django answers an empty one, instead of failing in the query."""
+
+    @wraps(changelist_view)
+    def view(request, *args, **kwargs):
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME) if request.method == "POST" else []
+        if selected and not selection_is_readable(model_admin.model, selected):
+            model_admin.message_user(
+                request,
+                # Django's own wording (and translation) for an action with nothing selected.
+                gettext(
+                    "Items must be selected in order to perform actions on them. No items have "
+                    "been changed."
+                ),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return changelist_view(request, *args, **kwargs)
+
+    return view

@@ -194,6 +194,7 @@ URLS = {
     "admin:applications_application_note":             get(*PROCESS, **ON_APPLICATION),
     "admin:applications_application_approve":          get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_issue":            get(*PROCESS, **ON_GUARANTEE),
+    "admin:applications_application_issue_retry":      get(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, GO, HIDE, GO, **ON_GUARANTEE),
     "admin:applications_application_amend":            get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_cancel":           get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_handover":         get(*PROCESS, **ON_GUARANTEE),

@@ -5,8 +5,10 @@ the contractor corrects and re-sends it; staff approve; the contractor sees numb
 """
 
 import re
+from unittest import mock
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
@@ -65,10 +67,13 @@ def staff_page(new_context, live_server, staff) -> Page:
     return admin_page(new_context, staff)
 
 
-def assert_list_legible(page: Page, application: Application) -> None:
-    """工事名 and 送信日時 of the row on one line and whole; the table inside the window."""
+def assert_list_legible(
+    page: Page, application: Application, columns=("works_name", "sent_at_display")
+) -> None:
+    """`columns` (工事名 and 送信日時) of the row on one line and whole; the table inside the
+    window."""
     row = page.get_by_role("row").filter(has_text=application.number)
-    for column in ["works_name", "sent_at_display"]:
+    for column in columns:
         cell = row.locator(f"td.field-{column}")
         # One line box for the text: not wrapped (the cell itself is as tall as its row).
         lines = "c => { const r = document.createRange(); r.selectNodeContents(c); "
@@ -187,6 +192,51 @@ def test_staff_write_to_the_customer_and_note_internally_apart(
     expect(page.get_by_text("与信枠は確認済み")).to_have_count(0)
 
 
+@pytest.fixture
+def crowded(sent) -> Application:
+    """`sent` with what makes a row wide: the longest amounts, two numbered guarantees, a long
+    works name and obligee and contractor names without a space."""
+    from accounts.models import Contractor
+    from obligees.models import Obligee
+
+    Application.objects.filter(pk=sent.pk).update(
+        works_name="市道渋川伊香保線道路改良工事(その2)及び附帯工事",
+        contract_amount=999_999_999_999,
+    )
+    Obligee.objects.filter(pk=sent.obligee_id).update(
+        name="国土交通省関東地方整備局高崎河川国道事務所"
+    )
+    Contractor.objects.filter(pk=sent.contractor_id).update(name="株式会社〇〇建設工業技術研究所")
+    Guarantee.objects.filter(application=sent).update(
+        number="B01-2026-000004", status="approved", amount=399_999_999_999
+    )
+    GuaranteeFactory(
+        application=sent, kind="contract", amount=999_999_999_999, number="B01-2026-000005",
+        status="approved",
+    )  # fmt: skip
+    return sent
+
+
+@pytest.mark.parametrize("head_office", [False, True])
+def test_a_crowded_row_keeps_its_sent_time_inside_the_list_at_1366_px(
+    new_context, live_server, staff, crowded, head_office, screenshot_dir
+):
+    user = staff
+    if head_office:
+        user = UserFactory(email="honsha@example.jp", contractor=None, is_staff=True)
+        user.groups.add(ensure_staff_groups()[HEAD_OFFICE])
+    page = admin_page(new_context, user)
+    page.goto("/admin/applications/application/")
+    # A works name this long wraps; 送信日時 stays whole on one line, inside the list.
+    assert_list_legible(page, crowded, columns=["sent_at_display"])
+    sent_at = page.locator("td.field-sent_at_display").bounding_box()
+    container = page.locator("#changelist .results").bounding_box()
+    assert sent_at["x"] + sent_at["width"] <= container["x"] + container["width"] + 1
+    name = "head-office" if head_office else "branch"
+    page.screenshot(path=screenshot_dir / f"admin-list-crowded-{name}-1366.png", full_page=True)
+    assert axe_violations(new_context, page) == []
+
+
 def test_the_head_office_list_with_its_branch_column_fits_1366_px(
     new_context, live_server, sent, screenshot_dir
 ):
@@ -218,7 +268,9 @@ def test_staff_issue_an_electronic_guarantee_and_the_contractor_shows_its_key(
     expect(staff_page.get_by_role("heading", name="この前払金保証を発行しますか")).to_be_visible()
     staff_page.screenshot(path=screenshot_dir / "admin-issue-confirm.png", full_page=True)
     staff_page.get_by_role("button", name="発行する").click()
-    expect(staff_page.locator(".messagelist .success")).to_contain_text("の発行を開始しました")
+    # The worker runs in-process here: done before the page is answered, and it says so.
+    expect(staff_page.locator(".messagelist .success")).to_contain_text("を発行しました(発行済)")
+    expect(staff_page.get_by_test_id("issuance-state-advance")).to_have_count(0)
     expect(staff_page.get_by_role("link", name="前払金保証を発行する")).to_have_count(0)
     certificate = Guarantee.objects.get(pk=guarantee.pk).certificates.get()
 
@@ -232,3 +284,100 @@ def test_staff_issue_an_electronic_guarantee_and_the_contractor_shows_its_key(
     shown = keys.display_key(keys.decrypt_key(certificate.key_encrypted))
     expect(page.get_by_text(shown)).to_be_visible()
     page.screenshot(path=screenshot_dir / "contractor-key.png", full_page=True)
+
+
+def axe_violations(new_context, page: Page) -> list[str]:
+    """axe-core on what `page` shows, at 1366 px, opened again in the same session in a context
+    that lets axe inject the styles it needs (the admin's CSP refuses them; the flows around
+    check the CSP)."""
+    context = new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    context.add_cookies(page.context.cookies())
+    copy = context.new_page()
+    copy.goto(page.url)
+    found = Axe().run(copy).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}" for v in found]
+
+
+@pytest.fixture
+def approved_electronic(sent, staff) -> Guarantee:
+    from guarantees import services as guarantee_services
+
+    load_demo_fee_tables()
+    Guarantee.objects.filter(application=sent).update(certificate_format="electronic")
+    services.application_accept(application_id=sent.pk, user=staff)
+    guarantee = Guarantee.objects.get(application=sent)
+    guarantee_services.guarantee_approve(guarantee_id=guarantee.pk, user=staff)
+    return Guarantee.objects.get(pk=guarantee.pk)
+
+
+def test_the_page_shows_issuance_pending_and_updates_itself_once_issued(
+    new_context, staff_page: Page, sent, approved_electronic, screenshot_dir
+):
+    from guarantees import issuance, tasks
+
+    open_in_admin(staff_page, sent)
+    staff_page.get_by_role("link", name="前払金保証を発行する").click()
+    # A worker elsewhere: the task is queued, not run, when the page answers.
+    with mock.patch.object(tasks.issue_certificate, "delay"):
+        staff_page.get_by_role("button", name="発行する").click()
+        expect(staff_page.locator(".messagelist .success")).to_contain_text("(発行処理中)")
+    state = staff_page.get_by_test_id("issuance-state-advance")
+    expect(state).to_have_text("発行処理中")
+    expect(staff_page.get_by_text("この画面が自動で更新されます")).to_be_visible()
+    staff_page.screenshot(path=screenshot_dir / "admin-issuance-pending.png", full_page=True)
+    assert axe_violations(new_context, staff_page) == []
+
+    issuance.certificate_issue(approved_electronic.pk)  # the worker finishes
+    # No reload by hand: the page notices and shows 発行済 with the certificate.
+    expect(state).to_have_count(0, timeout=15_000)
+    guarantee_block = staff_page.locator(".field-advance_detail")
+    expect(guarantee_block).to_contain_text("発行済")
+    expect(guarantee_block).to_contain_text("保証証書 第1版")
+
+
+def test_a_failed_issuance_shows_why_and_is_tried_again(
+    new_context, staff_page: Page, staff, sent, approved_electronic, screenshot_dir
+):
+    from guarantees import issuance, tasks
+
+    with mock.patch.object(tasks.issue_certificate, "delay"):
+        issuance.issue_request(guarantee_id=approved_electronic.pk, user=staff)
+    issuance.issuance_failed(
+        approved_electronic.pk, error=RuntimeError("署名用の鍵ファイルが見つかりません")
+    )
+    open_in_admin(staff_page, sent)
+    expect(staff_page.get_by_test_id("issuance-state-advance")).to_have_text("発行失敗")
+    expect(staff_page.locator(".nd-issuance-reason")).to_have_text(
+        "理由: RuntimeError: 署名用の鍵ファイルが見つかりません"
+    )
+    staff_page.screenshot(path=screenshot_dir / "admin-issuance-failed.png", full_page=True)
+    assert axe_violations(new_context, staff_page) == []
+
+    staff_page.get_by_role("button", name="前払金保証の再発行を試みる").click()
+    expect(staff_page.locator(".messagelist .success")).to_contain_text("を発行しました(発行済)")
+    expect(staff_page.get_by_test_id("issuance-state-advance")).to_have_count(0)
+    expect(staff_page.get_by_role("button", name="前払金保証の再発行を試みる")).to_have_count(0)
+    expect(staff_page.locator(".field-audit_timeline")).to_contain_text("RuntimeError")
+    assert Guarantee.objects.get(pk=approved_electronic.pk).status == Guarantee.Status.ISSUED
+
+
+def test_the_home_page_opens_on_the_work_queue(
+    new_context, live_server, staff, sent, approved_electronic, screenshot_dir
+):
+    """業務メニュー: what waits for the branch, with counts; a count's link opens its list."""
+    from guarantees import issuance, tasks
+
+    with mock.patch.object(tasks.issue_certificate, "delay"):
+        issuance.issue_request(guarantee_id=approved_electronic.pk, user=staff)
+    issuance.issuance_failed(approved_electronic.pk, error=RuntimeError("鍵がありません"))
+    page = admin_page(new_context, staff)  # signed in: on the home page
+    queue = page.locator(".nd-work-queue")
+    expect(queue).to_contain_text("要対応の手続(前橋支店)")
+    expect(page.get_by_test_id("queue-sent")).to_have_text("0件")
+    expect(page.get_by_test_id("queue-reviewing")).to_have_text("1件")
+    expect(page.get_by_test_id("queue-failed")).to_have_text("1件")
+    page.screenshot(path=screenshot_dir / "admin-home-work-queue-1366.png", full_page=True)
+    assert axe_violations(new_context, page) == []
+    queue.get_by_role("link", name="発行失敗").click()
+    expect(page.get_by_role("row").filter(has_text=sent.number)).to_be_visible()
+    expect(page.locator("#changelist-filter .selected")).to_contain_text(["すべて", "発行失敗"])

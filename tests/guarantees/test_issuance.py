@@ -291,7 +291,7 @@ def test_the_admin_asks_before_issuing_and_then_issues(
     assert not Certificate.objects.exists()  # looking issues nothing
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(url, follow=True)
-    assert "発行を開始しました" in done.content.decode()
+    assert "発行処理を開始しました(発行処理中)" in done.content.decode()
     certificate = Certificate.objects.get()
     pdf = client.get(
         reverse(

@@ -1,5 +1,7 @@
 import pytest
+from django.contrib.auth.models import Group
 
+from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
 from applications.models import Application
 from tests.factories import ApplicationFactory, BranchFactory, GuaranteeFactory, UserFactory
 
@@ -64,3 +66,29 @@ def sent_application(alice, gunma):
     GuaranteeFactory(application=application, kind="advance", amount=20_000_000)
     GuaranteeFactory(application=application, kind="contract", amount=5_000_000, deposit_bank="")
     return application
+
+
+@pytest.fixture
+def groups(db):
+    return ensure_staff_groups()
+
+
+@pytest.fixture
+def gunma_staff(gunma, groups):
+    user = UserFactory(email="gm@example.jp", contractor=None, is_staff=True, branch=gunma)
+    user.groups.add(Group.objects.get(name=BRANCH_STAFF))
+    return user
+
+
+@pytest.fixture
+def tochigi_staff(tochigi, groups):
+    user = UserFactory(email="tg@example.jp", contractor=None, is_staff=True, branch=tochigi)
+    user.groups.add(Group.objects.get(name=BRANCH_STAFF))
+    return user
+
+
+@pytest.fixture
+def head_office_staff(groups):
+    user = UserFactory(email="hq2@example.jp", contractor=None, is_staff=True)
+    user.groups.add(Group.objects.get(name=HEAD_OFFICE))
+    return user

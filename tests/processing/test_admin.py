@@ -4,14 +4,12 @@ import re
 import uuid
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
 from accounts.models import Contractor
 from applications.models import Application
 from applications.selectors import companies_named
@@ -36,32 +34,6 @@ CHANGELIST = reverse("admin:applications_application_changelist")
 
 def change_url(application):
     return reverse("admin:applications_application_change", args=[application.pk])
-
-
-@pytest.fixture
-def groups(db):
-    return ensure_staff_groups()
-
-
-@pytest.fixture
-def gunma_staff(gunma, groups):
-    user = UserFactory(email="gm@example.jp", contractor=None, is_staff=True, branch=gunma)
-    user.groups.add(Group.objects.get(name=BRANCH_STAFF))
-    return user
-
-
-@pytest.fixture
-def tochigi_staff(tochigi, groups):
-    user = UserFactory(email="tg@example.jp", contractor=None, is_staff=True, branch=tochigi)
-    user.groups.add(Group.objects.get(name=BRANCH_STAFF))
-    return user
-
-
-@pytest.fixture
-def head_office_staff(groups):
-    user = UserFactory(email="hq2@example.jp", contractor=None, is_staff=True)
-    user.groups.add(Group.objects.get(name=HEAD_OFFICE))
-    return user
 
 
 @pytest.fixture
