@@ -23,7 +23,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # The address the certificates' QR codes, the verification links and the handover notices print.
 # Production sets it; in development it follows the port `make run` serves on (PORT), so that
 # what the demo issues opens on this machine.
-SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}")
+# Without its trailing slash, so that every address is written SITE_URL + "/path/".
+SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{env_int('PORT', 8000)}").rstrip("/")
 
 INSTALLED_APPS = [
     "netdesk.apps.AdminConfig",  # django.contrib.admin with the two-factor site (netdesk.admin)

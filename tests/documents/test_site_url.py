@@ -48,6 +48,11 @@ def test_an_explicit_site_address_wins_over_the_port():
     )
 
 
+def test_a_trailing_slash_makes_no_double_slash():
+    # docker-compose and operators write the address either way.
+    assert site_url_under(SITE_URL="https://netdesk.example.jp/") == "https://netdesk.example.jp"
+
+
 def test_make_run_gives_every_step_the_port_it_serves_on():
     result = subprocess.run(
         ["make", "-n", "run", "PORT=8102"],
