@@ -18,8 +18,7 @@ from core.audit import action_label, audit_entries_for
 from guarantees.kinds import GuaranteeKind
 from guarantees.models import Certificate, Guarantee, Receipt
 from guarantees.received import FIELDS, Change, snapshot_changes
-from guarantees.selectors import CertificateState, certificate_state
-from guarantees.selectors import _received_on as received_on
+from guarantees.selectors import CertificateState, certificate_state, received_on
 from obligees.models import Obligee
 
 # Audit actions the contractor sees on its timeline, with their Japanese wording. Staff-internal

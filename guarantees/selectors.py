@@ -49,7 +49,7 @@ def with_certificates(guarantees, *, today: datetime.date) -> None:
             .order_by("guarantee_id", "version")
         ):
             versions[certificate.guarantee_id].append(certificate)
-    received = _received_on([versions[g.pk][-1].pk for g in guarantees if versions[g.pk]])
+    received = received_on([versions[g.pk][-1].pk for g in guarantees if versions[g.pk]])
     for guarantee in guarantees:
         *earlier, current = versions[guarantee.pk] or [None]
         guarantee.current_certificate = current
@@ -180,7 +180,7 @@ def latest_snapshot(guarantee: Guarantee) -> dict | None:
     return guarantee.certificates.order_by("-version").values_list("snapshot", flat=True).first()
 
 
-def _received_on(certificate_ids: list[int]) -> dict:
+def received_on(certificate_ids: list[int]) -> dict:
     """{certificate id: the first time an obligee received it}, in one query (none if empty)."""
     from guarantees.models import Receipt
 

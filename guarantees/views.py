@@ -69,6 +69,8 @@ def certificate_key(request, pk: int):
                     "certificate": certificate,
                     "key": key,
                     "notice_pass": services.key_notice_pass(certificate, request.user),
+                    # Once the obligee holds this version, nothing is left to hand over.
+                    "received_at": selectors.received_on([certificate.pk]).get(certificate.pk),
                 },
             )
     return render(

@@ -1,6 +1,7 @@
 """認証キーを表示: the password again, then the key — refused, rate-limited and audited, and the
 key written nowhere but on the one response that shows it."""
 
+import datetime
 import logging
 import re
 
@@ -13,8 +14,8 @@ from django.views.debug import SafeExceptionReporterFilter
 
 from core.models import AuditEntry
 from guarantees import keys
-from guarantees.models import Guarantee
-from tests.factories import PASSWORD, CertificateFactory
+from guarantees.models import Guarantee, Receipt
+from tests.factories import PASSWORD, CertificateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +220,20 @@ def test_the_password_is_hidden_from_error_reports(signed_in, url):
     response = signed_in.post(url, {"password": PASSWORD})
     reported = SafeExceptionReporterFilter().get_post_parameters(response.wsgi_request)
     assert reported["password"] != PASSWORD and set(reported["password"]) == {"*"}
+
+
+def test_once_the_obligee_has_received_it_the_key_is_no_longer_to_be_handed_over(
+    signed_in, url, certificate
+):
+    obligee = certificate.guarantee.application.obligee
+    clerk = UserFactory(obligee=obligee, contractor=None)
+    received_at = timezone.now() - datetime.timedelta(days=2)
+    Receipt.objects.create(
+        certificate=certificate, obligee=obligee, received_by=clerk, received_at=received_at
+    )
+
+    html = signed_in.post(url, {"password": PASSWORD}).content.decode()
+
+    assert 'data-testid="already-received"' in html
+    assert timezone.localtime(received_at).strftime("%Y/%m/%d") in html
+    assert "お渡しください" not in html
