@@ -31,6 +31,8 @@ class FaviconView(RedirectView):
 
     def get_redirect_url(self, *args, **kwargs) -> str:
         return static("favicon.ico")
+
+
 @require_GET
 def date_reading(request: HttpRequest) -> JsonResponse:
     """What a date input shows beside itself as the user types (static/js/date_input.js):
