@@ -2,7 +2,6 @@
 
 import copy
 import datetime
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router
@@ -17,8 +16,8 @@ from applications.models import Application, CompanyMessage
 from core.audit import action_label, audit_entries_for
 from guarantees.kinds import GuaranteeKind
 from guarantees.models import Certificate, Guarantee, Receipt
-from guarantees.received import FIELDS, Change, snapshot_changes
-from guarantees.selectors import CertificateState, certificate_state, received_on
+from guarantees.received import FIELDS, Change, versions_of
+from guarantees.selectors import received_on
 from obligees.models import Obligee
 
 # Audit actions the contractor sees on its timeline, with their Japanese wording. Staff-internal
@@ -307,42 +306,21 @@ _APPLICATION_FIELDS = {
 }
 
 
-@dataclass
-class CertificateVersion:
-    """One version of a guarantee's certificate as the contractor's history shows it."""
-
-    certificate: Certificate
-    state: CertificateState
-    # When the obligee received this version (受領), or None.
-    received_at: datetime.datetime | None
-    # What changed from the version before (empty for the first).
-    changes: list[Change]
-
-
 def with_certificate_history(guarantees, *, today: datetime.date) -> None:
     """Sets on each of `guarantees` — read by guarantees.selectors.with_certificates first —
-    `versions` (every CertificateVersion, oldest first) and `stated` (what the version in force
-    states, as labelled values), with one query for the receipts of every version."""
+    `versions` (every guarantees.received.Version, oldest first) and `stated` (what the version
+    in force states, as labelled values), with one query for the receipts of every version."""
     guarantees = [g for g in guarantees if g.current_certificate is not None]
     certificates = [c for g in guarantees for c in (*g.earlier_certificates, g.current_certificate)]
     received = received_on([certificate.pk for certificate in certificates])
     fields = {path: (label, kind) for label, path, kind in FIELDS}
     for guarantee in guarantees:
-        versions, previous = [], None
-        for certificate in (*guarantee.earlier_certificates, guarantee.current_certificate):
-            certificate.guarantee = guarantee
-            versions.append(
-                CertificateVersion(
-                    certificate=certificate,
-                    state=certificate_state(certificate, today=today),
-                    received_at=received.get(certificate.pk),
-                    changes=snapshot_changes(previous.snapshot, certificate.snapshot)
-                    if previous
-                    else [],
-                )
-            )
-            previous = certificate
-        guarantee.versions = versions
+        guarantee.versions = versions_of(
+            guarantee,
+            (*guarantee.earlier_certificates, guarantee.current_certificate),
+            received,
+            today=today,
+        )
         snapshot = guarantee.current_certificate.snapshot
         guarantee.stated = [
             Change(str(fields[path][0]), fields[path][1], value, value)

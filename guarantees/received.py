@@ -218,7 +218,7 @@ def receipt_held(user, *, number: str, key: str) -> Receipt | None:
 
 @dataclass
 class Version:
-    """One version of a guarantee's certificate as the obligee's history shows it."""
+    """One version of a guarantee's certificate as a history shows it."""
 
     certificate: Certificate
     state: CertificateState
@@ -249,18 +249,27 @@ def version_history(certificate: Certificate, user, *, today: datetime.date) -> 
             obligee_id=user.obligee_id, certificate__guarantee_id=guarantee.pk
         ).values_list("certificate_id", "received_at")
     )
+    return versions_of(guarantee, versions, received, today=today)
+
+
+def versions_of(guarantee, certificates, received: dict, *, today: datetime.date) -> list[Version]:
+    """`certificates` of `guarantee` (oldest first) as its version history: each with its state,
+    when it was received (`received`: {certificate id: when}) and what changed from the one
+    before. The obligee's certificate page and the contractor's application both show this."""
     history, previous = [], None
-    for version in versions:
-        version.guarantee = guarantee
+    for certificate in certificates:
+        certificate.guarantee = guarantee
         history.append(
             Version(
-                certificate=version,
-                state=certificate_state(version, today=today),
-                received_at=received.get(version.pk),
-                changes=snapshot_changes(previous.snapshot, version.snapshot) if previous else [],
+                certificate=certificate,
+                state=certificate_state(certificate, today=today),
+                received_at=received.get(certificate.pk),
+                changes=snapshot_changes(previous.snapshot, certificate.snapshot)
+                if previous
+                else [],
             )
         )
-        previous = version
+        previous = certificate
     return history
 
 
