@@ -39,6 +39,8 @@ def sent(contractor_user, branch) -> Application:
         branch=branch,
         obligee=ElectronicObligeeFactory(name="渋川市"),
         notify_email=contractor_user.email,
+        # A typical name, fixed: the factory's sequence grows with the tests run before this one.
+        works_name="市道12号線道路改良工事",
     )
     GuaranteeFactory(application=application, amount=20_000_000)
     return services.application_submit(application_id=application.pk, user=contractor_user)
