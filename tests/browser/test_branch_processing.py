@@ -289,15 +289,20 @@ def test_staff_issue_an_electronic_guarantee_and_the_contractor_shows_its_key(
 
 
 def axe_violations(new_context, page: Page) -> list[str]:
-    """axe-core on what `page` shows, at 1366 px, opened again in the same session in a context
-    that lets axe inject the styles it needs (the admin's CSP refuses them; the flows around
-    check the CSP)."""
-    context = new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
-    context.add_cookies(page.context.cookies())
-    copy = context.new_page()
-    copy.goto(page.url)
-    found = Axe().run(copy).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}" for v in found]
+    """axe-core on what `page` shows, at 1366 × 768 and on a 390 × 844 phone, opened again in the
+    same session in a context that lets axe inject the styles it needs (the admin's CSP refuses
+    them; the flows around check the CSP)."""
+    found = []
+    for width, height in [(1366, 768), (390, 844)]:
+        context = new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+        context.add_cookies(page.context.cookies())
+        copy = context.new_page()
+        copy.goto(page.url)
+        found += [
+            f"{width}px {v['id']} ({v['impact']}): {v['nodes'][0]['html'][:120]}"
+            for v in Axe().run(copy).response["violations"]
+        ]
+    return found
 
 
 @pytest.fixture
