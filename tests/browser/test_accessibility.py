@@ -6,7 +6,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in
-from tests.factories import PASSWORD, CertificateFactory, make_sent_application
+from tests.factories import (
+    PASSWORD,
+    ApplicationFactory,
+    CertificateFactory,
+    GuaranteeFactory,
+    make_sent_application,
+)
 
 # Every page at the office screen's size and at a phone's (where the header's menu is folded).
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("form_factor", ["wide", "phone"])]
@@ -31,6 +37,18 @@ def test_contractor_pages(page: Page, contractor_user, branch, shibukawa):
     assert violations(page) == [], "dashboard"
     page.goto(f"/applications/{application.pk}/")
     assert violations(page) == [], "detail"
+    page.goto(f"/applications/{application.pk}/print/")
+    assert violations(page) == [], "申込控え"
+    draft = ApplicationFactory(
+        contractor=contractor_user.contractor, created_by=contractor_user, branch=branch
+    )
+    GuaranteeFactory(application=draft)
+    page.goto(f"/applications/{draft.pk}/confirm/")
+    expect(page.get_by_role("heading", name="申込確認")).to_be_visible()
+    assert violations(page) == [], "confirm"
+    for help_page in ["/help/", "/help/obligee/"]:
+        page.goto(help_page)
+        assert violations(page) == [], help_page
     page.goto("/applications/new/")
     assert violations(page) == [], "new application"
     page.get_by_role("button", name="確認へ進む").click()
