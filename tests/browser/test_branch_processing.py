@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
@@ -388,3 +389,28 @@ def test_the_home_page_opens_on_the_work_queue(
     queue.get_by_role("link", name="発行失敗").click()
     expect(page.get_by_role("row").filter(has_text=sent.number)).to_be_visible()
     expect(page.locator("#changelist-filter .selected")).to_contain_text(["すべて", "発行失敗"])
+
+
+def test_the_amendment_and_cancellation_pages_read_typed_dates_accessibly(
+    new_context, staff_page: Page, staff, sent, approved_electronic, screenshot_dir
+):
+    """変更 and 解約 take dates as a person types them (和暦 too), and pass axe at both widths."""
+    from guarantees import issuance, tasks
+
+    with mock.patch.object(tasks.issue_certificate, "delay"):
+        issuance.issue_request(guarantee_id=approved_electronic.pk, user=staff)
+    issuance.certificate_issue(approved_electronic.pk)
+    base = f"/admin/applications/application/{sent.pk}/guarantees/{approved_electronic.pk}"
+    staff_page.goto(f"{base}/amend/")
+    expect(staff_page.get_by_role("button", name=re.compile("確認"))).to_be_visible()
+    assert axe_violations(new_context, staff_page) == []
+    staff_page.goto(f"{base}/cancel/")
+    date_box = staff_page.get_by_label(re.compile("解約日"))
+    # Issued today, so today is the one date a cancellation may take: typed in 和暦.
+    today = timezone.localdate()
+    date_box.fill(f"R{today.year - 2018}.{today.month}.{today.day}")
+    expect(staff_page.locator(".nd-wareki")).to_contain_text(
+        f"令和{today.year - 2018}年{today.month}月{today.day}日"
+    )
+    staff_page.screenshot(path=screenshot_dir / "admin-cancel-date.png", full_page=True)
+    assert axe_violations(new_context, staff_page) == []
