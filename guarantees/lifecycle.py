@@ -25,11 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from applications import rules
 from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
-from guarantees import issuance, tasks
+from guarantees import issuance, rules, tasks
 from guarantees.locking import locked_for_worker, locked_guarantee
 from guarantees.models import Amendment, Certificate, Guarantee, Receipt
 from guarantees.received import snapshot_changes
