@@ -5,8 +5,8 @@ import jaconv
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.kinds import GuaranteeKind
 from core.widgets import StaticChoicesSelect
-from guarantees.kinds import GuaranteeKind
 from obligees.models import PREFECTURE_CHOICES
 
 _SPACES = re.compile(r"\s+")
