@@ -19,11 +19,9 @@ from accounts.models import Branch
 from applications import rules
 from applications.models import REQUEST_FIELDS as APPLICATION_FIELDS
 from applications.models import Application
-from core.forms import JapaneseDateField
+from core.forms import JapaneseDateField, YenField
 from core.numbers import percentage
 from core.text import (
-    YEN_TOO_LARGE,
-    AmountTooLarge,
     normalise_phone,
     parse_yen,
     reject_bidi_controls,
@@ -53,34 +51,6 @@ REQUIRED_WHEN = {
     "cg_amount": "cg_requested",
     "notify_email": "notify_issuance",
 }
-
-
-class YenField(forms.CharField):
-    """A whole number of yen; accepts full-width digits, commas and a trailing 円."""
-
-    widget = forms.TextInput(attrs={"inputmode": "numeric", "class": "nd-amount"})
-    default_error_messages = {
-        "invalid": _("金額は数字で入力してください(例: 20,000,000)。"),
-        "positive": _("1円以上の金額を入力してください。"),
-        "too_large": YEN_TOO_LARGE,
-    }
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        try:
-            amount = parse_yen(text)
-        except AmountTooLarge:
-            raise forms.ValidationError(
-                self.error_messages["too_large"], code="too_large"
-            ) from None
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if amount is not None and amount <= 0:
-            raise forms.ValidationError(self.error_messages["positive"], code="positive")
-        return amount
-
-    def prepare_value(self, value):
-        return f"{value:,}" if isinstance(value, int) else value
 
 
 def _wanted_field(label: str, **kwargs) -> forms.TypedChoiceField:

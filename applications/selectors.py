@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Branch, Contractor
 from applications.models import Application, CompanyMessage
 from core.audit import action_label, audit_entries_for
-from guarantees.kinds import GuaranteeKind
+from core.kinds import GuaranteeKind
 from guarantees.models import Certificate, Guarantee, Receipt
 from guarantees.received import FIELDS, Change, versions_of
 from guarantees.selectors import received_on

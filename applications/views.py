@@ -31,7 +31,7 @@ def dashboard(request):
     """申込一覧: the home page of a contractor user."""
     user = request.user
     if user.obligee_id is not None:
-        return redirect("obligee_home")
+        return redirect("obligee_portal:home")
     if user.contractor_id is None:
         return contractor_required(dashboard)(request)
     status = request.GET.get("status", "")

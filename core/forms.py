@@ -1,5 +1,5 @@
 """Form pieces shared by the apps: inputs written out by hand in list pages' templates, and the
-one date field every page where a person types a date uses."""
+one date field every page where a person types a date uses, and the field of an amount in yen."""
 
 import datetime
 
@@ -8,6 +8,7 @@ from django.urls import reverse_lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen
 from core.wareki import (
     CHOOSABLE_ERAS,
     DEFAULT_ERA,
@@ -175,3 +176,31 @@ class JapaneseDateField(forms.DateField):
             return read_date(str(value), era=getattr(value, "era", DEFAULT_ERA))
         except DateReadError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+class YenField(forms.CharField):
+    """A whole number of yen; accepts full-width digits, commas and a trailing 円."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "class": "nd-amount"})
+    default_error_messages = {
+        "invalid": _("金額は数字で入力してください(例: 20,000,000)。"),
+        "positive": _("1円以上の金額を入力してください。"),
+        "too_large": YEN_TOO_LARGE,
+    }
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        try:
+            amount = parse_yen(text)
+        except AmountTooLarge:
+            raise forms.ValidationError(
+                self.error_messages["too_large"], code="too_large"
+            ) from None
+        except ValueError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError(self.error_messages["positive"], code="positive")
+        return amount
+
+    def prepare_value(self, value):
+        return f"{value:,}" if isinstance(value, int) else value

@@ -17,8 +17,8 @@ from decimal import ROUND_DOWN, Decimal, localcontext
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from core.kinds import GuaranteeKind
 from fees.models import FeeTable
-from guarantees.kinds import GuaranteeKind
 
 # Bump when the keys of as_json() change, so readers of stored breakdowns can tell versions apart.
 BREAKDOWN_SCHEMA = 1

@@ -30,8 +30,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
+from core.kinds import GuaranteeKind
 from fees.models import FeePeriodFactor, FeeTable, FeeTier
-from guarantees.kinds import GuaranteeKind
 
 EFFECTIVE_FROM = datetime.date(2022, 4, 1)
 

@@ -3,9 +3,9 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.kinds import GuaranteeKind
 from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen
 from core.wareki import DateReadError, read_date
-from guarantees.kinds import GuaranteeKind
 
 
 class EstimateForm(forms.Form):

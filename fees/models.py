@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from guarantees.kinds import GuaranteeKind
+from core.kinds import GuaranteeKind
 
 # The longest guarantee period a table must be able to price: ten years, counted as the longest
 # ten-year span (3,650 days and up to three leap days). Longer periods are an error.

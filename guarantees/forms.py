@@ -3,8 +3,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from applications.forms import YenField
-from core.forms import JapaneseDateField
+from core.forms import JapaneseDateField, YenField
 from core.text import reject_bidi_controls
 from guarantees import lifecycle
 from guarantees.received import snapshot_changes

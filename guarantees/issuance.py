@@ -9,14 +9,9 @@ duplicates still end with exactly one version and one key.
 """
 
 import datetime
-import hashlib
-import secrets
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +19,11 @@ from applications.models import Application
 from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
-from guarantees import keys, rendering, selectors, signing, tasks
+from guarantees import rendering, selectors, tasks
 from guarantees.locking import locked_for_worker, locked_guarantee
 from guarantees.models import Certificate, Guarantee
 from guarantees.snapshot import certificate_snapshot
+from guarantees.versions import new_version, next_version_number
 from notifications.services import message_enqueue
 
 # Guarantee statuses that count as "issued" for completing the application.
@@ -37,17 +33,6 @@ ISSUED_OR_LATER = (
     Guarantee.Status.CANCELLED,
     Guarantee.Status.EXPIRED,
 )
-
-
-def verify_url(token: str) -> str:
-    """The public verification address a certificate prints (as text and QR code)."""
-    return f"{settings.SITE_URL.rstrip('/')}/verify/{token}/"
-
-
-def certificate_file_name(number: str, version: int) -> str:
-    """Where a version's PDF is stored: derived from the guarantee and version only, so a retried
-    issuance writes over its own earlier attempt instead of leaving an orphan file."""
-    return f"certificates/{number}/{number}-v{version}.pdf"
 
 
 def fee_statement(guarantee: Guarantee) -> bytes:
@@ -216,51 +201,6 @@ def issue_retry(*, guarantee_id: int, user) -> Guarantee:
     )
     queue_after_commit(tasks.issue_certificate, guarantee.pk)
     return guarantee
-
-
-# Shared steps
-
-
-def next_version_number(guarantee: Guarantee) -> int:
-    return (guarantee.certificates.aggregate(last=Max("version"))["last"] or 0) + 1
-
-
-def new_version(
-    guarantee: Guarantee, *, now, user, signed: bool, snapshot: dict | None = None
-) -> Certificate:
-    """Render (and for electronic: sign, and make the key) the next version; store it.
-
-    `snapshot`: what the version states (an amendment's); by default the guarantee as approved.
-    """
-    version = next_version_number(guarantee)
-    if snapshot is None:
-        snapshot = certificate_snapshot(
-            guarantee, version=version, issued_on=timezone.localdate(now)
-        )
-    token = secrets.token_urlsafe(16)  # 128 bits
-    pdf = rendering.render_certificate(snapshot, verify_url=verify_url(token))
-    key_fields = {}
-    if signed:
-        pdf = signing.sign_pdf(pdf)
-        body = keys.new_key()
-        key_fields = {"key_digest": keys.key_digest(body), "key_encrypted": keys.encrypt_key(body)}
-    name = certificate_file_name(guarantee.number, version)
-    if default_storage.exists(name):
-        default_storage.delete(name)  # a killed earlier attempt's file (never committed)
-    stored = default_storage.save(name, ContentFile(pdf))
-    return Certificate.objects.create(
-        guarantee=guarantee,
-        version=version,
-        certificate_format=guarantee.certificate_format,
-        verify_token=token,
-        snapshot=snapshot,
-        **Certificate.stated_dates(snapshot),
-        pdf=stored,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        issued_at=now,
-        issued_by=user,
-        **key_fields,
-    )
 
 
 def _mark_issued(guarantee, application, *, now, user, certificate) -> None:

@@ -25,11 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from applications import rules
 from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
-from guarantees import issuance, tasks
+from guarantees import rules, tasks, versions
 from guarantees.locking import locked_for_worker, locked_guarantee
 from guarantees.models import Amendment, Certificate, Guarantee, Receipt
 from guarantees.received import snapshot_changes
@@ -216,14 +215,14 @@ def amendment_issue(amendment_id: int) -> Certificate | None:
             return None
         now = timezone.now()
         current = guarantee.current_version
-        version = issuance.next_version_number(guarantee)
+        version = versions.next_version_number(guarantee)
         snapshot = amended_snapshot(
             current.snapshot,
             amendment.changes,
             version=version,
             issued_on=timezone.localdate(now),
         )
-        certificate = issuance.new_version(
+        certificate = versions.new_version(
             guarantee, now=now, user=None, signed=guarantee.is_electronic, snapshot=snapshot
         )
         current.superseded_at = now

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from guarantees.kinds import GuaranteeKind
+from core.kinds import GuaranteeKind
 
 # What the contractor writes for each kind (and what a copy carries over).
 REQUEST_FIELDS = {

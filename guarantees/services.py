@@ -220,7 +220,7 @@ def key_notice_pdf(*, certificate_id: int, user, notice_pass: str) -> bytes:
     """「電子保証証書閲覧用『認証キー』等のお知らせ」 (PDF) of a certificate of the user's company,
     for a pass key_notice_pass() gave this user for it; audited (without the key)."""
     from guarantees import rendering  # WeasyPrint loads only where documents are made
-    from guarantees.issuance import verify_url
+    from guarantees.versions import verify_url
 
     try:
         value = django_signing.TimestampSigner(salt=NOTICE_PASS_SALT).unsign(

@@ -9,7 +9,7 @@ import datetime
 
 from django.conf import settings
 
-from guarantees.kinds import GuaranteeKind
+from core.kinds import GuaranteeKind
 from guarantees.models import Guarantee
 
 SNAPSHOT_SCHEMA = 1

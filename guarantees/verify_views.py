@@ -102,7 +102,7 @@ def _page(request, *, result: VerificationResult | None = None, error: ServiceEr
         "verdicts": Verdict,
         "states": CertificateState,
         "size_limit": size_label(max_pdf_bytes()),
-        "receive_url": reverse("obligee_receive"),
+        "receive_url": reverse("obligee_portal:receive"),
     }
     if error is not None:
         context["error"] = error.messages[0]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "obligees",
+    "obligee_portal",
     "applications",
     "guarantees",
     "fees",

@@ -6,7 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedAdminMixin
-from guarantees.receiving import registration_hold_lift
 from obligees.models import Obligee
 
 _ACCEPTS_ANY = Q(e_advance_since__isnull=False) | Q(e_contract_since__isnull=False)
@@ -46,25 +45,10 @@ class ObligeeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     ordering = ["prefecture", "code", "name"]
     list_per_page = 100
     show_full_result_count = False
-    actions = ["lift_registration_hold"]
     fieldsets = [
         (None, {"fields": ["code", "name", "kana", "category", "prefecture", "address"]}),
         (_("電子保証"), {"fields": ["e_advance_since", "e_contract_since"]}),
     ]
-
-    @admin.action(
-        description=_("選択した発注者の利用者の認証キー登録の一時停止を解除"),
-        permissions=["change"],
-    )
-    def lift_registration_hold(self, request, queryset):
-        for obligee in queryset:
-            held = registration_hold_lift(obligee=obligee, acting_user=request.user)
-            text = (
-                _("%(obligee)s:一時停止中の利用者 %(held)s 人の認証キー登録を再開しました。")
-                if held
-                else _("%(obligee)s:認証キー登録を一時停止中の利用者はいません。")
-            )
-            self.message_user(request, text % {"obligee": obligee.name, "held": held})
 
     def get_search_results(self, request, queryset, search_term):
         """Also find フリガナ typed in hiragana or half-width katakana (しぶかわ → シブカワ)."""

@@ -7,7 +7,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from guarantees.kinds import GuaranteeKind
+from core.kinds import GuaranteeKind
 from obligees import selectors
 from obligees.forms import ObligeeSearchForm
 from obligees.models import Obligee

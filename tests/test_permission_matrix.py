@@ -131,14 +131,14 @@ URLS = {
 
     # The obligee's pages. The certificate addresses (and the CSV) answer 404 to anyone but an
     # obligee user, so that they tell nobody else what exists; Y gets the 404 of X's certificate.
-    "obligee_home":                  get(LOGIN, DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
-    "obligee_received_csv":          get(LOGIN, HIDE,  HIDE,  OK,    OK,    HIDE,  HIDE,  HIDE),
-    "obligee_certificate":           get(LOGIN, HIDE,  HIDE,  OK,    HIDE,  HIDE,  HIDE,  HIDE,  pk="certificate"),
-    "obligee_certificate_pdf":       get(LOGIN, HIDE,  HIDE,  OK,    HIDE,  HIDE,  HIDE,  HIDE,  pk="certificate"),
+    "obligee_portal:home":           get(LOGIN, DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
+    "obligee_portal:received_csv":   get(LOGIN, HIDE,  HIDE,  OK,    OK,    HIDE,  HIDE,  HIDE),
+    "obligee_portal:certificate":    get(LOGIN, HIDE,  HIDE,  OK,    HIDE,  HIDE,  HIDE,  HIDE,  pk="certificate"),
+    "obligee_portal:certificate_pdf": get(LOGIN, HIDE,  HIDE,  OK,    HIDE,  HIDE,  HIDE,  HIDE,  pk="certificate"),
     # The QR code's page: signed out, a page that keeps the fragment and links to sign-in.
-    "obligee_receive":               get(OK,    DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
+    "obligee_portal:receive":        get(OK,    DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
     # No file chosen: back to the list, which says so.
-    "obligee_receive_notices":      post(LOGIN, DENY,  DENY,  GO,    GO,    DENY,  DENY,  DENY),
+    "obligee_portal:receive_notices": post(LOGIN, DENY,  DENY,  GO,    GO,    DENY,  DENY,  DENY),
 
     # Public pages. The verification page and API show what the certificate prints to whoever
     # holds its token or its PDF.

@@ -11,7 +11,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from applications.forms import REQUIRED_WHEN, YenField
+from applications.forms import REQUIRED_WHEN
+from core.forms import YenField
 
 register = template.Library()
 

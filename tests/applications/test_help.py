@@ -76,8 +76,8 @@ def test_the_obligee_help_explains_receiving_the_key_and_checking_a_pdf(client):
     ]:
         assert text in html, text
     assert f'<a href="{reverse("guarantees:verify_upload")}">保証証書の確認</a>' in html
-    assert f'<a href="{reverse("obligee_receive")}">保証証書の受領</a>' in html
-    assert f'<a href="{reverse("obligee_home")}">受領した保証証書</a>' in html
+    assert f'<a href="{reverse("obligee_portal:receive")}">保証証書の受領</a>' in html
+    assert f'<a href="{reverse("obligee_portal:home")}">受領した保証証書</a>' in html
 
 
 def test_the_contractor_help_leads_obligees_to_theirs(client):
@@ -89,7 +89,7 @@ def test_the_contractor_help_leads_obligees_to_theirs(client):
 def test_an_obligee_user_finds_the_obligee_help_in_the_header(client, shibukawa):
     clerk = UserFactory(contractor=None, obligee=shibukawa, full_name="渋川市 契約検査課 担当")
     client.force_login(clerk)
-    html = page(client, "obligee_home")
+    html = page(client, "obligee_portal:home")
     url = reverse("applications:help_obligee")
     assert re.search(
         rf'<a [^>]*href="{url}"[^>]*><span aria-hidden="true">\?</span> 発注者向けのヘルプ</a>',

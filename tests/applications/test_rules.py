@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 
+from applications import rules
 from applications.models import Application
 from applications.rules import date_error, latest_date, phone_error, sending_errors
 from core.numbers import percentage
@@ -253,3 +254,8 @@ def test_the_range_runs_from_the_heisei_era_to_ten_years_ahead():
     assert date_error(datetime.date(2036, 11, 25), today=TODAY) is not None
     # Ten years as the fee tables count them: 3,653 days, whatever the leap days in between.
     assert latest_date(datetime.date(2029, 3, 1)) == datetime.date(2039, 3, 2)
+
+
+def test_every_contract_type_has_an_advance_cap():
+    # The cap lives with the guarantee rules, keyed by the application's contract types.
+    assert set(rules.ADVANCE_CAP) == set(Application.ContractType.values)

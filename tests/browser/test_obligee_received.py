@@ -18,7 +18,7 @@ from tests.factories import (
     UserFactory,
     sample_pdf,
 )
-from tests.obligees.conftest import at_noon
+from tests.obligee_portal.conftest import at_noon
 
 pytestmark = pytest.mark.browser
 

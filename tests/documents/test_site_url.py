@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from guarantees import rendering
-from guarantees.issuance import verify_url
 from guarantees.keys import display_key, new_key
+from guarantees.versions import verify_url
 
 pytestmark = pytest.mark.django_db
 

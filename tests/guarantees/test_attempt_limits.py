@@ -56,7 +56,7 @@ def actions(prefix: str) -> list[str]:
 def test_parallel_wrong_keys_get_no_more_answers_than_the_limit(certificate, key):
     user = UserFactory(contractor=None, obligee=certificate.guarantee.application.obligee)
     number = certificate.guarantee.number
-    home = reverse("obligee_home")
+    home = reverse("obligee_portal:home")
     wrong = [(home, {"number": number, "key": keys.display_key(keys.new_key())})] * 12
 
     responses = post_together(user, wrong)

@@ -81,11 +81,11 @@ def test_every_e_mail_of_a_guarantees_life_links_to_its_page(
     for message in messages:
         if message.recipient == obligee_user.email:
             # The obligee's users: the version the e-mail is about, on their own pages.
-            assert_links(message, reverse("obligee_certificate", args=[second.pk]))
+            assert_links(message, reverse("obligee_portal:certificate", args=[second.pk]))
         else:
             assert_links(message, application_page)
     amended = next(m for m in messages if m.template == "received_certificate_amended")
-    assert_links(amended, reverse("obligee_receive"))
+    assert_links(amended, reverse("obligee_portal:receive"))
     assert "第2版の認証キーを受け取り" in amended.body_text
     # The contractor is told plainly which key the obligee now needs.
     for message in (m for m in messages if m.template == "certificate_amended"):

@@ -484,9 +484,9 @@ def test_the_obligee_sees_the_amendment_and_its_difference(
 ):
     amend(received.guarantee, staff, django_capture_on_commit_callbacks, amount=18_000_000)
     client.force_login(obligee_user)
-    home = client.get(reverse("obligee_home")).content.decode()
+    home = client.get(reverse("obligee_portal:home")).content.decode()
     assert "変更済" in home
-    detail = client.get(reverse("obligee_certificate", args=[received.pk])).content.decode()
+    detail = client.get(reverse("obligee_portal:certificate", args=[received.pk])).content.decode()
     assert "第2版" in detail and "20,000,000円" in detail and "18,000,000円" in detail
     assert Receipt.objects.count() == 1  # the new version is received with its new key
 

@@ -34,7 +34,7 @@ def signed_in(client, obligee_user):
 
 
 def register(client, number, key, **extra):
-    return client.post(reverse("obligee_home"), {"number": number, "key": key}, **extra)
+    return client.post(reverse("obligee_portal:home"), {"number": number, "key": key}, **extra)
 
 
 def error(response) -> str:
@@ -46,8 +46,8 @@ def error(response) -> str:
 
 def test_obligee_users_land_on_their_received_list(signed_in):
     response = signed_in.get(reverse("applications:dashboard"))
-    assert response.status_code == 302 and response["Location"] == reverse("obligee_home")
-    page = signed_in.get(reverse("obligee_home"))
+    assert response.status_code == 302 and response["Location"] == reverse("obligee_portal:home")
+    page = signed_in.get(reverse("obligee_portal:home"))
     assert "受領した保証証書" in page.content.decode() and "電子保証の受領" in page.content.decode()
 
 
@@ -184,6 +184,6 @@ def test_the_contractor_then_sees_that_the_obligee_received_it(
 def test_the_header_names_the_obligee_once_and_the_footer_speaks_to_obligees(client, shibukawa):
     user = UserFactory(contractor=None, obligee=shibukawa, full_name="渋川市 契約検査課 担当")
     client.force_login(user)
-    html = client.get(reverse("obligee_home")).content.decode()
+    html = client.get(reverse("obligee_portal:home")).content.decode()
     assert "渋川市 契約検査課 担当 様" in html and "渋川市 渋川市" not in html
     assert "保証証書に記載の営業部・支店" in html and "申込先の営業部・支店" not in html

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from guarantees import rendering, verification
-from guarantees.issuance import verify_url
 from guarantees.models import Guarantee
+from guarantees.versions import verify_url
 from tests.guarantees.pdfs import flip_byte_in_signed_range, signed_by_another_ca
 
 pytestmark = pytest.mark.django_db

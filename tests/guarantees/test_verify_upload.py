@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guarantees import rendering, verification
-from guarantees.issuance import verify_url
 from guarantees.models import Certificate, Guarantee
+from guarantees.versions import verify_url
 from tests.guarantees.pdfs import flip_byte_in_signed_range, signed_by_another_ca
 
 pytestmark = pytest.mark.django_db

@@ -28,9 +28,7 @@ BROKEN = "署名鍵を読み込めません"
 
 def broken_rendering():
     """Every render fails, as when the signing key or a font is missing on the worker."""
-    return mock.patch(
-        "guarantees.issuance.rendering.render_certificate", side_effect=RuntimeError(BROKEN)
-    )
+    return mock.patch("guarantees.rendering.render_certificate", side_effect=RuntimeError(BROKEN))
 
 
 def change_url(guarantee):

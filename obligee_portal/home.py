@@ -9,8 +9,8 @@ from core.forms import input_texts
 from core.paginator import CappedCountPaginator
 from core.urls import pk_url
 from guarantees import received
-from obligees.forms import ReceivedSearchForm
-from obligees.receive import receiving_context, typed_receiving
+from obligee_portal.forms import ReceivedSearchForm
+from obligee_portal.receive import receiving_context, typed_receiving
 
 PAGE_SIZE = 20
 
@@ -36,11 +36,11 @@ def obligee_home(request):
     page.object_list = received.list_rows(
         received.list_values(page.object_list),
         today=timezone.localdate(),
-        detail_url=pk_url("obligee_certificate"),
+        detail_url=pk_url("obligee_portal:certificate"),
     )
     return render(
         request,
-        "obligees/obligee_home.html",
+        "obligee_portal/obligee_home.html",
         {
             **receiving_context(user, form),
             "search_form": search_form,

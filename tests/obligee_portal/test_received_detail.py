@@ -22,7 +22,7 @@ from tests.factories import (
     UserFactory,
     sample_pdf,
 )
-from tests.obligees.conftest import at_noon
+from tests.obligee_portal.conftest import at_noon
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,11 @@ def _no_cached_checks():
 
 
 def detail(pk: int) -> str:
-    return reverse("obligee_certificate", args=[pk])
+    return reverse("obligee_portal:certificate", args=[pk])
 
 
 def pdf(pk: int) -> str:
-    return reverse("obligee_certificate_pdf", args=[pk])
+    return reverse("obligee_portal:certificate_pdf", args=[pk])
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from guarantees.models import Receipt
-from obligees.rules import receives_electronic
+from obligee_portal.rules import receives_electronic
 from tests.factories import CertificateFactory, ElectronicObligeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-HOME, RECEIVE = reverse("obligee_home"), reverse("obligee_receive")
+HOME, RECEIVE = reverse("obligee_portal:home"), reverse("obligee_portal:receive")
 FORMS = ['name="number"', 'name="key"', 'name="notices"', "data-nd-drop", ">受領する</button>"]
 
 

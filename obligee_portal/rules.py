@@ -2,7 +2,7 @@
 
 import datetime
 
-from guarantees.kinds import GuaranteeKind
+from core.kinds import GuaranteeKind
 from obligees.models import Obligee
 
 

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from tests.obligees.conftest import notice_of
+from tests.obligee_portal.conftest import notice_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_fresh_rate_limits")]
 
@@ -36,7 +36,7 @@ def test_every_word_the_notice_quotes_is_on_the_receive_page_and_the_list(
     quoted = re.findall(r"「([^」]+)」", steps)
     assert "電子保証の受領" in quoted and "受領する" in quoted
     client.force_login(obligee_user)
-    for url in (reverse("obligee_home"), reverse("obligee_receive")):
+    for url in (reverse("obligee_portal:home"), reverse("obligee_portal:receive")):
         html = client.get(url).content.decode()
         for word in quoted:
             assert on_screen(html, word), (url, word)
@@ -47,11 +47,13 @@ def test_the_menu_item_the_notice_names_opens_the_page_its_address_and_qr_code_o
     client, obligee_user, certificate, key, tmp_path
 ):
     steps = notice_steps(certificate, key, tmp_path)
-    assert reverse("obligee_receive") in steps  # step 1's address
+    assert reverse("obligee_portal:receive") in steps  # step 1's address
     client.force_login(obligee_user)
-    html = client.get(reverse("obligee_home")).content.decode()
-    assert f'<a class="nav-link" href="{reverse("obligee_receive")}">電子保証の受領</a>' in html
-    page = client.get(reverse("obligee_receive")).content.decode()
+    html = client.get(reverse("obligee_portal:home")).content.decode()
+    assert (
+        f'<a class="nav-link" href="{reverse("obligee_portal:receive")}">電子保証の受領</a>' in html
+    )
+    page = client.get(reverse("obligee_portal:receive")).content.decode()
     assert re.search(r"<title>電子保証の受領 \|", page)
     assert re.search(r"<h1[^>]*>電子保証の受領<", page)
     assert 'aria-current="page" href="/obligee/receive/">電子保証の受領</a>' in page
@@ -64,7 +66,7 @@ def test_a_refused_pair_stays_on_the_receive_page_with_what_was_typed(
 ):
     client.force_login(obligee_user)
     response = client.post(
-        reverse("obligee_receive"),
+        reverse("obligee_portal:receive"),
         {"number": certificate.guarantee.number, "key": "0000-0000-0000-0000-0\x00" + "9" * 30},
     )
     assert response.status_code == 200

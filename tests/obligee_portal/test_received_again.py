@@ -16,7 +16,7 @@ from guarantees import keys
 from guarantees.models import Receipt
 from guarantees.receiving import USER_LIMIT
 from tests.factories import UserFactory
-from tests.obligees.conftest import notice_of
+from tests.obligee_portal.conftest import notice_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_fresh_rate_limits")]
 
@@ -33,7 +33,7 @@ def shown(response) -> list[tuple[int, str]]:
     return [(message.level, str(message)) for message in response.context["messages"]]
 
 
-@pytest.mark.parametrize("url", [reverse("obligee_home"), reverse("obligee_receive")])
+@pytest.mark.parametrize("url", [reverse("obligee_portal:home"), reverse("obligee_portal:receive")])
 def test_typing_a_received_pair_again_says_when_it_was_received(
     client, obligee_user, certificate, key, url
 ):
@@ -69,10 +69,10 @@ def test_typing_a_received_pair_again_says_when_it_was_received(
 def test_a_colleagues_second_try_names_who_received_it(client, obligee_user, certificate, key):
     number = certificate.guarantee.number
     client.force_login(obligee_user)
-    type_pair(client, reverse("obligee_home"), number, keys.display_key(key))
+    type_pair(client, reverse("obligee_portal:home"), number, keys.display_key(key))
     colleague = UserFactory(full_name="伊香保 次郎", contractor=None, obligee=obligee_user.obligee)
     client.force_login(colleague)
-    response = type_pair(client, reverse("obligee_home"), number, keys.display_key(key))
+    response = type_pair(client, reverse("obligee_portal:home"), number, keys.display_key(key))
     [(level, text)] = shown(response)
     assert level == INFO and f"受領者: {obligee_user}" in text and "受領済みです" in text
     assert Receipt.objects.get().received_by == obligee_user
@@ -80,7 +80,7 @@ def test_a_colleagues_second_try_names_who_received_it(client, obligee_user, cer
 
 def test_a_received_notice_dropped_again_says_so(client, obligee_user, certificate, key):
     client.force_login(obligee_user)
-    url = reverse("obligee_receive_notices")
+    url = reverse("obligee_portal:receive_notices")
 
     def drop():
         notice = SimpleUploadedFile("notice.pdf", notice_of(certificate, key), "application/pdf")
@@ -99,11 +99,13 @@ def test_the_same_key_with_another_number_is_still_refused_and_counted(
 ):
     """Only the very pair received is answered 受領済み: a wrong number is a failed attempt."""
     client.force_login(obligee_user)
-    type_pair(client, reverse("obligee_home"), certificate.guarantee.number, keys.display_key(key))
+    type_pair(
+        client, reverse("obligee_portal:home"), certificate.guarantee.number, keys.display_key(key)
+    )
     other = issue_for(alice, guarantee__application__obligee=obligee_user.obligee)
     for _ in range(5):
         response = type_pair(
-            client, reverse("obligee_home"), other.guarantee.number, keys.display_key(key)
+            client, reverse("obligee_portal:home"), other.guarantee.number, keys.display_key(key)
         )
         assert "確認できませんでした" in response.content.decode()
         assert "受領済みです" not in response.content.decode()
@@ -113,10 +115,12 @@ def test_the_same_key_with_another_number_is_still_refused_and_counted(
 
 def test_a_mistyped_key_is_still_caught_by_its_check_symbol(client, obligee_user, certificate, key):
     client.force_login(obligee_user)
-    type_pair(client, reverse("obligee_home"), certificate.guarantee.number, keys.display_key(key))
+    type_pair(
+        client, reverse("obligee_portal:home"), certificate.guarantee.number, keys.display_key(key)
+    )
     shown_key = keys.display_key(key)
     typo = ("1" if shown_key[0] != "1" else "2") + shown_key[1:]
-    response = type_pair(client, reverse("obligee_home"), certificate.guarantee.number, typo)
+    response = type_pair(client, reverse("obligee_portal:home"), certificate.guarantee.number, typo)
     assert response.status_code == 200
     assert "受領済みです" not in response.content.decode()
     assert 'data-testid="register-error"' in response.content.decode()
@@ -128,11 +132,13 @@ def test_a_received_version_since_amended_gets_the_neutral_refusal(
     """SPEC §7: a superseded version's key is refused like any other, even by its receiver; the
     certificate page says there is a newer version to receive."""
     client.force_login(obligee_user)
-    type_pair(client, reverse("obligee_home"), certificate.guarantee.number, keys.display_key(key))
+    type_pair(
+        client, reverse("obligee_portal:home"), certificate.guarantee.number, keys.display_key(key)
+    )
     certificate.superseded_at = timezone.now()
     certificate.save()
     response = type_pair(
-        client, reverse("obligee_home"), certificate.guarantee.number, keys.display_key(key)
+        client, reverse("obligee_portal:home"), certificate.guarantee.number, keys.display_key(key)
     )
     html = response.content.decode()
     assert "確認できませんでした" in html and "受領済みです" not in html

@@ -8,11 +8,11 @@ from core.models import AuditEntry
 from guarantees import keys
 from guarantees.models import Receipt
 from tests.factories import UserFactory
-from tests.obligees.conftest import notice_of
+from tests.obligee_portal.conftest import notice_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_fresh_rate_limits")]
 
-URL = reverse("obligee_receive_notices")
+URL = reverse("obligee_portal:receive_notices")
 
 
 @pytest.fixture
@@ -29,12 +29,12 @@ def drop(client, *files):
     """Send the files as the drop zone (or the file input) does; the messages of the page that
     follows, one per file."""
     response = client.post(URL, {"notices": list(files)}, follow=True)
-    assert response.redirect_chain == [(reverse("obligee_home"), 302)]
+    assert response.redirect_chain == [(reverse("obligee_portal:home"), 302)]
     return response, [str(message) for message in response.context["messages"]]
 
 
 def test_the_received_list_offers_the_drop_zone_with_a_file_input(signed_in):
-    html = signed_in.get(reverse("obligee_home")).content.decode()
+    html = signed_in.get(reverse("obligee_portal:home")).content.decode()
     assert 'enctype="multipart/form-data"' in html and f'action="{URL}"' in html
     assert 'type="file"' in html and "multiple" in html and "data-nd-drop" in html
     assert "js/obligee_receive.js" in html

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from guarantees.models import Receipt
-from obligees.forms import ReceivedSearchForm
+from obligee_portal.forms import ReceivedSearchForm
 from tests.factories import ObligeeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,7 +167,7 @@ def test_the_issue_date_search_reads_wareki_and_says_how_to_type_it(shibukawa_cl
 def test_a_nul_byte_in_the_search_is_refused_plainly(shibukawa_client, three):
     # The site refuses control characters in any query string (core.middleware) with its
     # Japanese 400 page; the CSV address answers the same.
-    for address in (HOME, reverse("obligee_received_csv")):
+    for address in (HOME, reverse("obligee_portal:received_csv")):
         response = shibukawa_client.get(address + "?contractor=%00%E5%BB%BA%E8%A8%AD")
         assert response.status_code == 400
         assert "受け付けられない文字" in response.content.decode()
@@ -206,7 +206,9 @@ def test_another_obligee_sees_none_of_it(client, three):
     assert numbers_listed(response) == []
     assert "受領した保証証書はまだありません。" in response.content.decode()
     rows = list(
-        csv.reader(io.StringIO(client.get(reverse("obligee_received_csv")).getvalue().decode()))
+        csv.reader(
+            io.StringIO(client.get(reverse("obligee_portal:received_csv")).getvalue().decode())
+        )
     )
     assert len(rows) == 1  # the header only
 
@@ -218,7 +220,9 @@ def read_csv(response) -> list[list[str]]:
 
 
 def test_the_csv_holds_every_row_of_the_search(shibukawa_client, three, shibukawa_user):
-    response = shibukawa_client.get(reverse("obligee_received_csv"), {"amount_min": "15000000"})
+    response = shibukawa_client.get(
+        reverse("obligee_portal:received_csv"), {"amount_min": "15000000"}
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
@@ -238,19 +242,19 @@ def test_the_csv_holds_every_row_of_the_search(shibukawa_client, three, shibukaw
 def test_the_csv_has_all_rows_not_one_page(shibukawa_client, receive):
     for _ in range(25):
         receive()
-    _header, *rows = read_csv(shibukawa_client.get(reverse("obligee_received_csv")))
+    _header, *rows = read_csv(shibukawa_client.get(reverse("obligee_portal:received_csv")))
     assert len(rows) == 25
 
 
 def test_the_csv_runs_no_formula_a_contractor_typed(shibukawa_client, receive):
     receive(contractor='=HYPERLINK("http://evil")', works="+cmd|' /C calc'!A0")
-    _header, row = read_csv(shibukawa_client.get(reverse("obligee_received_csv")))
+    _header, row = read_csv(shibukawa_client.get(reverse("obligee_portal:received_csv")))
     assert row[3] == '\'=HYPERLINK("http://evil")' and row[4] == "'+cmd|' /C calc'!A0"
 
 
 def test_a_csv_of_a_bad_search_goes_back_to_the_list_with_what_was_typed(shibukawa_client, three):
     query = {"issued_from": "2026-08-01", "issued_to": "2026-04-01"}
-    response = shibukawa_client.get(reverse("obligee_received_csv"), query, follow=True)
+    response = shibukawa_client.get(reverse("obligee_portal:received_csv"), query, follow=True)
     assert response.redirect_chain[-1][0].startswith(HOME + "?")
     assert "発行日の範囲は" in field_error(response, "issued_to")
     assert 'value="2026-08-01"' in response.content.decode()
@@ -268,10 +272,10 @@ def test_the_page_prints_its_conditions_and_date_with_the_print_stylesheet(shibu
 
 
 def test_contractors_and_anonymous_users_get_no_list_or_csv(client, alice, three):
-    response = client.get(reverse("obligee_received_csv"))
+    response = client.get(reverse("obligee_portal:received_csv"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     client.force_login(alice)
-    assert client.get(reverse("obligee_received_csv")).status_code == 404
+    assert client.get(reverse("obligee_portal:received_csv")).status_code == 404
     assert client.get(HOME).status_code == 403
 
 

@@ -17,7 +17,7 @@ from core.http import pdf_response
 from core.wareki import era_date
 from guarantees import received
 from guarantees.selectors import CertificateState, certificate_state
-from obligees.forms import ReceivedSearchForm
+from obligee_portal.forms import ReceivedSearchForm
 
 CSV_HEADER = [
     "保証契約番号",
@@ -89,7 +89,7 @@ def received_csv(request):
     form = ReceivedSearchForm(request.GET)
     search = form.search()
     if search is None:  # the list shows what is wrong, with everything typed
-        return redirect(f"{reverse('obligee_home')}?{request.GET.urlencode()}")
+        return redirect(f"{reverse('obligee_portal:home')}?{request.GET.urlencode()}")
     rows = received.received_rows(request.user, search)
     today = timezone.localdate()
     response = StreamingHttpResponse(
@@ -116,7 +116,7 @@ def certificate_detail(request, pk: int):
         signature, matches = received.signature_check(certificate)
     return render(
         request,
-        "obligees/certificate_detail.html",
+        "obligee_portal/certificate_detail.html",
         {
             "certificate": certificate,
             "snapshot": certificate.snapshot,

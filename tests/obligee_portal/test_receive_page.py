@@ -18,7 +18,7 @@ from tests.factories import ObligeeFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("_fresh_rate_limits")]
 
-URL = reverse("obligee_receive")
+URL = reverse("obligee_portal:receive")
 
 
 def test_the_notices_qr_code_opens_this_page():
@@ -48,7 +48,9 @@ def test_an_obligee_user_gets_the_receiving_forms_in_the_notices_words(client, o
     assert re.search(r"<h1[^>]*>電子保証の受領<", html)
     assert ">受領する</button>" in html and "登録する" not in html
     # The notice: 「このPDFファイルを受領画面にドロップ」.
-    assert f'action="{reverse("obligee_receive_notices")}"' in html and "data-nd-drop" in html
+    assert (
+        f'action="{reverse("obligee_portal:receive_notices")}"' in html and "data-nd-drop" in html
+    )
     assert ">読み取って受領する</button>" in html
     assert html.count("js/obligee_receive.js") == 1
 
@@ -60,7 +62,7 @@ def test_the_form_receives_the_certificate_and_shows_it_on_the_received_list(
     response = client.post(
         URL, {"number": certificate.guarantee.number, "key": keys.display_key(key)}, follow=True
     )
-    assert response.redirect_chain == [(reverse("obligee_home"), 302)]
+    assert response.redirect_chain == [(reverse("obligee_portal:home"), 302)]
     [message] = [str(m) for m in response.context["messages"]]
     assert message == f"保証証書 {certificate.guarantee.number}(第1版)を受領しました。"
     assert certificate.snapshot["works"]["name"] in response.content.decode()
@@ -121,7 +123,7 @@ def test_head_office_lifts_the_hold_of_an_obligees_users_and_it_is_audited(
     # The user registers again at once.
     client.force_login(obligee_user)
     client.post(
-        reverse("obligee_home"),
+        reverse("obligee_portal:home"),
         {"number": certificate.guarantee.number, "key": keys.display_key(key)},
     )
     assert Receipt.objects.filter(received_by=obligee_user).exists()

@@ -7,9 +7,9 @@ import pytest
 from django.core.cache import cache
 
 from guarantees import keys
-from guarantees.issuance import verify_url
 from guarantees.models import Receipt
 from guarantees.rendering import render_key_notice
+from guarantees.versions import verify_url
 from tests.factories import (
     CertificateFactory,
     ContractorFactory,

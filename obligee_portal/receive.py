@@ -2,7 +2,7 @@
 /obligee/receive/), the handover notice PDFs an obligee user drops there, and the page a phone's
 camera opens from the notice's QR code (/obligee/receive/#n=…&k=…).
 
-Each pair, however it arrived, is received by obligees.receipts.pair_receive: the same checks,
+Each pair, however it arrived, is received by obligee_portal.receipts.pair_receive: the same checks,
 limits and audit (guarantees.receiving), and a pair the obligee has already received answered
 with when it was received.
 """
@@ -28,8 +28,8 @@ from core.errors import ServiceError
 from core.forms import input_texts
 from guarantees import receiving
 from guarantees.rendering import read_key_notice
-from obligees.receipts import pair_receive
-from obligees.rules import receives_electronic
+from obligee_portal.receipts import pair_receive
+from obligee_portal.rules import receives_electronic
 
 # A notice is one page of about 100 KB; twenty is more than a contractor e-mails at once.
 MAX_FILES = 20
@@ -74,7 +74,7 @@ def typed_receiving(request) -> tuple[HttpResponse | None, KeyRegistrationForm, 
         form.add_error(None, exc.messages[0])
         return None, form, 429 if exc.code == "rate_limited" else 200
     messages.add_message(request, outcome.level, outcome.message)
-    return redirect("obligee_home"), form, 200
+    return redirect("obligee_portal:home"), form, 200
 
 
 class MultipleFileInput(forms.FileInput):
@@ -184,13 +184,13 @@ def obligee_receive_notices(request):
     form = NoticeUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, form.errors["notices"][0])
-        return redirect("obligee_home")
+        return redirect("obligee_portal:home")
     for result in notices_receive(
         user=user, files=form.cleaned_data["notices"], ip=client_ip(request) or ""
     ):
         text = _("%(file)s:%(result)s") % {"file": result.name, "result": result.message}
         messages.add_message(request, result.level, text)
-    return redirect("obligee_home")
+    return redirect("obligee_portal:home")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -201,20 +201,24 @@ def obligee_receive(request):
     signed-out visitor gets a small page whose script keeps the fragment for after sign-in,
     which would otherwise lose it."""
     if not request.user.is_authenticated:
-        login = redirect_to_login(reverse("obligee_receive"))
+        login = redirect_to_login(reverse("obligee_portal:receive"))
         if request.method == "POST":  # a form left open past the end of the session
             return login
-        return render(request, "obligees/receive_sign_in.html", {"login_url": login["Location"]})
+        return render(
+            request, "obligee_portal/receive_sign_in.html", {"login_url": login["Location"]}
+        )
     user = _obligee_user(request)
     response, form, status = typed_receiving(request)
     if response is not None:
         return response
-    return render(request, "obligees/receive.html", receiving_context(user, form), status=status)
+    return render(
+        request, "obligee_portal/receive.html", receiving_context(user, form), status=status
+    )
 
 
 def receiving_context(user, form: KeyRegistrationForm) -> dict:
     """What a page with the receiving forms shows of them: none, and why, for an obligee that
-    is registered for no e-guarantee (obligees.rules.receives_electronic)."""
+    is registered for no e-guarantee (obligee_portal.rules.receives_electronic)."""
     return {
         "obligee": user.obligee,
         "receives": receives_electronic(user.obligee, timezone.localdate()),

@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from guarantees.receiving import registration_hold_lift
+from obligees import admin as registry_admin
+from obligees.models import Obligee
+
+# The registry's admin knows nothing of receiving; lifting a user's hold on key registration is
+# the receiving desk's action, added here to the same page.
+admin.site.unregister(Obligee)
+
+
+@admin.register(Obligee)
+class ObligeeAdmin(registry_admin.ObligeeAdmin):
+    actions = ["lift_registration_hold"]
+
+    @admin.action(
+        description=_("選択した発注者の利用者の認証キー登録の一時停止を解除"),
+        permissions=["change"],
+    )
+    def lift_registration_hold(self, request, queryset):
+        for obligee in queryset:
+            held = registration_hold_lift(obligee=obligee, acting_user=request.user)
+            text = (
+                _("%(obligee)s:一時停止中の利用者 %(held)s 人の認証キー登録を再開しました。")
+                if held
+                else _("%(obligee)s:認証キー登録を一時停止中の利用者はいません。")
+            )
+            self.message_user(request, text % {"obligee": obligee.name, "held": held})
