@@ -18,7 +18,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from applications.models import Application
 from core.audit import log_action
@@ -29,14 +28,6 @@ from guarantees.locking import locked_for_worker, locked_guarantee
 from guarantees.models import Certificate, Guarantee
 from guarantees.snapshot import certificate_snapshot
 from notifications.services import message_enqueue
-
-# Guarantee statuses that count as "issued" for completing the application.
-ISSUED_OR_LATER = (
-    Guarantee.Status.ISSUED,
-    Guarantee.Status.AMENDED,
-    Guarantee.Status.CANCELLED,
-    Guarantee.Status.EXPIRED,
-)
 
 
 def verify_url(token: str) -> str:
@@ -104,11 +95,9 @@ def paper_handover(*, guarantee_id: int, user) -> Certificate:
         .order_by("-version")
         .first()
     )
-    if guarantee.status != Guarantee.Status.APPROVED or certificate is None:
-        raise StateError(
-            _("交付を記録できるのは、印刷用に作成した承諾済みの証書(紙)です。"),
-            code="not_printable",
-        )
+    refusal = guarantee.handover_refusal(printed=certificate is not None)
+    if refusal is not None:
+        raise StateError(refusal, code="not_printable")
     now = timezone.now()
     certificate.handed_over_at = now
     certificate.save(update_fields=["handed_over_at"])
@@ -268,7 +257,7 @@ def _mark_issued(guarantee, application, *, now, user, certificate) -> None:
     guarantee.save(update_fields=["status"])
     statuses = set(application.guarantees.values_list("status", flat=True))
     fields = {"updated_at": now}
-    if statuses and statuses <= set(ISSUED_OR_LATER):
+    if statuses and statuses <= set(Guarantee.ISSUED_OR_LATER):
         fields["status"] = Application.Status.COMPLETED
     Application.objects.filter(pk=application.pk).update(**fields)
     log_action(
