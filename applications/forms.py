@@ -423,6 +423,15 @@ class ApplicationForm(
             elif isinstance(field, forms.CharField):
                 field.validators.append(reject_bidi_controls)
 
+    @property
+    def requests(self) -> dict[str, dict[str, forms.BoundField]]:
+        """Each kind's request fields by their unprefixed names, for the page's one section
+        per kind (applications/_guarantee_request.html)."""
+        return {
+            kind: {name: self[prefix + name] for name in ["requested", *GUARANTEE_FIELDS[kind]]}
+            for kind, prefix in PREFIX.items()
+        }
+
     def required_now(self, name: str) -> bool:
         """Whether sending needs field `name` filled in, given what the form says now (the
         script keeps the conditional ones up to date as the user changes the form)."""
