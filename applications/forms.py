@@ -1,7 +1,8 @@
 """The application form (申込作成): one form for the whole seed screen.
 
 Field names are the model's: Application fields as they are, guarantee fields prefixed by kind
-("ag_" 前払金保証, "cg_" 契約保証) so that the rules' errors land next to the right control.
+("ag_" 前払金保証, "cg_" 契約保証) so that the rules' errors land next to the right control. The
+guarantee fields are declared once, in GuaranteeRequestForm, and held once per kind.
 """
 
 import datetime
@@ -188,7 +189,95 @@ RULE_INPUTS = {
 }
 
 
-class ApplicationForm(forms.Form):
+class GuaranteeRequestForm(forms.Form):
+    """保証の申込内容 of one guarantee kind: the application form holds it once per kind, its
+    fields named by the kind's prefix (ag_amount, cg_amount …)."""
+
+    requested = forms.BooleanField(required=False)
+    certificate_format = forms.ChoiceField(
+        label=_("保証証書の形式について"),
+        choices=Guarantee.Format.choices,
+        widget=forms.RadioSelect,
+        initial=Guarantee.Format.PAPER,
+        required=False,
+        help_text=_(
+            "電子保証を選択すると、保証証書は電子データで発行され、発注者へは認証キーをお渡しいただきます。"
+        ),
+    )
+    amount = YenField(required=False)
+    deposit_bank = forms.CharField(
+        label=_("預託金融機関(全角)"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "前払金を預け入れる金融機関と支店名を全角で入力してください(例: 〇〇銀行 ××支店)。"
+        ),
+    )
+    redeposit = forms.ChoiceField(
+        label=_("再預託利用区分"),
+        choices=Guarantee.Redeposit.choices,
+        widget=forms.RadioSelect,
+        initial=Guarantee.Redeposit.NOT_USED,
+        required=False,
+    )
+    fee_payment_method = forms.ChoiceField(choices=Guarantee.PaymentMethod.choices, required=False)
+    fee_billing_address = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text=_(
+            "御社以外(本店・他支店など)へ請求する場合に入力してください。空欄の場合は御社へ請求します。"
+        ),
+    )
+    fee_statement_paper = _wanted_field(_("保証料計算書(紙)について"))
+
+    # What differs between the kinds: the labels that name the kind, and the amount's limits.
+    TEXTS = {
+        Guarantee.Kind.ADVANCE: {
+            "requested": (_("前払金保証を申し込む"), None),
+            "amount": (
+                _("前払金保証金額"),
+                _(
+                    "請負金額(今年度対象額を入力した場合は今年度対象額)の4割(業務委託は3割)以内です。"
+                ),
+            ),
+            "fee_payment_method": (_("前払金保証料支払方法"), None),
+            "fee_billing_address": (_("前払金保証料請求先"), None),
+        },
+        Guarantee.Kind.CONTRACT: {
+            "requested": (_("契約保証を申し込む"), None),
+            "amount": (_("契約保証金額"), _("請負金額の1割以上、請負金額以下です。")),
+            "fee_payment_method": (_("契約保証料支払方法"), None),
+            "fee_billing_address": (_("契約保証料請求先"), None),
+        },
+    }
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, prefix=PREFIX[kind], **kwargs)
+        wanted = {"requested", *GUARANTEE_FIELDS[kind]}
+        self.fields = {name: field for name, field in self.fields.items() if name in wanted}
+        for name, (label, help_text) in self.TEXTS[kind].items():
+            self.fields[name].label = label
+            if help_text is not None:
+                self.fields[name].help_text = help_text
+
+    def add_prefix(self, field_name: str) -> str:
+        # "ag_amount", not Django's "ag-amount": the names the page, its script and the rules'
+        # error keys have always used.
+        return f"{self.prefix}{field_name}"
+
+    @classmethod
+    def fields_of(cls, kind: str) -> type[forms.Form]:
+        """A form class declaring this form's fields for `kind` under their prefixed names, for
+        the application form to inherit."""
+        form = cls(kind=kind)
+        fields = {form.add_prefix(name): field for name, field in form.fields.items()}
+        return type(f"{kind.title()}RequestFields", (forms.Form,), fields)
+
+
+class ApplicationForm(
+    GuaranteeRequestForm.fields_of(Guarantee.Kind.ADVANCE),
+    GuaranteeRequestForm.fields_of(Guarantee.Kind.CONTRACT),
+):
     form_token = forms.UUIDField(widget=forms.HiddenInput)
 
     # 請負工事の情報
@@ -228,79 +317,6 @@ class ApplicationForm(forms.Form):
         required=False,
     )
 
-    # 保証の申込内容: 前払金保証
-    ag_requested = forms.BooleanField(label=_("前払金保証を申し込む"), required=False)
-    ag_certificate_format = forms.ChoiceField(
-        label=_("保証証書の形式について"),
-        choices=Guarantee.Format.choices,
-        widget=forms.RadioSelect,
-        initial=Guarantee.Format.PAPER,
-        required=False,
-        help_text=_(
-            "電子保証を選択すると、保証証書は電子データで発行され、発注者へは認証キーをお渡しいただきます。"
-        ),
-    )
-    ag_amount = YenField(
-        label=_("前払金保証金額"),
-        required=False,
-        help_text=_(
-            "請負金額(今年度対象額を入力した場合は今年度対象額)の4割(業務委託は3割)以内です。"
-        ),
-    )
-    ag_deposit_bank = forms.CharField(
-        label=_("預託金融機関(全角)"),
-        max_length=100,
-        required=False,
-        help_text=_(
-            "前払金を預け入れる金融機関と支店名を全角で入力してください(例: 〇〇銀行 ××支店)。"
-        ),
-    )
-    ag_redeposit = forms.ChoiceField(
-        label=_("再預託利用区分"),
-        choices=Guarantee.Redeposit.choices,
-        widget=forms.RadioSelect,
-        initial=Guarantee.Redeposit.NOT_USED,
-        required=False,
-    )
-    ag_fee_payment_method = forms.ChoiceField(
-        label=_("前払金保証料支払方法"), choices=Guarantee.PaymentMethod.choices, required=False
-    )
-    ag_fee_billing_address = forms.CharField(
-        label=_("前払金保証料請求先"),
-        max_length=200,
-        required=False,
-        help_text=_(
-            "御社以外(本店・他支店など)へ請求する場合に入力してください。空欄の場合は御社へ請求します。"
-        ),
-    )
-    ag_fee_statement_paper = _wanted_field(_("保証料計算書(紙)について"))
-
-    # 保証の申込内容: 契約保証
-    cg_requested = forms.BooleanField(label=_("契約保証を申し込む"), required=False)
-    cg_certificate_format = forms.ChoiceField(
-        label=_("保証証書の形式について"),
-        choices=Guarantee.Format.choices,
-        widget=forms.RadioSelect,
-        initial=Guarantee.Format.PAPER,
-        required=False,
-        help_text=ag_certificate_format.help_text,
-    )
-    cg_amount = YenField(
-        label=_("契約保証金額"),
-        required=False,
-        help_text=_("請負金額の1割以上、請負金額以下です。"),
-    )
-    cg_fee_payment_method = forms.ChoiceField(
-        label=_("契約保証料支払方法"), choices=Guarantee.PaymentMethod.choices, required=False
-    )
-    cg_fee_billing_address = forms.CharField(
-        label=_("契約保証料請求先"),
-        max_length=200,
-        required=False,
-        help_text=ag_fee_billing_address.help_text,
-    )
-    cg_fee_statement_paper = _wanted_field(_("保証料計算書(紙)について"))
-
     # インフォメーション
     branch = forms.ModelChoiceField(
         label=_("申込送信先"),
@@ -338,6 +354,17 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    # The page's order (the error summary follows it): the works, then each kind's request.
+    field_order = [
+        "form_token", "obligee", "contract_type", "works_name", "works_place", "contract_date",
+        "period_start", "period_end", "contract_amount", "this_year_amount", "this_year_basis",
+        *(
+            PREFIX[kind] + name
+            for kind in PREFIX
+            for name in ["requested", *GUARANTEE_FIELDS[kind]]
+        ),
+    ]  # fmt: skip
+
     def __init__(self, *args, today: datetime.date, complete: bool, **kwargs):
         """`complete`: the form must be ready to send (確認へ進む); otherwise a draft is enough."""
         super().__init__(*args, **kwargs)
@@ -365,6 +392,15 @@ class ApplicationForm(forms.Form):
                 field.widget.attrs.setdefault("data-yen", name)
             elif isinstance(field, forms.CharField):
                 field.validators.append(reject_bidi_controls)
+
+    @property
+    def requests(self) -> dict[str, dict[str, forms.BoundField]]:
+        """Each kind's request fields by their unprefixed names, for the page's one section
+        per kind (applications/_guarantee_request.html)."""
+        return {
+            kind: {name: self[prefix + name] for name in ["requested", *GUARANTEE_FIELDS[kind]]}
+            for kind, prefix in PREFIX.items()
+        }
 
     def required_now(self, name: str) -> bool:
         """Whether sending needs field `name` filled in, given what the form says now (the

@@ -265,9 +265,7 @@ class Application(models.Model):
         return [
             g
             for g in self.guarantees.all()
-            if g.status == Guarantee.Status.APPROVED
-            and not g.is_electronic
-            and g.certificates.exists()
+            if g.handover_refusal(printed=g.certificates.exists()) is None
         ]
 
     @property

@@ -134,7 +134,7 @@ def _certificate_texts(zone):
         if pk is None:
             return None
         electronic = guarantee["certificate_format"] == Guarantee.Format.ELECTRONIC
-        in_force = guarantee["status"] in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED)
+        in_force = guarantee["status"] in Guarantee.IN_FORCE
         received_at = guarantee["certificate_received_at"]
         version = guarantee["certificate_version"]
         return {

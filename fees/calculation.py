@@ -266,19 +266,35 @@ def approval_fee(
     return compute_fee(kind=kind, amount=amount, period_start=start, period_end=end, on=approved_on)
 
 
-def estimate_for(guarantee, application, today: datetime.date) -> FeeBreakdown | None:
-    """The fee the guarantee would get if approved `today` (for the confirm page), or None when
-    the amount or dates are missing or no fee can be computed (no table, period out of range).
-    """
-    if not (guarantee.amount and application.contract_date and application.period_end):
-        return None
+@dataclass(frozen=True)
+class ApprovalFee:
+    """The fee approving a guarantee on a day would fix (`breakdown`), or why no fee can be
+    computed (`reason`, FeeError's message; then `breakdown` is None)."""
+
+    breakdown: FeeBreakdown | None
+    reason: str | None = None
+
+
+def approval_fee_for(guarantee, application, today: datetime.date) -> ApprovalFee:
+    """approval_fee() of `guarantee` with the dates its `application` states, approved `today`:
+    what approval fixes, the approval page previews and the confirm page estimates."""
     try:
-        return approval_fee(
+        breakdown = approval_fee(
             kind=guarantee.kind,
             amount=guarantee.amount,
             contract_date=application.contract_date,
             period_end=application.period_end,
             approved_on=today,
         )
-    except FeeError:
+    except FeeError as exc:
+        return ApprovalFee(breakdown=None, reason=exc.message)
+    return ApprovalFee(breakdown=breakdown)
+
+
+def estimate_for(guarantee, application, today: datetime.date) -> FeeBreakdown | None:
+    """The fee the guarantee would get if approved `today` (for the confirm page), or None when
+    the amount or dates are missing or no fee can be computed (no table, period out of range).
+    """
+    if not (guarantee.amount and application.contract_date and application.period_end):
         return None
+    return approval_fee_for(guarantee, application, today).breakdown

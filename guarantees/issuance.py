@@ -13,7 +13,6 @@ import datetime
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from applications.models import Application
 from core.audit import log_action
@@ -25,14 +24,6 @@ from guarantees.models import Certificate, Guarantee
 from guarantees.snapshot import certificate_snapshot
 from guarantees.versions import new_version, next_version_number
 from notifications.services import message_enqueue
-
-# Guarantee statuses that count as "issued" for completing the application.
-ISSUED_OR_LATER = (
-    Guarantee.Status.ISSUED,
-    Guarantee.Status.AMENDED,
-    Guarantee.Status.CANCELLED,
-    Guarantee.Status.EXPIRED,
-)
 
 
 def fee_statement(guarantee: Guarantee) -> bytes:
@@ -89,11 +80,9 @@ def paper_handover(*, guarantee_id: int, user) -> Certificate:
         .order_by("-version")
         .first()
     )
-    if guarantee.status != Guarantee.Status.APPROVED or certificate is None:
-        raise StateError(
-            _("交付を記録できるのは、印刷用に作成した承諾済みの証書(紙)です。"),
-            code="not_printable",
-        )
+    refusal = guarantee.handover_refusal(printed=certificate is not None)
+    if refusal is not None:
+        raise StateError(refusal, code="not_printable")
     now = timezone.now()
     certificate.handed_over_at = now
     certificate.save(update_fields=["handed_over_at"])
@@ -208,7 +197,7 @@ def _mark_issued(guarantee, application, *, now, user, certificate) -> None:
     guarantee.save(update_fields=["status"])
     statuses = set(application.guarantees.values_list("status", flat=True))
     fields = {"updated_at": now}
-    if statuses and statuses <= set(ISSUED_OR_LATER):
+    if statuses and statuses <= set(Guarantee.ISSUED_OR_LATER):
         fields["status"] = Application.Status.COMPLETED
     Application.objects.filter(pk=application.pk).update(**fields)
     log_action(

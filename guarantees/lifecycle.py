@@ -211,7 +211,7 @@ def amendment_issue(amendment_id: int) -> Certificate | None:
         amendment = Amendment.objects.select_related("certificate").get(pk=amendment_id)
         if amendment.certificate is not None:
             return amendment.certificate
-        if guarantee.status not in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED):
+        if guarantee.status not in Guarantee.IN_FORCE:
             return None
         now = timezone.now()
         current = guarantee.current_version
@@ -258,7 +258,7 @@ def amendments_overdue(*, older_than: datetime.timedelta | None = None) -> list[
         Amendment.objects.filter(
             certificate__isnull=True,
             requested_at__lte=timezone.now() - older_than,
-            guarantee__status__in=[Guarantee.Status.ISSUED, Guarantee.Status.AMENDED],
+            guarantee__status__in=Guarantee.IN_FORCE,
         )
         .order_by("requested_at", "pk")
         .values_list("pk", flat=True)
@@ -329,12 +329,12 @@ def guarantees_expire(*, today: datetime.date | None = None) -> list[int]:
     candidates = Guarantee.objects.filter(
         Exists(ended),
         ~Exists(pending),
-        status__in=[Guarantee.Status.ISSUED, Guarantee.Status.AMENDED],
+        status__in=Guarantee.IN_FORCE,
     ).values_list("pk", flat=True)
     for guarantee_id in list(candidates):
         with transaction.atomic():
             _application, guarantee = locked_for_worker(guarantee_id)
-            if guarantee.status not in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED):
+            if guarantee.status not in Guarantee.IN_FORCE:
                 continue  # cancelled meanwhile
             guarantee.status = Guarantee.Status.EXPIRED
             guarantee.save(update_fields=["status"])

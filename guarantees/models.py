@@ -34,6 +34,15 @@ class Guarantee(models.Model):
         CANCELLED = "cancelled", _("解約")
         EXPIRED = "expired", _("期間満了")
 
+    # The statuses a guarantee stands in (発行済 or 変更): what the branch may amend or cancel,
+    # what expires at the period's end, and what the contractor sees as valid.
+    IN_FORCE = (Status.ISSUED, Status.AMENDED)
+    # Issued once, whatever became of it since: the application is complete when all its
+    # guarantees are here.
+    ISSUED_OR_LATER = (*IN_FORCE, Status.CANCELLED, Status.EXPIRED)
+    # A fee is computed when the branch approves (承諾); every later status keeps it.
+    FEE_FIXED = (Status.APPROVED, *ISSUED_OR_LATER)
+
     class Format(models.TextChoices):
         PAPER = "paper", _("証書(紙)")
         ELECTRONIC = "electronic", _("電子保証(認証キーを含む)")
@@ -122,6 +131,14 @@ class Guarantee(models.Model):
             return _("この証書(紙)はすでに印刷用に作成されています。交付を記録してください。")
         return None
 
+    def handover_refusal(self, printed: bool) -> str | None:
+        """Why the branch cannot record the handover (交付を記録) of this guarantee's paper
+        certificate now, or None if it can: an approved paper guarantee whose certificate is
+        rendered for printing (`printed`)."""
+        if self.status != self.Status.APPROVED or self.is_electronic or not printed:
+            return _("交付を記録できるのは、印刷用に作成した承諾済みの証書(紙)です。")
+        return None
+
     @property
     def issuance_state(self) -> str | None:
         """Where a requested electronic issuance stands before the certificate exists:
@@ -142,7 +159,7 @@ class Guarantee(models.Model):
 
     def amend_refusal(self, *, today) -> str | None:
         """Why the branch cannot amend (変更) this guarantee now, or None if it can."""
-        if self.status not in (self.Status.ISSUED, self.Status.AMENDED):
+        if self.status not in self.IN_FORCE:
             return _("%(status)sの保証は変更できません(変更できるのは発行済の保証です)。") % {
                 "status": self.get_status_display()
             }
@@ -154,7 +171,7 @@ class Guarantee(models.Model):
 
     def cancel_refusal(self) -> str | None:
         """Why the branch cannot cancel (解約) this guarantee now, or None if it can."""
-        if self.status not in (self.Status.ISSUED, self.Status.AMENDED):
+        if self.status not in self.IN_FORCE:
             return _("%(status)sの保証は解約できません(解約できるのは発行済の保証です)。") % {
                 "status": self.get_status_display()
             }

@@ -116,7 +116,7 @@ def state_of(
         return CertificateState.SUPERSEDED
     if status == Guarantee.Status.CANCELLED:
         return CertificateState.CANCELLED
-    if status not in (Guarantee.Status.ISSUED, Guarantee.Status.AMENDED, Guarantee.Status.EXPIRED):
+    if status not in (*Guarantee.IN_FORCE, Guarantee.Status.EXPIRED):
         return CertificateState.NOT_HANDED_OVER
     if status == Guarantee.Status.EXPIRED or (
         period_end and datetime.date.fromisoformat(period_end) < today
@@ -125,23 +125,13 @@ def state_of(
     return CertificateState.VALID
 
 
-# A fee is computed when the branch approves (承諾); every later status keeps it.
-FEE_FIXED_STATUSES = [
-    Guarantee.Status.APPROVED,
-    Guarantee.Status.ISSUED,
-    Guarantee.Status.AMENDED,
-    Guarantee.Status.CANCELLED,
-    Guarantee.Status.EXPIRED,
-]
-
-
 def fee_statements_for(user) -> QuerySet[Guarantee]:
     """The guarantees of the user's own company with a fixed fee: those 保証料計算書一覧 lists."""
     if user.contractor_id is None:
         return Guarantee.objects.none()
     return Guarantee.objects.filter(
         application__contractor_id=user.contractor_id,
-        status__in=FEE_FIXED_STATUSES,
+        status__in=Guarantee.FEE_FIXED,
         fee_breakdown__isnull=False,
     )
 

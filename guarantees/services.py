@@ -19,7 +19,7 @@ from core.audit import log_action
 from core.errors import ServiceError, StateError
 from core.ratelimit import attempts_in_turn, rate_limit_hit, rate_limit_reached, rate_limit_reset
 from core.sequences import fiscal_year, next_value, peek_value
-from fees.calculation import FeeBreakdown, FeeError, approval_fee
+from fees.calculation import FeeBreakdown, approval_fee_for
 from guarantees.keys import decrypt_key, display_key
 from guarantees.locking import locked_guarantee
 from guarantees.models import Guarantee
@@ -47,21 +47,15 @@ def guarantee_number(*, branch_code: str, approved_on) -> str:
 
 def _approval_fee(guarantee: Guarantee, application: Application, today) -> FeeBreakdown:
     """The fee an approval on `today` fixes; a ServiceError when it cannot be computed."""
-    try:
-        return approval_fee(
-            kind=guarantee.kind,
-            amount=guarantee.amount,
-            contract_date=application.contract_date,
-            period_end=application.period_end,
-            approved_on=today,
-        )
-    except FeeError as exc:
+    fee = approval_fee_for(guarantee, application, today)
+    if fee.breakdown is None:
         # The sending rules refuse what cannot be priced, but time passes between sending and
         # approval (the works period may have ended) and fee tables change.
         raise ServiceError(
-            _("保証料を計算できないため承諾できません: %(reason)s") % {"reason": exc.message},
+            _("保証料を計算できないため承諾できません: %(reason)s") % {"reason": fee.reason},
             code="fee",
-        ) from exc
+        )
+    return fee.breakdown
 
 
 @dataclass(frozen=True)

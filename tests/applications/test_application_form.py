@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from applications.forms import ApplicationForm
+from applications.forms import PREFIX, ApplicationForm, GuaranteeRequestForm
 from applications.models import Application
 from core.models import AuditEntry
 from guarantees.models import Guarantee
@@ -45,6 +45,25 @@ def test_the_form_has_every_seed_field_with_a_bound_label(client, alice, branch,
     assert "保証の申込内容をクリア" in html and "インフォメーションをクリア" in html
     assert 'href="/obligees/"' in html and "電子保証対応の発注者は" in html
     assert "弊社からお客様へのお知らせ" in html
+
+
+@pytest.mark.parametrize(("kind", "absent"), [("advance", []), ("contract", ["deposit_bank"])])
+def test_each_kind_asks_the_same_questions_under_its_prefix(kind, absent):
+    prefix = PREFIX[kind]
+    request_fields = GuaranteeRequestForm(kind=kind).fields
+    assert not set(absent) & set(request_fields)
+    held = {
+        name.removeprefix(prefix): field
+        for name, field in ApplicationForm.base_fields.items()
+        if name.startswith(prefix)
+    }
+    assert list(held) == list(request_fields)
+    for name, field in request_fields.items():
+        assert type(held[name]) is type(field)
+        assert (str(held[name].label), str(held[name].help_text)) == (
+            str(field.label),
+            str(field.help_text),
+        )
 
 
 def test_a_valid_form_saves_a_normalised_draft_and_goes_to_confirm(client, alice, form_data):

@@ -8,6 +8,7 @@ from fees.calculation import (
     FeeTableIncomplete,
     FeeTableNotFound,
     InvalidFeeInput,
+    approval_fee_for,
     compute_fee,
     estimate_for,
     guarantee_period,
@@ -277,3 +278,22 @@ def test_estimate_for_is_none_without_data_or_table(db):
     assert not FeeTable.objects.exists()
     guarantee.application.period_end = None
     assert estimate_for(guarantee, guarantee.application, today) is None
+
+
+def test_approval_fee_for_gives_the_fee_or_why_there_is_none(make_table):
+    guarantee = GuaranteeFactory(
+        amount=10_000_000,
+        application=ApplicationFactory(
+            contract_date=datetime.date(2026, 11, 20), period_end=datetime.date(2027, 3, 19)
+        ),
+    )
+    on = datetime.date(2026, 11, 1)
+
+    missing = approval_fee_for(guarantee, guarantee.application, on)
+    assert missing.breakdown is None
+    assert missing.reason == "2026年11月1日時点で適用される前払金保証の保証料率表がありません。"
+
+    make_table()
+    fee = approval_fee_for(guarantee, guarantee.application, on)
+    assert fee.reason is None
+    assert (fee.breakdown.period_start, fee.breakdown.fee) == (datetime.date(2026, 11, 20), 27_000)
