@@ -16,7 +16,6 @@ Its own PostgreSQL database `netdesk_bench_issuance` (dropped and made again) an
 
 import json
 import os
-import secrets
 import shutil
 import signal
 import statistics
@@ -24,42 +23,25 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
-from bench import seed  # noqa: E402
+from bench import environment  # noqa: E402
+from bench.environment import OUT  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
 CPU_GOAL, LATENCY_GOAL_MS = 1.3, 1000.0
 
 
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/x"
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit(f"bench needs PostgreSQL; DATABASE_URL={url!r}")
-    return urlunsplit(parts._replace(path="/netdesk_bench_issuance"))
-
-
-def configure_environment(url: str, redis_url: str) -> dict:
-    values = {
-        "DJANGO_SETTINGS_MODULE": "netdesk.settings",
-        "DATABASE_URL": url,
-        "REDIS_URL": redis_url,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "CONN_MAX_AGE": "600",
-        "PKI_DIR": str(OUT / "pki"),
-        "MEDIA_ROOT": str(OUT / "media"),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-    }
-    for name, value in values.items():
-        os.environ.pop(f"{name}_FILE", None)
-        os.environ[name] = value
-    return values
+def configure_environment(url: str, redis_url: str) -> dict[str, str]:
+    return environment.configure_environment(
+        url,
+        DJANGO_SETTINGS_MODULE="netdesk.settings",
+        REDIS_URL=redis_url,
+        PKI_DIR=str(OUT / "pki"),
+        MEDIA_ROOT=str(OUT / "media"),
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+    )
 
 
 def make_guarantees(count: int) -> list[int]:
@@ -247,19 +229,10 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     for folder in ("pki", "media"):
         shutil.rmtree(OUT / folder, ignore_errors=True)
-    url = database_url()
+    url = environment.database_url("netdesk_bench_issuance")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
     env = configure_environment(url, redis_url)
-    seed.recreate_database(url)
-
-    import django
-    import redis
-    from django.core.management import call_command
-
-    django.setup()
-    redis.Redis.from_url(redis_url).flushdb()
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("make_dev_ca", verbosity=0)
+    environment.prepare_database(url, redis_url=redis_url, dev_ca=True)
     rounds = int(os.environ.get("BENCH_ISSUANCE_ROUNDS", 50))
     latency_count = int(os.environ.get("BENCH_ISSUANCE_LATENCY", 100))
     ids, staff = make_guarantees(rounds + 3 + latency_count)

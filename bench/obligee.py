@@ -63,16 +63,16 @@ from dataclasses import asdict, dataclass, field
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)
 
+from bench import environment, run, seed, server  # noqa: E402
 from bench import issuance as issuance_bench  # noqa: E402
-from bench import run, seed, server  # noqa: E402
+from bench.environment import OUT, SERVED  # noqa: E402
 from bench.pages import FLOOR_PATH, PORTAL_GOAL, Page, Probe  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
 WORK = OUT / "obligee"
 DATABASE = "netdesk_bench_obl"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
@@ -93,31 +93,21 @@ def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL") or run.DEFAULT_DATABASE_URL
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit(f"bench needs PostgreSQL; DATABASE_URL={url!r}")
-    return urlunsplit(parts._replace(path=f"/{DATABASE}"))
-
-
 def configure_environment(url: str, redis_url: str) -> None:
     """bench/run.py's production settings, plus Redis, PKI, media and the raised limits."""
-    run.configure_environment(url)
-    values = {
-        "REDIS_URL": redis_url,
+    environment.configure_environment(
+        url,
+        **SERVED,
+        REDIS_URL=redis_url,
         # Approvals and issuance queue e-mails: run in-process, nothing is left in the queue.
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "PKI_DIR": str(WORK / "pki"),
-        "MEDIA_ROOT": str(WORK / "media"),
-        "KEY_REGISTER_LIMIT_PER_USER": HIGH_LIMIT,
-        "KEY_REGISTER_LIMIT_PER_IP": HIGH_LIMIT,
-        "VERIFY_LIMIT_PER_IP": HIGH_LIMIT,
-    }
-    for name, value in values.items():
-        os.environ.pop(f"{name}_FILE", None)
-        os.environ[name] = value
+        CELERY_TASK_ALWAYS_EAGER="1",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        PKI_DIR=str(WORK / "pki"),
+        MEDIA_ROOT=str(WORK / "media"),
+        KEY_REGISTER_LIMIT_PER_USER=HIGH_LIMIT,
+        KEY_REGISTER_LIMIT_PER_IP=HIGH_LIMIT,
+        VERIFY_LIMIT_PER_IP=HIGH_LIMIT,
+    )
 
 
 # --- Seeding --------------------------------------------------------------------------------------
@@ -911,22 +901,11 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)
-    url = database_url()
+    url = environment.database_url(DATABASE)
     redis_url = os.environ.get("BENCH_OBLIGEE_REDIS_URL", DEFAULT_REDIS_URL)
     configure_environment(url, redis_url)
-    run.log(f"recreating {DATABASE}")
-    seed.recreate_database(url)
-
-    import django
-    import redis
-    from django.core.management import call_command
-
-    django.setup()
-    redis.Redis.from_url(redis_url).flushdb()
-    run.log("migrate + collectstatic + dev CA")
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("make_dev_ca", verbosity=0)
+    run.log(f"recreating {DATABASE}, migrate + collectstatic + dev CA")
+    environment.prepare_database(url, redis_url=redis_url, static=True, dev_ca=True)
     rounds = env_int("BENCH_OBLIGEE_ROUNDS", 40)
     count = env_int("BENCH_OBLIGEE_CERTIFICATES", 100_000)
     received = env_int("BENCH_OBLIGEE_RECEIVED", 10_000)

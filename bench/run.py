@@ -22,24 +22,22 @@ BENCH_SECONDS (wrk duration per page, default 10), BENCH_WARMUP (default 2), BEN
 import json
 import os
 import re
-import secrets
 import signal
 import sys
 import time
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, sys.path[0] is bench/ (whose module names could shadow others): use the root.
 sys.path[0] = str(ROOT)
 
-from bench import seed, server, wrk  # noqa: E402
+from bench import environment, seed, server, wrk  # noqa: E402
+from bench.environment import OUT, SERVED  # noqa: E402
 from bench.pages import PAGES, Page, Probe  # noqa: E402
 
-OUT = ROOT / "bench" / "out"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/netdesk_bench"
 WRK_THREADS, WRK_CONNECTIONS = 2, 8
 GUNICORN_WORKERS = 2
 TIMED_REQUESTS = 9  # in-process timing: the median of these (after the counted request)
@@ -88,38 +86,6 @@ class ProbeResult:
     queries: int
     timing: Timing | None = None
     explain: list[str] | None = None
-
-
-def database_url() -> str:
-    url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit(f"bench needs PostgreSQL; DATABASE_URL={url!r}")
-    if "bench" not in parts.path:
-        parts = parts._replace(path="/netdesk_bench")
-    return urlunsplit(parts)
-
-
-def configure_environment(url: str) -> None:
-    """Production settings for this process and gunicorn alike (sessions need the same key)."""
-    values = {
-        # Production settings plus the floor page and the stock admin (bench/settings.py).
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "DATABASE_URL": url,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback: no TLS proxy in front
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-        "CONN_MAX_AGE": "600",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        # Used once settings read STATIC_ROOT from the environment; until then: var/static.
-        "STATIC_ROOT": str(OUT / "static"),
-        "LOG_LEVEL": "WARNING",
-    }
-    for name, value in values.items():
-        os.environ.pop(f"{name}_FILE", None)  # settings prefer NAME_FILE over NAME
-        os.environ[name] = value
 
 
 def env_seconds(name: str, default: int) -> int:
@@ -428,18 +394,10 @@ def main() -> int:
     # SIGTERM becomes SystemExit, so the finally blocks still stop gunicorn.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     OUT.mkdir(parents=True, exist_ok=True)
-    url = database_url()
-    configure_environment(url)
-    log(f"recreating {urlsplit(url).path.lstrip('/')}")
-    seed.recreate_database(url)
-
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    log("migrate + collectstatic")
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    url = environment.database_url()
+    environment.configure_environment(url, **SERVED)
+    log(f"recreating {urlsplit(url).path.lstrip('/')}, migrate + collectstatic")
+    environment.prepare_database(url, static=True)
     log("seeding")
     counts = seed.seed()
     log(f"seeded {counts}")

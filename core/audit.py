@@ -1,14 +1,21 @@
 import datetime
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditEntry
 
 
 def log_action(
-    obj: models.Model | type[models.Model], action: str, *, user=None, data: dict | None = None
+    obj: models.Model | type[models.Model],
+    action: str,
+    *,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    data: dict | None = None,
 ) -> AuditEntry:
     """Record that `user` did `action` (e.g. "application.sent") to `obj`: a row, or a model
     class for what concerns the whole table (e.g. "obligee.imported")."""
@@ -16,18 +23,19 @@ def log_action(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=None if isinstance(obj, type) else obj.pk,
         action=action,
-        user=user if user is not None and user.is_authenticated else None,
+        # (core names the user by Django's base class: it does not import accounts)
+        user=user if user is not None and user.is_authenticated else None,  # type: ignore[misc]
         data=data or {},
     )
 
 
-def audit_entries_for(obj: models.Model):
+def audit_entries_for(obj: models.Model) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
     ).select_related("user")
 
 
-def jsonable(value):
+def jsonable(value: object) -> object:
     """A field value as the audit data stores it: dates as ISO text, other objects as text."""
     if value is None or isinstance(value, bool | int | float | str):
         return value

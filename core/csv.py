@@ -8,12 +8,17 @@ cell is written with a leading apostrophe when it does: the spreadsheet shows it
 """
 
 import csv
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> object:
     """`value` as a CSV cell that no spreadsheet runs: None → "", numbers as they are, text
     starting like a formula prefixed with an apostrophe."""
     if value is None:
@@ -27,14 +32,14 @@ def safe_cell(value):
 class SafeWriter:
     """csv.writer whose rows pass through safe_cell, cell by cell."""
 
-    def __init__(self, file, **options):
+    def __init__(self, file: "SupportsWrite[str]", **options: Any) -> None:
         self._writer = csv.writer(file, **options)
 
-    def writerow(self, row):
+    def writerow(self, row: Iterable[object]) -> Any:
         """Writes one row; returns what the file's write() returned (the line itself for a file
         that hands it back, as a streamed response needs)."""
         return self._writer.writerow([safe_cell(value) for value in row])
 
-    def writerows(self, rows) -> None:
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
         for row in rows:
             self.writerow(row)

@@ -2,10 +2,14 @@
 one date field every page where a person types a date uses, and the field of an amount in yen."""
 
 import datetime
+from collections.abc import Mapping
+from typing import Any
 
 from django import forms
+from django.forms.renderers import BaseRenderer
 from django.urls import reverse_lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen
@@ -42,7 +46,7 @@ def input_texts(form: forms.Form) -> list[dict]:
                 "inputmode": attrs.get("inputmode", ""),
                 "placeholder": attrs.get("placeholder", ""),
                 "max_length": getattr(field.field, "max_length", None),
-                "errors": " ".join(field.errors),
+                "errors": " ".join(str(error) for error in field.errors),
                 "help": field.help_text,
                 # A date's 和暦 under it (static/js/date_input.js keeps it up to date); None for
                 # other fields.
@@ -63,7 +67,7 @@ class TypedDate(str):
 
     era: str = DEFAULT_ERA
 
-    def __new__(cls, text: str, era: str = DEFAULT_ERA):
+    def __new__(cls, text: str, era: str = DEFAULT_ERA) -> "TypedDate":
         typed = super().__new__(cls, text)
         typed.era = era if era in CHOOSABLE_ERAS else DEFAULT_ERA
         return typed
@@ -73,7 +77,7 @@ class JapaneseDateHiddenInput(forms.HiddenInput):
     """A date carried to a confirmation page: the date read (ISO), not the text typed, whose
     era chosen beside it would otherwise be lost."""
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> str | None:
         if isinstance(value, datetime.date):
             return value.isoformat()
         if isinstance(value, str):
@@ -95,7 +99,7 @@ class JapaneseDateInput(forms.DateInput):
     class Media:
         js = ["js/date_input.js"]
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(
             attrs={
                 "autocomplete": "off",
@@ -108,13 +112,19 @@ class JapaneseDateInput(forms.DateInput):
             format="%Y-%m-%d",
         )
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(self, data: Mapping[str, Any], files: Any, name: str) -> Any:
         text = data.get(name)
         if text is None:
             return None
         return TypedDate(text, data.get(f"{name}_era", DEFAULT_ERA))
 
-    def render(self, name, value, attrs=None, renderer=None):
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
         attrs = dict(attrs or {})
         input_id = attrs.get("id") or self.attrs.get("id") or f"id_{name}"
         reading_id = f"{input_id}_reading"
@@ -139,9 +149,10 @@ class JapaneseDateInput(forms.DateInput):
         )
 
 
-def date_reading(value) -> dict:
+def date_reading(value: object) -> dict[str, str]:
     """What is shown beside a date input for `value` (a date or the text typed): the ISO date
     and its 和暦 as `text`, or why it is not a date as `error`."""
+    day: datetime.date | None
     if isinstance(value, datetime.date):
         day = value
     else:
@@ -165,7 +176,7 @@ class JapaneseDateField(forms.DateField):
     widget = JapaneseDateInput
     hidden_widget = JapaneseDateHiddenInput
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> datetime.date | None:
         if value in self.empty_values:
             return None
         if isinstance(value, datetime.datetime):
@@ -188,10 +199,10 @@ class YenField(forms.CharField):
         "too_large": YEN_TOO_LARGE,
     }
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]  # a yen amount, not text
         text = super().to_python(value)
         try:
-            amount = parse_yen(text)
+            amount = parse_yen(text or "")
         except AmountTooLarge:
             raise forms.ValidationError(
                 self.error_messages["too_large"], code="too_large"
@@ -202,5 +213,5 @@ class YenField(forms.CharField):
             raise forms.ValidationError(self.error_messages["positive"], code="positive")
         return amount
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         return f"{value:,}" if isinstance(value, int) else value

@@ -1,5 +1,7 @@
 import re
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 from csp.constants import HEADER as CSP_HEADER
@@ -10,7 +12,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import BadRequest
-from django.http import JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
@@ -20,6 +23,9 @@ IDLE_SIGNED_OUT = _(
     "一定時間操作がなかったため、安全のためログアウトしました。もう一度ログインしてください。"
 )
 
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
+V = TypeVar("V", bound=Callable[..., Any])
+
 
 class DefaultLanguageMiddleware:
     """Japanese unless the user chose another language with the switch.
@@ -28,11 +34,11 @@ class DefaultLanguageMiddleware:
     Japanese screens, so the language changes only by the explicit choice stored in the cookie.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         self.supported = {code for code, _name in settings.LANGUAGES}
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         translation.activate(language)
@@ -45,13 +51,13 @@ class DefaultLanguageMiddleware:
 class PermissionsPolicyMiddleware:
     """Sends the Permissions-Policy header built from settings.PERMISSIONS_POLICY."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
         self.header = ", ".join(
             f"{name}={value}" for name, value in settings.PERMISSIONS_POLICY.items()
         )
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.header)
         return response
@@ -73,13 +79,15 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     _policy_for = None
     _policy = ""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         super().__init__(get_response)
         self.only_site_policy = not (
             settings.DEBUG or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
         )
 
-    def process_response(self, request, response):
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if (
             not self.only_site_policy
             or getattr(request, "_csp_nonce", None) is not None
@@ -99,7 +107,9 @@ IDLE_SESSION_KEY = "_netdesk_last_seen"
 IDLE_STAMP_INTERVAL = 60
 
 
-def stamp_sign_in(sender, request, user, **kwargs) -> None:
+def stamp_sign_in(
+    sender: object, request: HttpRequest | None, user: object, **kwargs: object
+) -> None:
     """Starts the idle clock at sign-in (user_logged_in), so the first page has nothing to write."""
     if request is not None and hasattr(request, "session"):
         request.session[IDLE_SESSION_KEY] = int(time.time())
@@ -109,10 +119,10 @@ class IdleTimeoutMiddleware:
     """Signs a user out after SESSION_IDLE_TIMEOUT (staff: SESSION_IDLE_TIMEOUT_STAFF) without a
     request, and sends them to the sign-in page of the part they were using with a message."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
@@ -129,7 +139,7 @@ class IdleTimeoutMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def _signed_out(request):
+    def _signed_out(request: HttpRequest) -> HttpResponseBase:
         logout(request)
         messages.info(request, IDLE_SIGNED_OUT)
         admin_prefix = reverse("admin:index")
@@ -143,15 +153,15 @@ CONTROL_CHARACTER_REFUSED = _("入力に使用できない文字(制御文字)�
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def answers_any_path(view):
+def answers_any_path(view: V) -> V:
     """Marks a view that answers any path of its URL itself, a control character included (e.g. a
     public page whose unknown addresses must all give the same 404): ControlCharacterMiddleware
     lets such paths through to it. Its query string is still checked."""
-    view.answers_any_path = True
+    view.answers_any_path = True  # type: ignore[attr-defined]  # a mark, as csrf_exempt sets
     return view
 
 
-def _answers_any_path(request) -> bool:
+def _answers_any_path(request: HttpRequest) -> bool:
     try:
         match = resolve(request.path_info)
     except Resolver404:
@@ -168,10 +178,10 @@ class ControlCharacterMiddleware:
     guard: Django's form fields already refuse NUL with a field error.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         query = unquote(request.META.get("QUERY_STRING", ""))
         path_refused = _CONTROL_CHARACTERS.search(request.path) and not _answers_any_path(request)
         if _CONTROL_CHARACTERS.search(query) or path_refused:

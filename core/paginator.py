@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 # Counting further than this costs more than the rest of a list page, and nobody pages that far:
@@ -13,7 +16,9 @@ class CappedCountPaginator(Paginator):
     """Counts at most COUNT_LIMIT rows: exact for any list a person pages through (80 pages of
     25), and one cheap query, not a scan of a branch's hundred thousand applications."""
 
-    def __init__(self, *args, limit: int | None = None, at_least: int = 0, **kwargs):
+    def __init__(
+        self, *args: Any, limit: int | None = None, at_least: int = 0, **kwargs: Any
+    ) -> None:
         """`at_least`: how many rows the list is already known to have (a counter kept with
         the rows, never above the real number); at the limit or beyond, nothing is counted."""
         super().__init__(*args, **kwargs)
@@ -33,4 +38,5 @@ class CappedCountPaginator(Paginator):
     def count(self) -> int:
         if self._at_least >= self.limit:
             return self.limit
-        return self.object_list.order_by()[: self.limit].count()
+        rows: QuerySet = self.object_list  # type: ignore[assignment]  # lists page querysets only
+        return rows.order_by()[: self.limit].count()

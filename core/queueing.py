@@ -1,14 +1,16 @@
 """Queueing Celery tasks once the change they work on is committed."""
 
 import logging
+from typing import Any
 
+from celery import Task
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
 
-def queue_after_commit(task, *args) -> None:
+def queue_after_commit(task: Task, *args: Any) -> None:
     """Queue `task(*args)` when the current transaction commits (at once outside one), so the
     worker never reads a row before it exists or sees a change that was rolled back.
 

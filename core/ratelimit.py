@@ -16,6 +16,7 @@ answer says whether that very failure was still within the limit.
 """
 
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -56,7 +57,7 @@ def rate_limit_reached(scope: str, value: str) -> bool:
 
 
 @contextmanager
-def attempts_in_turn(rows: QuerySet):
+def attempts_in_turn(rows: QuerySet) -> Iterator[None]:
     """Run the block in a transaction holding the row lock of `rows` (the person attempting, e.g.
     User.objects.filter(pk=user.pk)): their concurrent attempts check the limit, try and count
     one after the other. FOR NO KEY UPDATE, so rows referring to the person (audit entries) are

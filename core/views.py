@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.templatetags.static import static
@@ -29,7 +31,7 @@ class FaviconView(RedirectView):
 
     permanent = False
 
-    def get_redirect_url(self, *args, **kwargs) -> str:
+    def get_redirect_url(self, *args: Any, **kwargs: Any) -> str:
         return static("favicon.ico")
 
 

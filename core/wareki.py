@@ -8,9 +8,13 @@ document says 元年 — the one rule that matters here, written out below.
 import datetime
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # (first day, era) — newest first. Meiji starts at 1873-01-01, the day Japan adopted the
 # Gregorian calendar (明治6年1月1日): earlier dates were lunisolar, so a Gregorian date before it
@@ -70,7 +74,7 @@ MAX_DATE_TEXT = 40
 class DateReadError(ValueError):
     """What was typed is not a date; `message` says why, in the user's language."""
 
-    def __init__(self, message, code: str = "invalid"):
+    def __init__(self, message: "StrOrPromise", code: str = "invalid") -> None:
         super().__init__(str(message))
         self.message = message
         self.code = code

@@ -13,12 +13,16 @@ change of the table does not change an approved fee or how it was computed.
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, localcontext
+from typing import TYPE_CHECKING, Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from core.kinds import GuaranteeKind
 from fees.models import FeeTable
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Bump when the keys of as_json() change, so readers of stored breakdowns can tell versions apart.
 BREAKDOWN_SCHEMA = 1
@@ -30,7 +34,7 @@ _PRECISION = 60
 class FeeError(Exception):
     """The fee cannot be computed; `message` says why, in Japanese, for staff and contractors."""
 
-    def __init__(self, message):
+    def __init__(self, message: "StrOrPromise") -> None:
         super().__init__(str(message))
         self.message = message
 
@@ -50,7 +54,7 @@ class AmountNotCovered(FeeTableIncomplete):
 class PeriodNotCovered(FeeTableIncomplete):
     """The guarantee period is longer than the table's longest period factor."""
 
-    def __init__(self, message, *, longest_days: int | None):
+    def __init__(self, message: "StrOrPromise", *, longest_days: int | None) -> None:
         super().__init__(message)
         self.longest_days = longest_days
 
@@ -272,10 +276,11 @@ class ApprovalFee:
     computed (`reason`, FeeError's message; then `breakdown` is None)."""
 
     breakdown: FeeBreakdown | None
-    reason: str | None = None
+    reason: "StrOrPromise | None" = None
 
 
-def approval_fee_for(guarantee, application, today: datetime.date) -> ApprovalFee:
+# (The guarantee and its application: fees does not import the guarantees and applications apps.)
+def approval_fee_for(guarantee: Any, application: Any, today: datetime.date) -> ApprovalFee:
     """approval_fee() of `guarantee` with the dates its `application` states, approved `today`:
     what approval fixes, the approval page previews and the confirm page estimates."""
     try:
@@ -291,7 +296,7 @@ def approval_fee_for(guarantee, application, today: datetime.date) -> ApprovalFe
     return ApprovalFee(breakdown=breakdown)
 
 
-def estimate_for(guarantee, application, today: datetime.date) -> FeeBreakdown | None:
+def estimate_for(guarantee: Any, application: Any, today: datetime.date) -> FeeBreakdown | None:
     """The fee the guarantee would get if approved `today` (for the confirm page), or None when
     the amount or dates are missing or no fee can be computed (no table, period out of range).
     """

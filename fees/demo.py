@@ -26,12 +26,15 @@ For example, a 20,000,000円 advance-payment guarantee for 120 days:
 
 import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 
 from core.kinds import GuaranteeKind
 from fees.models import FeePeriodFactor, FeeTable, FeeTier
+
+M = TypeVar("M", bound=Model)
 
 EFFECTIVE_FROM = datetime.date(2022, 4, 1)
 
@@ -102,9 +105,9 @@ def load_demo_fee_tables() -> list[FeeTable]:
     return tables
 
 
-def _upsert(model, lookup: dict, values: dict):
+def _upsert(model: type[M], lookup: dict, values: dict) -> M:
     """update_or_create that saves only when something differs (keeps updated_at unchanged)."""
-    obj, created = model.objects.get_or_create(**lookup, defaults=values)
+    obj, created = model._default_manager.get_or_create(**lookup, defaults=values)
     if not created and any(getattr(obj, name) != value for name, value in values.items()):
         for name, value in values.items():
             setattr(obj, name, value)

@@ -23,7 +23,7 @@ class Row:
     total: bool = False
 
 
-def yen_exact(value) -> str:
+def yen_exact(value: object) -> str:
     """12345 → '12,345円'; '45000.45' → '45,000.45円' (tier subtotals are exact, not rounded)."""
     number = Decimal(str(value))
     whole = int(number)

@@ -1,4 +1,5 @@
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from core.kinds import GuaranteeKind
 from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen
 from core.wareki import DateReadError, read_date
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class EstimateForm(forms.Form):
@@ -43,8 +47,8 @@ class EstimateForm(forms.Form):
     def clean_period_end(self) -> datetime.date:
         return _parse_date(self.cleaned_data["period_end"], _("工期(至)の日付が正しくありません。"))
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         start, end = cleaned.get("contract_date"), cleaned.get("period_end")
         if start and end and start > end:
             self.add_error("period_end", _("工期(至)が契約日より前になっています。"))
@@ -56,7 +60,7 @@ class EstimateForm(forms.Form):
         return ""
 
 
-def _parse_date(value: str, message) -> datetime.date:
+def _parse_date(value: str, message: "StrOrPromise") -> datetime.date:
     """The application form's date as typed there (2026-11-20, 令和8年11月20日, R8.11.20 …),
     read by the form's own reader."""
     try:

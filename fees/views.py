@@ -19,7 +19,7 @@ def estimate(request: HttpRequest) -> JsonResponse:
 
     For contractor users filling in an application; the branch fixes the real fee on approval.
     """
-    if request.user.contractor_id is None:
+    if getattr(request.user, "contractor_id", None) is None:
         return JsonResponse({"error": _("この機能は請負者の方専用です。")}, status=403)
     form = EstimateForm(request.GET)
     if not form.is_valid():

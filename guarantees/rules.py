@@ -105,6 +105,8 @@ def works_errors(application: Works) -> list[Error]:
 
 def amount_errors(application: Works, guarantee: Guarantee) -> list[Error]:
     amount = guarantee.amount
+    if amount is None:  # "required" is the form's and the sending rules' to say
+        return []
     if guarantee.kind == Guarantee.Kind.ADVANCE:
         base = application.base_amount
         cap = ADVANCE_CAP[application.contract_type]

@@ -17,8 +17,10 @@ import hashlib
 import logging
 import smtplib
 from email.utils import parseaddr
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
@@ -70,7 +72,7 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
-def notify_contractor(application, template: str, event: str, **context) -> OutboxMessage:
+def notify_contractor(application: Any, template: str, event: str, **context: Any) -> OutboxMessage:
     """A status e-mail about `application` (received, accepted, returned, approved) to the account
     address of the user who sent it (or created it, before it was sent).
 
@@ -202,7 +204,7 @@ def outbox_send_due(*, limit: int = SWEEP_BATCH) -> int:
 
 
 @transaction.atomic
-def message_retry(*, message_id: int, user) -> OutboxMessage:
+def message_retry(*, message_id: int, user: AbstractBaseUser) -> OutboxMessage:
     """再送信: a failed message goes back to pending with its attempts reset, and is sent after
     the commit. Refused for any other status (a second click finds it pending already)."""
     message = OutboxMessage.objects.select_for_update().get(pk=message_id)

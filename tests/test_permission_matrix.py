@@ -3,7 +3,7 @@
 One world is built: contractor A's application, sent to branch 1 for obligee X, whose electronic
 advance-payment guarantee is approved, issued (signed, with its 認証キー) and received by X. Every
 URL the resolver knows (the admin's included) is then asked by each of eight personas with the
-ids of those objects, and its answer compared with the table below:
+ids of those objects, one test per URL, and its answer compared with the table below:
 
     OK     200
     LOGIN  302 to a sign-in page (/accounts/login/ or /admin/login/)
@@ -23,12 +23,14 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.test import Client
+from django.db import transaction
+from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -486,29 +488,52 @@ def ask(client, case: Case, path: str, world):
     return getattr(client, case.method)(path, data, **extra)
 
 
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, _media_dir):
+    """The world, built once for the module inside a transaction that is rolled back after its
+    last test; each test runs in a savepoint within it, so no test sees another's changes (a
+    sign-out, a rate limit's count, a device's last code)."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=_media_dir,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        translation.override(settings.LANGUAGE_CODE),
+        transaction.atomic(),
+    ):
+        built = build_world(TestCase.captureOnCommitCallbacks)
+        yield built
+        transaction.set_rollback(True)
+
+
+def every_key() -> list[str]:
+    """The keys of both the resolver and the table: a URL missing from either fails its test."""
+    return sorted(project_urls().keys() | all_cases().keys())
+
+
 @pytest.mark.django_db
-def test_every_persona_gets_the_answer_the_table_expects(django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("key", every_key())
+def test_every_persona_gets_the_answer_the_table_expects(key, world):
+    urls, cases = project_urls(), all_cases()
+    assert key in cases, f"unclassified URL: {key} ({urls[key]})"
+    assert key in urls, f"classified URL that no longer exists: {key}"
     cache.clear()  # rate limits count in the cache, which outlives the test's transaction
-    world = build_world(django_capture_on_commit_callbacks)
-    urls = project_urls()
-    cases = {key: case for key, case in all_cases().items() if key in urls}
+    case = cases[key]
     clients = {persona: signed_in(world, persona) for persona in PERSONAS}
     wrong = []
-    for key, case in cases.items():
-        path = fill(urls[key], {name: getattr(world, attr) for name, attr in case.kwargs.items()})
-        # (resolve() leaves out a regex's "^" where it joins the routes)
-        assert resolve(path).route == urls[key].replace("^", ""), f"{key}: {path} is another's"
-        for persona, expected in zip(PERSONAS, case.expect, strict=True):
-            response = ask(clients[persona], case, path, world)
-            text = body(response)
-            if case.method == "post":  # a sign-out ends the session: the next case signs in anew
-                clients[persona] = signed_in(world, persona)
-            asked = f"{key}: {case.method.upper()} {path} as {persona}"
-            if answer(response) != expected:
-                where = f" → {response['Location']}" if response.has_header("Location") else ""
-                wrong.append(f"{asked}: expected {expected}, got {response.status_code}{where}")
-            elif response.status_code == 200 and persona in OUTSIDERS and not case.bearer:
-                shown = [secret for secret in world.secrets if secret in text]
-                if shown:
-                    wrong.append(f"{asked}: shows A's {', '.join(shown)}")
+    path = fill(urls[key], {name: getattr(world, attr) for name, attr in case.kwargs.items()})
+    # (resolve() leaves out a regex's "^" where it joins the routes)
+    assert resolve(path).route == urls[key].replace("^", ""), f"{key}: {path} is another's"
+    for persona, expected in zip(PERSONAS, case.expect, strict=True):
+        response = ask(clients[persona], case, path, world)
+        text = body(response)
+        asked = f"{case.method.upper()} {path} as {persona}"
+        if answer(response) != expected:
+            where = f" → {response['Location']}" if response.has_header("Location") else ""
+            wrong.append(f"{asked}: expected {expected}, got {response.status_code}{where}")
+        elif response.status_code == 200 and persona in OUTSIDERS and not case.bearer:
+            shown = [secret for secret in world.secrets if secret in text]
+            if shown:
+                wrong.append(f"{asked}: shows A's {', '.join(shown)}")
     assert not wrong, f"{len(wrong)} answers differ from the table:\n" + "\n".join(wrong)

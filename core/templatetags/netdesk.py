@@ -2,6 +2,7 @@
 
 import datetime
 from functools import cache
+from typing import Any
 
 from django import template
 from django.db import models
@@ -15,7 +16,7 @@ register = template.Library()
 
 
 @register.filter
-def yen(value) -> str:
+def yen(value: Any) -> str:
     """20000000 → '20,000,000円'; None or '' → ''."""
     if value in (None, ""):
         return ""
@@ -29,7 +30,7 @@ def _yen_format(language: str | None) -> str:
 
 
 @register.filter(expects_localtime=True)
-def ymd(value) -> str:
+def ymd(value: object) -> str:
     """A date or datetime as 2026/04/01 (a datetime in the current time zone): the same as
     `date:"Y/m/d"`, without formatting machinery that is most of a list row's cost."""
     if not isinstance(value, datetime.date):
@@ -44,7 +45,7 @@ def minute(value: datetime.datetime) -> str:
 
 
 @register.filter(expects_localtime=True)
-def wareki(value) -> str:
+def wareki(value: object) -> str:
     """A date, datetime (in the current time zone) or stored ISO date ('2026-11-24') in the
     Japanese era: 令和8年11月24日. No value (None, '') gives ''.
 
@@ -63,15 +64,18 @@ def wareki(value) -> str:
 
 
 @register.filter
-def percent_of(part, whole) -> str:
+def percent_of(part: Any, whole: Any) -> str:
     """The share of `part` in `whole` with one decimal: (8000000, 20000000) → '40.0%'."""
     share = percentage(int(part) if part else None, int(whole) if whole else None)
     return f"{share}%" if share is not None else ""
 
 
 @cache
-def _choice_labels(model: type[models.Model], field_name: str, language: str | None):
+def _choice_labels(
+    model: type[models.Model], field_name: str, language: str | None
+) -> tuple[str, dict[Any, str]]:
     field = model._meta.get_field(field_name)
+    assert isinstance(field, models.Field)  # a choice field of the model itself
     return field.attname, {value: str(label) for value, label in field.flatchoices}
 
 
@@ -113,7 +117,7 @@ STATUS_TONES = frozenset(
 
 
 @register.simple_tag
-def status_badge(value, label, testid: str = "", large: bool = False) -> str:
+def status_badge(value: Any, label: object, testid: str = "", large: bool = False) -> str:
     """A status as a badge coloured by its value: `{% status_badge application.status
     application|label:"status" %}` → <span class="badge nd-status nd-status-sent">送信済</span>.
     `testid` sets data-testid; `large` for the status a page is about (beside its heading)."""

@@ -9,7 +9,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def page_url(view_name: str, *args) -> str:
+def page_url(view_name: str, *args: object) -> str:
     """The absolute address of the page `view_name` (with `args`), e.g.
     {% page_url "applications:detail" application.pk %}: an e-mail is read away from the site,
     so a path alone would lead nowhere."""

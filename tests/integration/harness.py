@@ -68,7 +68,7 @@ class SmtpServer:
     there).
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self.messages: list[email.message.EmailMessage] = []
         self.arrivals: list[Arrival] = []
