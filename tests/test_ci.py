@@ -12,7 +12,7 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 
 
-def test_ci_runs_the_suite_on_postgresql_and_then_on_the_sqlite_default(tmp_path):
+def test_ci_checks_lint_and_types_then_runs_the_suite_on_postgresql_and_sqlite(tmp_path):
     # A stand-in for make on PATH: it records what each `make` was asked, with the database and
     # broker it would have seen, instead of running the suite again from inside the suite.
     log = tmp_path / "calls"
@@ -29,7 +29,8 @@ def test_ci_runs_the_suite_on_postgresql_and_then_on_the_sqlite_default(tmp_path
 
     subprocess.run([str(ROOT / ".ci" / "run")], env=env, check=True, timeout=60)
 
-    postgresql, sqlite = [line.split("|") for line in log.read_text().splitlines()]
+    lint, postgresql, sqlite = [line.split("|") for line in log.read_text().splitlines()]
+    assert lint[0] == "lint"
     assert postgresql[0] == "test"
     assert postgresql[1].startswith("postgres://") and postgresql[2].startswith("redis://")
     assert sqlite[1:3] == ["unset", "unset"]
