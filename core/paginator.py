@@ -13,12 +13,9 @@ class CappedCountPaginator(Paginator):
     """Counts at most COUNT_LIMIT rows: exact for any list a person pages through (80 pages of
     25), and one cheap query, not a scan of a branch's hundred thousand applications."""
 
-    def __init__(self, *args, limit: int | None = None, at_least: int = 0, **kwargs):
-        """`at_least`: how many rows the list is already known to have (a counter kept with
-        the rows, never above the real number); at the limit or beyond, nothing is counted."""
+    def __init__(self, *args, limit: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._limit = limit
-        self._at_least = at_least
 
     @property
     def limit(self) -> int:
@@ -31,6 +28,4 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        if self._at_least >= self.limit:
-            return self.limit
         return self.object_list.order_by()[: self.limit].count()
