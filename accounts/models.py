@@ -34,10 +34,6 @@ class Contractor(models.Model):
     home_branch = models.ForeignKey(
         Branch, verbose_name=_("担当営業部・支店"), on_delete=models.PROTECT, null=True, blank=True
     )
-    # How many applications the company has, kept as each is created and deleted (by the
-    # applications services, in the same transaction), so never above the real number: once it
-    # reaches 申込一覧's count limit, the list shows 「2,000件以上」 without counting them again.
-    application_count = models.PositiveIntegerField(_("申込の数"), default=0, editable=False)
 
     class Meta:
         ordering = ["kana", "name"]

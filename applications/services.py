@@ -4,12 +4,9 @@ import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Contractor
 from applications import rules
 from applications.models import Application
 from applications.selectors import locked_for_staff
@@ -66,9 +63,6 @@ def application_save(
     application.save()
     changed += _sync_guarantees(application, guarantees, user=user)
     if created:
-        Contractor.objects.filter(pk=contractor.pk).update(
-            application_count=F("application_count") + 1
-        )
         data = {"copied_from": copied_from.number or copied_from.pk} if copied_from else {}
         log_action(application, "application.created", user=user, data=data)
     elif changed:
@@ -193,11 +187,6 @@ def application_delete_draft(*, application_id: int, user) -> None:
         },
     )
     application.delete()
-    # Never below zero: applications written to the database otherwise (fixtures, imports)
-    # were not counted.
-    Contractor.objects.filter(pk=application.contractor_id).update(
-        application_count=Greatest(F("application_count") - 1, 0)
-    )
 
 
 # Branch processing (営業部・支店): called from the Django admin, each with its audit entry.

@@ -38,12 +38,8 @@ def dashboard(request):
     if status not in Application.Status.values:
         status = ""
     query = request.GET.get("q", "").strip()
-    # Unfiltered, the company's count of its applications may already say 「2,000件以上」.
-    at_least = user.contractor.application_count if not status and not query else 0
     page = CappedCountPaginator(
-        selectors.dashboard_applications(user, status=status, query=query),
-        PAGE_SIZE,
-        at_least=at_least,
+        selectors.dashboard_applications(user, status=status, query=query), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     page.object_list = _dashboard_texts(selectors.dashboard_rows(page.object_list))
     return render(

@@ -423,12 +423,10 @@ _RECEIPT_VALUES = {
 
 
 def _bulk_receipts(after_certificate: int, obligee_id: int) -> int:
-    from django.db import connection
 
     from accounts.models import User
     from applications.models import Application
     from guarantees.models import Certificate, Guarantee, Receipt
-    from obligees.models import Obligee
 
     source = _RECEIPTS_SOURCE.format(
         certificates=seed._table(Certificate),
@@ -436,16 +434,7 @@ def _bulk_receipts(after_certificate: int, obligee_id: int) -> int:
         applications=seed._table(Application),
         users=seed._table(User),
     )
-    inserted = seed._insert_select(
-        Receipt, _RECEIPT_VALUES, source, [after_certificate, obligee_id]
-    )
-    # As receiving keeps it for each receipt: the obligees' counters of what they received.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {seed._table(Obligee)} o SET received_count = ("
-            f"SELECT count(*) FROM {seed._table(Receipt)} r WHERE r.obligee_id = o.id)"
-        )
-    return inserted
+    return seed._insert_select(Receipt, _RECEIPT_VALUES, source, [after_certificate, obligee_id])
 
 
 def _shape(value):
@@ -470,14 +459,11 @@ def keep_received(count: int) -> None:
     """Shrink the obligee's received list to `count`, for the query-count probe (rolled back)."""
     from accounts.models import User
     from guarantees.models import Receipt
-    from obligees.models import Obligee
 
     obligee_id = User.objects.get(email=OBLIGEE_USER).obligee_id
     receipts = Receipt.objects.filter(obligee_id=obligee_id)
     keep = list(receipts.order_by("-received_at", "-id").values_list("pk", flat=True)[:count])
     receipts.exclude(pk__in=keep).delete()
-    # As if only these had been received: the obligee's counter says so too.
-    Obligee.objects.filter(pk=obligee_id).update(received_count=len(keep))
 
 
 # --- HTTP ----------------------------------------------------------------------------------------

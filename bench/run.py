@@ -51,8 +51,9 @@ class Row:
     p50_ms: float | None = None
     p99_ms: float | None = None
     rps: float | None = None
-    goal: float | None = None  # the most floor pages it may cost; None: a reference page
-    peer: str | None = None  # the page it must be faster than
+    goal: float | None = None  # the most floor pages it may cost; None: not judged by it
+    peer: str | None = None  # the page it is measured against
+    peer_goal: float | None = None  # the most peer pages it may cost; None: not judged by it
     floor_p50_ms: float | None = None  # the floor's p50, timed right before this page
     ratio: float | None = None  # p50 / the floor's p50
     ratio_peer: float | None = None  # p50 / the peer's p50
@@ -309,8 +310,8 @@ def judge(rows: list[Row]) -> None:
         peer = by_name.get(row.peer) if row.peer else None
         if peer and peer.p50_ms and row.p50_ms is not None:
             row.ratio_peer = row.p50_ms / peer.p50_ms
-        if row.goal is None:
-            continue
+        if row.goal is None and row.peer_goal is None:
+            continue  # a reference page
         # Constant: the large data set needs no more queries than the small one (it may need
         # fewer: a count already known to be past the limit is not made).
         constant = (
@@ -318,9 +319,11 @@ def judge(rows: list[Row]) -> None:
             and row.queries_large is not None
             and row.queries_large <= row.queries_small
         )
-        fast = row.ratio is not None and row.ratio <= row.goal
-        beats_peer = row.peer is None or (row.ratio_peer is not None and row.ratio_peer < 1)
-        row.passed = row.error is None and constant and fast and beats_peer
+        fast = row.goal is None or (row.ratio is not None and row.ratio <= row.goal)
+        as_fast_as_peer = row.peer_goal is None or (
+            row.ratio_peer is not None and row.ratio_peer <= row.peer_goal
+        )
+        row.passed = row.error is None and constant and fast and as_fast_as_peer
 
 
 def floor_page() -> Page:
@@ -346,12 +349,14 @@ def print_table(rows: list[Row]) -> None:
     print(f"\n{header}  {'queries s/l':<12}{'goal':<18}")
     for row in rows:
         queries = f"{fmt(row.queries_small, 'd')} / {fmt(row.queries_large, 'd')}"
-        goal = "-" if row.goal is None else f"≤{row.goal:g}×" + (" <stock" if row.peer else "")
+        goals = [f"≤{row.goal:g}×floor"] if row.goal is not None else []
+        goals += [f"≤{row.peer_goal:g}×stock"] if row.peer_goal is not None else []
+        goal = ", ".join(goals) or "-"
         verdict = {None: "", True: "PASS", False: "FAIL"}[row.passed]
         print(
             f"{pad(row.page, 34)}{fmt(row.p50_ms, '8.2f')}{fmt(row.p99_ms, '8.2f')}"
             f"{fmt(row.rps, '8.0f')}{fmt(row.ratio, '8.2f')}{fmt(row.ratio_peer, '8.2f')}"
-            f"  {queries:<12}{goal:<13}{verdict}" + (f"  ({row.error})" if row.error else "")
+            f"  {queries:<12}{goal:<18}{verdict}" + (f"  ({row.error})" if row.error else "")
         )
     print(
         "×floor: p50 / the floor page's p50 (timed again just before); ×stock: p50 / the stock changelist's of the same rows;"
@@ -401,7 +406,12 @@ def main() -> int:
     log("seeding")
     counts = seed.seed()
     log(f"seeded {counts}")
-    rows = {page.name: Row(page.name, page.path, goal=page.goal, peer=page.peer) for page in PAGES}
+    rows = {
+        page.name: Row(
+            page.name, page.path, goal=page.goal, peer=page.peer, peer_goal=page.peer_goal
+        )
+        for page in PAGES
+    }
     measure_queries(rows)
     log("in-process rounds")
     measure_paired(rows)
@@ -424,8 +434,9 @@ def main() -> int:
         "gunicorn": {"workers": GUNICORN_WORKERS},
         "seed": counts,
         "floor": floor_page().path,
-        "goal": "each page's p50 at most `goal` times the floor's (and below its peer's), with"
-        " no more queries on the large data set than on the small one",
+        "goal": "each page's p50 at most `goal` times the floor's, or `peer_goal` times its"
+        " peer's (an admin list: the stock changelist), with no more queries on the large data"
+        " set than on the small one",
         "pages": [asdict(row) for row in rows.values()],
     }
     (OUT / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")

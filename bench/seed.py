@@ -107,7 +107,6 @@ def seed() -> dict[str, int]:
     counts["applications"] += apps
     counts["guarantees"] += guarantees
     _seed_staff({branch.code: branch for branch in [*branches, small_branch]})
-    _count_applications()
     with connection.cursor() as cursor:
         # A served database is vacuumed by autovacuum: fresh statistics for the planner and a
         # visibility map, so that counts are index-only scans as they are in production.
@@ -117,20 +116,6 @@ def seed() -> dict[str, int]:
     counts["staff_branch_visible"] = _visible_to(STAFF_USER)
     counts["small_branch_visible"] = _visible_to(SMALL_STAFF_USER)
     return counts
-
-
-def _count_applications() -> None:
-    """Each company's count of its applications, as the applications services keep it."""
-    from django.db import connection
-
-    from accounts.models import Contractor
-    from applications.models import Application
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_table(Contractor)} c SET application_count = ("
-            f"SELECT count(*) FROM {_table(Application)} a WHERE a.contractor_id = c.id)"
-        )
 
 
 def _visible_to(email: str) -> int:

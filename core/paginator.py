@@ -16,14 +16,9 @@ class CappedCountPaginator(Paginator):
     """Counts at most COUNT_LIMIT rows: exact for any list a person pages through (80 pages of
     25), and one cheap query, not a scan of a branch's hundred thousand applications."""
 
-    def __init__(
-        self, *args: Any, limit: int | None = None, at_least: int = 0, **kwargs: Any
-    ) -> None:
-        """`at_least`: how many rows the list is already known to have (a counter kept with
-        the rows, never above the real number); at the limit or beyond, nothing is counted."""
+    def __init__(self, *args: Any, limit: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limit = limit
-        self._at_least = at_least
 
     @property
     def limit(self) -> int:
@@ -36,7 +31,5 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        if self._at_least >= self.limit:
-            return self.limit
         rows: QuerySet = self.object_list  # type: ignore[assignment]  # lists page querysets only
         return rows.order_by()[: self.limit].count()

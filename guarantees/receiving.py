@@ -13,7 +13,6 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,6 @@ from core.ratelimit import attempts_in_turn, rate_limit_hit, rate_limit_reached,
 from guarantees import keys
 from guarantees.models import Certificate, Receipt
 from guarantees.selectors import CertificateState, certificate_state
-from obligees.models import Obligee
 
 USER_LIMIT, IP_LIMIT = "key-register-user", "key-register-ip"
 MAX_NUMBER_LENGTH = 40
@@ -128,16 +126,12 @@ def _receipt(certificate: Certificate, user) -> Receipt:
         return existing
     try:
         with transaction.atomic():
-            receipt = Receipt.objects.create(
+            return Receipt.objects.create(
                 certificate=certificate,
                 obligee_id=user.obligee_id,
                 received_by=user,
                 received_at=timezone.now(),
             )
-            Obligee.objects.filter(pk=user.obligee_id).update(
-                received_count=F("received_count") + 1
-            )
-            return receipt
     except IntegrityError:  # a colleague (or a double submission) registered it just now
         return Receipt.objects.get(certificate=certificate, obligee_id=user.obligee_id)
 

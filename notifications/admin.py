@@ -10,13 +10,12 @@ from django.template.defaultfilters import truncatechars
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.changelist import FastChangeListMixin
 from notifications import services
 from notifications.models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(FastChangeListMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = [
         "recipient",
         "status",

@@ -28,9 +28,7 @@ def obligee_home(request):
     search_form = ReceivedSearchForm(request.GET)
     search = search_form.search()
     rows = received.received_rows(user, search)
-    # The whole list of an obligee that has received thousands is 「2,000件以上」 by its counter.
-    at_least = user.obligee.received_count if search is not None and search.is_empty else 0
-    paginator = CappedCountPaginator(rows, PAGE_SIZE, at_least=at_least)
+    paginator = CappedCountPaginator(rows, PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     # Counted on the receipts alone; the page's own values are read for its rows only.
     page.object_list = received.list_rows(

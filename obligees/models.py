@@ -54,12 +54,6 @@ class Obligee(models.Model):
         blank=True,
         help_text=_("空欄は契約保証の電子保証に対応していないことを表します。"),
     )
-    # How many certificate versions the obligee has received (受領), counted as each is registered.
-    # Receipts are never deleted, so it never exceeds the real number: once it reaches the
-    # received list's count limit, the list shows 「2,000件以上」 without counting them again.
-    received_count = models.PositiveIntegerField(
-        _("受領した保証証書の数"), default=0, editable=False
-    )
 
     class Meta:
         ordering = ["prefecture", "code", "name"]

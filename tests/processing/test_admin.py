@@ -4,6 +4,8 @@ import re
 import uuid
 
 import pytest
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.views.main import ChangeList
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
@@ -267,6 +269,23 @@ def test_the_list_runs_the_same_queries_with_10_and_1000_rows(
         assert response.status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [CHANGELIST, reverse("admin:notifications_outboxmessage_changelist")],
+)
+def test_the_lists_are_djangos_own_changelist(client, head_office_staff, two_branches, changelist):
+    """Django renders the lists (its ChangeList, its change_list.html, its action form): the
+    speed comes from the queries, so a Django upgrade changes nothing here unnoticed."""
+    login_verified_staff(client, head_office_staff)
+    response = client.get(changelist)
+    assert response.status_code == 200
+    assert type(response.context["cl"]) is ChangeList
+    assert type(response.context["action_form"]) is ActionForm
+    templates = [template.name for template in response.templates]
+    assert "admin/change_list.html" in templates
+    assert not any("fast" in name for name in templates)
 
 
 def approve_url(application, guarantee):
