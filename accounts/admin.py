@@ -1,8 +1,13 @@
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin as OTPStaticDeviceAdmin
@@ -11,6 +16,10 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as OTPTOTPDeviceAd
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Branch, Contractor, User
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _DisplayT, _FieldsetSpec
+    from django_stubs_ext import StrOrPromise
 
 
 @admin.register(Branch)
@@ -67,14 +76,14 @@ class UserAdmin(DjangoUserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             # Read-only fields are left out of the form, so a posted value is ignored, also on add.
             fields += PRIVILEGE_FIELDS
         return fields
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> "_FieldsetSpec":
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and not self.has_change_permission(request, obj):
             # Read only: neither the password hash nor a button leading to a refused form.
@@ -84,13 +93,13 @@ class UserAdmin(DjangoUserAdmin):
             ]
         return fieldsets
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Also guards the password form (UserAdmin.user_change_password asks this).
         if obj is not None and obj.is_staff and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         if obj is not None and obj.is_staff and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
@@ -103,19 +112,19 @@ admin.site.unregister(Group)
 class GroupAdmin(DjangoGroupAdmin):
     """Groups carry the staff permissions: only superusers see or change them."""
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
         return request.user.is_superuser
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
         return request.user.is_superuser
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
         return request.user.is_superuser
 
 
@@ -131,13 +140,16 @@ admin.site.unregister(TOTPDevice)
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
-    def get_list_display(self, request):
+    def get_list_display(self, request: HttpRequest) -> "Sequence[_DisplayT[TOTPDevice]]":
         fields = super().get_list_display(request)
         return (
             fields if request.user.is_superuser else [f for f in fields if f not in SECRET_FIELDS]
         )
 
-    def get_fieldsets(self, request, obj=None):
+    # django-otp's admin is untyped: its fieldsets are plain tuples of dicts here.
+    def get_fieldsets(
+        self, request: HttpRequest, obj: TOTPDevice | None = None
+    ) -> list[tuple["StrOrPromise | None", dict[str, Any]]]:
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return fieldsets
@@ -147,13 +159,15 @@ class TOTPDeviceAdmin(OTPTOTPDeviceAdmin):
         ]
         return [(name, options) for name, options in kept if options["fields"]]
 
-    def config_view(self, request, pk):
+    def config_view(self, request: HttpRequest, pk: str) -> HttpResponse:
         return self._secret_view(request, pk, super().config_view)
 
-    def qrcode_view(self, request, pk):
+    def qrcode_view(self, request: HttpRequest, pk: str) -> HttpResponse:
         return self._secret_view(request, pk, super().qrcode_view)
 
-    def _secret_view(self, request, pk, view):
+    def _secret_view(
+        self, request: HttpRequest, pk: str, view: Callable[[HttpRequest, str], HttpResponse]
+    ) -> HttpResponse:
         if not request.user.is_superuser:
             raise PermissionDenied
         get_object_or_404(self.get_queryset(request), pk=pk)  # django-otp's .get() would be a 500
@@ -165,7 +179,9 @@ admin.site.unregister(StaticDevice)
 
 @admin.register(StaticDevice)
 class StaticDeviceAdmin(OTPStaticDeviceAdmin):
-    def get_inline_instances(self, request, obj=None):
+    def get_inline_instances(
+        self, request: HttpRequest, obj: StaticDevice | None = None
+    ) -> list[InlineModelAdmin]:
         # The inline lists the backup codes themselves.
         if not request.user.is_superuser:
             return []

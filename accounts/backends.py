@@ -1,13 +1,17 @@
-from django.contrib.auth.backends import ModelBackend, UserModel
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+
+from accounts.models import User
 
 
 class UserWithOrganisationBackend(ModelBackend):
     """Loads the signed-in user with the organisation every page header shows, in one query.
     Permissions are ModelBackend's (two queries, kept on the user for the request)."""
 
-    def get_user(self, user_id):
+    def get_user(self, user_id: Any) -> User | None:
         user = (
-            UserModel._default_manager.select_related("contractor", "obligee", "branch")
+            User._default_manager.select_related("contractor", "obligee", "branch")
             .filter(pk=user_id)
             .first()
         )

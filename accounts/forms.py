@@ -9,6 +9,8 @@ from django_otp.admin import OTPAdminAuthenticationForm
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import User
+
 INVALID_LOGIN = _(
     "メールアドレスまたはパスワードが正しくありません。どちらも大文字と小文字を区別します。"
 )
@@ -71,7 +73,7 @@ class AdminSignInForm(OTPAdminAuthenticationForm):
         token = unicodedata.normalize("NFKC", self.cleaned_data["otp_token"])
         return "".join(token.split()).replace("-", "").lower()
 
-    def _verify_token(self, user, token: str, device: Device | None = None) -> Device:
+    def _verify_token(self, user: User, token: str, device: Device | None = None) -> Device:
         if device is not None:
             return super()._verify_token(user, token, device)
         candidates = self._devices_for_token(user, token)
@@ -85,13 +87,13 @@ class AdminSignInForm(OTPAdminAuthenticationForm):
                 error = exc
         raise error
 
-    def _update_form(self, user) -> None:
+    def _update_form(self, user: User) -> None:
         # django-otp would fill the device select (we have none) and write the password back into
         # the page after a wrong code; a password is never echoed, so it is typed again.
         pass
 
     @staticmethod
-    def _devices_for_token(user, token: str) -> list[Device]:
+    def _devices_for_token(user: User, token: str) -> list[Device]:
         """The user's confirmed devices this code can belong to (locked for verification)."""
         devices = list(devices_for_user(user, for_verify=True))
         authenticator_apps = [

@@ -1,7 +1,9 @@
 """The staff roles, as Django groups with their permissions (used by the demo and by setup)."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 BRANCH_STAFF = "営業部・支店 担当者"
 HEAD_OFFICE = "本店 業務部"
@@ -44,7 +46,7 @@ _HEAD_OFFICE_PERMISSIONS = [
 ]
 
 
-def _permissions(pairs):
+def _permissions(pairs: Iterable[tuple[str, str]]) -> QuerySet[Permission]:
     condition = Q()
     for app_label, codename in pairs:
         condition |= Q(content_type__app_label=app_label, codename=codename)

@@ -31,7 +31,17 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def ip_failures(request: HttpRequest) -> int:
+class AxesHttpRequest(HttpRequest):
+    """A request as django-axes hands it to its handler: its middleware has set the client's
+    address, and the handler flags a lockout on it (for the lockout page). For type checking only:
+    the requests are Django's own."""
+
+    axes_ip_address: str | None
+    axes_locked_out: bool
+    netdesk_ip_locked: bool
+
+
+def ip_failures(request: AxesHttpRequest) -> int:
     """Failed sign-ins from the request's IP address within the cool-off, whatever the address."""
     attempts = AccessAttempt.objects.filter(
         ip_address=request.axes_ip_address,
@@ -43,7 +53,7 @@ def ip_failures(request: HttpRequest) -> int:
 class LockoutHandler(AxesDatabaseHandler):
     """Axes' database handler plus the per-IP ceiling (AXES_HANDLER)."""
 
-    def is_locked(self, request, credentials=None) -> bool:
+    def is_locked(self, request: AxesHttpRequest, credentials: dict | None = None) -> bool:
         if super().is_locked(request, credentials):
             return True
         if ip_failures(request) >= settings.LOGIN_FAILURE_LIMIT_PER_IP:

@@ -1,4 +1,6 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import normalise_email
@@ -17,7 +19,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     belongs to one: a throttle must not tell a stranger which addresses exist.
     """
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         email = normalise_email(form.cleaned_data["email"])
         # Both are counted on every request, so neither limit can be dodged by tripping the other.
         address_allowed = rate_limit_hit("password-reset-address", email)

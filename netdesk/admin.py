@@ -1,13 +1,16 @@
 """The admin site where branch staff work: e-mail, password and a second factor (django-otp)."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
@@ -16,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from accounts.forms import AdminSignInForm
+from accounts.http import View
+from accounts.models import User
 
 
 def selection_is_readable(model: type[models.Model], values: list[str]) -> bool:
@@ -24,6 +29,8 @@ def selection_is_readable(model: type[models.Model], values: list[str]) -> bool:
     come, and text, a NUL byte or a number past the column's range fails inside the query."""
     pk = model._meta.pk
     connection = connections[router.db_for_read(model)]
+    low: int | None
+    high: int | None
     try:
         low, high = connection.ops.integer_field_range(pk.get_internal_type())
     except KeyError:
@@ -41,7 +48,7 @@ def selection_is_readable(model: type[models.Model], values: list[str]) -> bool:
     return True
 
 
-def work_queue_links(user) -> list[dict]:
+def work_queue_links(user: User) -> list[dict[str, Any]]:
     """The rows of the home page's work queue for `user` (none without the right to see
     applications): label, count and the address of the list filtered to them."""
     if not user.has_perm("applications.view_application"):
@@ -84,33 +91,39 @@ class NetDeskAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin"):
         super().__init__(name)
 
-    def get_app_list(self, request, app_label=None):
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
         # Built when a page shows it. each_context() asks for it on every admin page, but only
         # the index and the navigation sidebar show it, and most pages leave the sidebar out
         # (they need the width); building it checks the permissions of every model.
         build = super().get_app_list
-        return SimpleLazyObject(lambda: build(request, app_label))
+        # A list to the templates: SimpleLazyObject proxies its iteration and indexing.
+        return cast(list[Any], SimpleLazyObject(lambda: build(request, app_label)))
 
-    def index(self, request, extra_context=None):
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
         # The branch's work queue above the menu: what waits, each count linking to its list.
-        queue = work_queue_links(request.user)
+        # OTPAdminSite lets only verified staff in: the user has signed in.
+        queue = work_queue_links(cast(User, request.user))
         return super().index(request, {**(extra_context or {}), "work_queue": queue})
 
-    def admin_view(self, view, cacheable=False):
+    def admin_view(self, view: View, cacheable: bool = False) -> View:
         # Every list's actions (ours and Django's delete_selected) take their selection from
         # the changelist view: checked once here for all of them.
         model_admin = getattr(view, "__self__", None)
         if isinstance(model_admin, ModelAdmin) and view.__name__ == "changelist_view":
-            view = _refusing_unreadable_selection(view, model_admin)
-        return super().admin_view(view, cacheable)
+            view = cast(View, _refusing_unreadable_selection(view, model_admin))
+        return cast(View, super().admin_view(view, cacheable))
 
 
-def _refusing_unreadable_selection(changelist_view, model_admin: ModelAdmin):
+def _refusing_unreadable_selection(
+    changelist_view: Callable[..., HttpResponseBase], model_admin: ModelAdmin
+) -> Callable[..., HttpResponseBase]:
     """The list view, answering a selection that names no row it could look up (a forged or
     mangled form) as Django answers an empty one, instead of failing in the query."""
 
     @wraps(changelist_view)
-    def view(request, *args, **kwargs):
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME) if request.method == "POST" else []
         if selected and not selection_is_readable(model_admin.model, selected):
             model_admin.message_user(

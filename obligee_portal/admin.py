@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from guarantees.receiving import registration_hold_lift
@@ -18,7 +20,7 @@ class ObligeeAdmin(registry_admin.ObligeeAdmin):
         description=_("選択した発注者の利用者の認証キー登録の一時停止を解除"),
         permissions=["change"],
     )
-    def lift_registration_hold(self, request, queryset):
+    def lift_registration_hold(self, request: HttpRequest, queryset: QuerySet[Obligee]) -> None:
         for obligee in queryset:
             held = registration_hold_lift(obligee=obligee, acting_user=request.user)
             text = (

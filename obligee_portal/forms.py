@@ -1,6 +1,7 @@
 """The obligee's search of its received certificates."""
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,10 +10,13 @@ from core.forms import JapaneseDateField, JapaneseDateInput
 from core.text import YEN_TOO_LARGE, AmountTooLarge, parse_yen
 from guarantees.received import ReceivedSearch
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _date_field(label) -> JapaneseDateField:
+def _date_field(label: "StrOrPromise") -> JapaneseDateField:
     """An issue date typed in 西暦 or 和暦 (2026-04-01, 令和8年4月1日, R8.4.1), full-width
     digits accepted: the portal's one date reader."""
     return JapaneseDateField(
@@ -26,10 +30,10 @@ def _date_field(label) -> JapaneseDateField:
 class _YenField(forms.CharField):
     """Whole yen as typed: 20,000,000 or ２０，０００，０００円."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=False, max_length=30, **kwargs)
 
-    def clean(self, value):
+    def clean(self, value: Any) -> int | None:
         text = super().clean(value)  # the length is checked on what was typed
         try:
             return parse_yen(text)
@@ -41,7 +45,7 @@ class _YenField(forms.CharField):
             ) from None
 
 
-def _input(**attrs):
+def _input(**attrs: "StrOrPromise") -> dict[str, "StrOrPromise"]:
     return {"class": "form-control", "autocomplete": "off", **attrs}
 
 
@@ -72,8 +76,9 @@ class ReceivedSearchForm(forms.Form):
             raise forms.ValidationError(_("請負者名に使用できない文字が含まれています。"))
         return value
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("issued_from"), data.get("issued_to")
         if start and end and start > end:
             self.add_error(

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.audit import log_action
 from core.templatetags.netdesk import ymd
 from guarantees import received, receiving
@@ -24,7 +25,7 @@ class Outcome:
         return messages.INFO if self.already else messages.SUCCESS
 
 
-def pair_receive(*, user, number: str, key: str, ip: str) -> Outcome:
+def pair_receive(*, user: User, number: str, key: str, ip: str) -> Outcome:
     """Receive the certificate version `number` and `key` name for the user's obligee; a
     ServiceError says why not. A version the obligee already holds is not received again: the
     answer says when it was (and by whom), and only the attempt is audited."""

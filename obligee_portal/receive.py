@@ -8,14 +8,17 @@ with when it was received.
 """
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest, is_signed_in
 from accounts.lockout import client_ip
+from accounts.models import User
 from core.errors import ServiceError
 from core.forms import input_texts
 from guarantees import receiving
@@ -56,7 +61,9 @@ class KeyRegistrationForm(forms.Form):
     )
 
 
-def typed_receiving(request) -> tuple[HttpResponse | None, KeyRegistrationForm, int]:
+def typed_receiving(
+    request: AuthenticatedHttpRequest,
+) -> tuple[HttpResponse | None, KeyRegistrationForm, int]:
     """The typed pair of a page with the receiving form: for a POST, a redirect to the received
     list saying what happened, or the refusal added to the form; the form, and the status to
     answer it with."""
@@ -87,10 +94,10 @@ class NoticesField(forms.Field):
 
     widget = MultipleFileInput
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> list[UploadedFile]:
         return [upload for upload in value or [] if upload]
 
-    def validate(self, value):
+    def validate(self, value: list[UploadedFile]) -> None:
         if not value:
             raise forms.ValidationError(
                 gettext_lazy("お知らせの PDF ファイルを選んでください。"), code="required"
@@ -131,13 +138,13 @@ def display_name(name: str | None) -> str:
     return text or _("(名前のないファイル)")
 
 
-def notices_receive(*, user, files, ip: str) -> list[NoticeResult]:
+def notices_receive(*, user: User, files: Sequence[UploadedFile], ip: str) -> list[NoticeResult]:
     """Register the certificate of each notice file for the user's obligee, in the order given;
     one result per file."""
     return [_receive_one(user=user, upload=upload, ip=ip) for upload in files]
 
 
-def _receive_one(*, user, upload, ip: str) -> NoticeResult:
+def _receive_one(*, user: User, upload: UploadedFile, ip: str) -> NoticeResult:
     name = display_name(upload.name)
     if upload.size is not None and upload.size > MAX_FILE_BYTES:
         return NoticeResult(
@@ -170,7 +177,7 @@ def _receive_one(*, user, upload, ip: str) -> NoticeResult:
     return NoticeResult(name, outcome.message, received=True, already=outcome.already)
 
 
-def _obligee_user(request):
+def _obligee_user(request: AuthenticatedHttpRequest) -> User:
     if request.user.obligee_id is None:
         raise PermissionDenied
     return request.user
@@ -178,12 +185,12 @@ def _obligee_user(request):
 
 @login_required
 @require_POST
-def obligee_receive_notices(request):
+def obligee_receive_notices(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The notice PDFs chosen or dropped on /obligee/: one message per file, then back there."""
     user = _obligee_user(request)
     form = NoticeUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, form.errors["notices"][0])
+        messages.error(request, str(form.errors["notices"][0]))
         return redirect("obligee_portal:home")
     for result in notices_receive(
         user=user, files=form.cleaned_data["notices"], ip=client_ip(request) or ""
@@ -194,13 +201,13 @@ def obligee_receive_notices(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def obligee_receive(request):
+def obligee_receive(request: HttpRequest) -> HttpResponse:
     """電子保証の受領, the page the handover notice names and its QR code opens: the number and key
     typed, or notice PDFs dropped. From the QR code, number and key travel in the address's
     fragment, which the browser never sends: the page's script reads it into the form. A
     signed-out visitor gets a small page whose script keeps the fragment for after sign-in,
     which would otherwise lose it."""
-    if not request.user.is_authenticated:
+    if not is_signed_in(request):
         login = redirect_to_login(reverse("obligee_portal:receive"))
         if request.method == "POST":  # a form left open past the end of the session
             return login
@@ -216,12 +223,15 @@ def obligee_receive(request):
     )
 
 
-def receiving_context(user, form: KeyRegistrationForm) -> dict:
+def receiving_context(user: User, form: KeyRegistrationForm) -> dict[str, Any]:
     """What a page with the receiving forms shows of them: none, and why, for an obligee that
     is registered for no e-guarantee (obligee_portal.rules.receives_electronic)."""
+    obligee = user.obligee
+    if obligee is None:  # the pages of obligee users only
+        raise PermissionDenied
     return {
-        "obligee": user.obligee,
-        "receives": receives_electronic(user.obligee, timezone.localdate()),
+        "obligee": obligee,
+        "receives": receives_electronic(obligee, timezone.localdate()),
         "form": form,
         "form_inputs": input_texts(form),
     }

@@ -3,19 +3,25 @@ certificate with its versions, and the signed PDF of a version it received (SPEC
 
 import datetime
 import re
+from collections.abc import Iterator
 from functools import wraps
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from accounts.http import AuthenticatedHttpRequest, View
+from accounts.models import User
 from core.csv import SafeWriter
 from core.http import pdf_response
 from core.wareki import era_date
 from guarantees import received
+from guarantees.models import Receipt
 from guarantees.selectors import CertificateState, certificate_state
 from obligee_portal.forms import ReceivedSearchForm
 
@@ -36,18 +42,19 @@ CSV_HEADER = [
 CSV_CHUNK = 500
 
 
-def obligee_required(view):
+def obligee_required(view: View) -> View:
     """Signed-in obligee users only. Anyone else signed in gets the 404 an unknown certificate
     gets: these addresses tell nobody else what exists."""
 
     @wraps(view)
     @login_required
-    def wrapper(request, *args, **kwargs):
-        if request.user.obligee_id is None:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = cast(User, request.user)  # login_required lets only a signed-in user through
+        if user.obligee_id is None:
             raise Http404
         return view(request, *args, **kwargs)
 
-    return wrapper
+    return cast(View, wrapper)
 
 
 class _Echo:
@@ -57,7 +64,7 @@ class _Echo:
         return value
 
 
-def _csv_lines(rows, *, today: datetime.date):
+def _csv_lines(rows: QuerySet[Receipt], *, today: datetime.date) -> Iterator[str]:
     # Every text cell comes from what someone typed (names, works): SafeWriter keeps a
     # spreadsheet from running any of them as a formula.
     writer = SafeWriter(_Echo())
@@ -84,7 +91,7 @@ def _csv_lines(rows, *, today: datetime.date):
 
 
 @obligee_required
-def received_csv(request):
+def received_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """受領した保証証書 of the current search as CSV: every matching row, streamed."""
     form = ReceivedSearchForm(request.GET)
     search = form.search()
@@ -103,7 +110,7 @@ def received_csv(request):
 
 
 @obligee_required
-def certificate_detail(request, pk: int):
+def certificate_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One certificate version: everything it states, its state, the signature check of a
     received version, and every version of the guarantee with what changed between them."""
     certificate = received.certificate_for_obligee_or_404(request.user, pk)
@@ -135,7 +142,7 @@ def certificate_detail(request, pk: int):
 
 @never_cache
 @obligee_required
-def certificate_pdf(request, pk: int):
+def certificate_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The signed PDF of a version the user's obligee received: the very bytes issued."""
     certificate = received.received_certificate_or_404(request.user, pk)
     with certificate.pdf.open("rb") as file:

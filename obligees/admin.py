@@ -1,12 +1,17 @@
 import unicodedata
+from typing import TYPE_CHECKING
 
 import jaconv
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedAdminMixin
 from obligees.models import Obligee
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 _ACCEPTS_ANY = Q(e_advance_since__isnull=False) | Q(e_contract_since__isnull=False)
 
@@ -17,10 +22,12 @@ class ElectronicFilter(admin.SimpleListFilter):
     title = _("電子保証対応")
     parameter_name = "electronic"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin
+    ) -> list[tuple[str, "StrOrPromise"]]:
         return [("yes", _("対応")), ("no", _("未対応"))]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Obligee]) -> QuerySet[Obligee]:
         if self.value() == "yes":
             return queryset.filter(_ACCEPTS_ANY)
         if self.value() == "no":
@@ -50,7 +57,9 @@ class ObligeeAdmin(AuditedAdminMixin, admin.ModelAdmin):
         (_("電子保証"), {"fields": ["e_advance_since", "e_contract_since"]}),
     ]
 
-    def get_search_results(self, request, queryset, search_term):
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Obligee], search_term: str
+    ) -> tuple[QuerySet[Obligee], bool]:
         """Also find フリガナ typed in hiragana or half-width katakana (しぶかわ → シブカワ)."""
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         as_katakana = jaconv.hira2kata(unicodedata.normalize("NFKC", search_term))

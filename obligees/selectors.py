@@ -20,7 +20,7 @@ _SPACES = re.compile(r"\s+")
 _FIELDS = ("id", "name", "kana", "category", "prefecture", "e_advance_since", "e_contract_since")
 
 
-def _compact(field: str):
+def _compact(field: str) -> Replace:
     """The column without spaces: names are stored as 国土交通省 関東地方整備局 and typed either way."""
     return Replace(Replace(F(field), Value(" "), Value("")), Value("\u3000"), Value(""))
 

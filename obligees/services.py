@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jaconv
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import translation
@@ -56,7 +58,8 @@ class ObligeeImportError(Exception):
 def obligees_import_csv(
     path: str | Path,
     *,
-    user=None,
+    # Whoever log_action records (the registry sits below accounts: any user model will do).
+    user: AbstractBaseUser | AnonymousUser | None = None,
     operator: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
@@ -77,9 +80,12 @@ def obligees_import_csv(
         existing = list(Obligee.objects.all())
         by_code = {o.code: o for o in existing if o.code}
         by_name = {(o.name, o.category): o for o in existing if not o.code}
-        created, updated, unchanged, audit = 0, 0, 0, []
+        created, updated, unchanged = 0, 0, 0
+        audit: list[tuple[Obligee, str, dict]] = []
         for start in range(0, total, _BATCH_SIZE):
-            to_create, to_update, changed_fields = [], [], set()
+            to_create: list[Obligee] = []
+            to_update: list[Obligee] = []
+            changed_fields: set[str] = set()
             for values in rows[start : start + _BATCH_SIZE]:
                 code = values.get("code")
                 if code:
@@ -222,7 +228,7 @@ def _check_header(header: list[str]) -> list[tuple[int, str]]:
 class _CategoryChoices:
     """Category values, and their labels in Japanese (the source text) and the active language."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.by_text = {value: value for value in Obligee.Category.values}
         self.by_text.update({str(label): value for value, label in Obligee.Category.choices})
         with translation.override("ja"):

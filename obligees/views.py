@@ -1,7 +1,9 @@
+import datetime
+
 from django.core.paginator import Paginator
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
@@ -15,11 +17,11 @@ from obligees.models import Obligee
 PAGE_SIZE = 50
 
 
-def _without_spaces(field: str):
+def _without_spaces(field: str) -> Replace:
     return Replace(Replace(F(field), Value(" "), Value("")), Value("\u3000"), Value(""))
 
 
-def obligee_list(request):
+def obligee_list(request: HttpRequest) -> HttpResponse:
     """電子保証対応の発注者: public, no sign-in; one query for the rows and one count."""
     form = ObligeeSearchForm(request.GET)
     form.is_valid()  # an invalid field is reported on the form and its filter left out
@@ -94,5 +96,5 @@ def obligee_search(request: HttpRequest) -> JsonResponse:
     return response
 
 
-def _iso(day) -> str | None:
+def _iso(day: datetime.date | None) -> str | None:
     return day.isoformat() if day else None

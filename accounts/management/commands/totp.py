@@ -4,6 +4,8 @@ For testers of the demo: it stands in for a phone with the demo staff's authenti
 """
 
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -16,10 +18,10 @@ from accounts.forms import normalise_email
 class Command(BaseCommand):
     help = "Print the current TOTP code of an account's authenticator app (DEBUG only)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("email")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("Codes are shown for development only (set DEBUG=1).")
         email = normalise_email(options["email"])

@@ -1,5 +1,7 @@
 import getpass
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,7 +11,7 @@ from obligees.services import BUNDLED_CSV, ObligeeImportError, obligees_import_c
 class Command(BaseCommand):
     help = "発注者をCSVファイルから登録・更新します(ファイルを省略すると同梱の一覧を使います)。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "file",
             nargs="?",
@@ -18,7 +20,7 @@ class Command(BaseCommand):
             help="CSVファイル(UTF-8、見出し行あり)",
         )
 
-    def handle(self, *args, file: Path, verbosity: int, **options):
+    def handle(self, *args: Any, file: Path, verbosity: int, **options: Any) -> None:
         if not file.is_file():
             raise CommandError(f"ファイルが見つかりません: {file}")
 
