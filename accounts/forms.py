@@ -1,4 +1,5 @@
 import unicodedata
+from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -21,7 +22,7 @@ def normalise_email(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip().lower()
 
 
-def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str | None:
     """The address django-axes counts failed sign-ins against (AXES_USERNAME_CALLABLE).
 
     Normalised exactly as the sign-in forms do, so "Alice@Example.JP" and "alice@example.jp" are

@@ -8,6 +8,8 @@ is added here, counted from the same AccessAttempt rows, so that deleting them i
 unlocks both.
 """
 
+from typing import Any
+
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
@@ -53,7 +55,9 @@ def ip_failures(request: AxesHttpRequest) -> int:
 class LockoutHandler(AxesDatabaseHandler):
     """Axes' database handler plus the per-IP ceiling (AXES_HANDLER)."""
 
-    def is_locked(self, request: AxesHttpRequest, credentials: dict | None = None) -> bool:
+    def is_locked(
+        self, request: AxesHttpRequest, credentials: dict[str, Any] | None = None
+    ) -> bool:
         if super().is_locked(request, credentials):
             return True
         if ip_failures(request) >= settings.LOGIN_FAILURE_LIMIT_PER_IP:

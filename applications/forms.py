@@ -7,13 +7,18 @@ guarantee fields are declared once, in GuaranteeRequestForm, and held once per k
 
 import datetime
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.forms.renderers import BaseRenderer
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.datastructures import MultiValueDict
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
@@ -33,7 +38,13 @@ from guarantees.models import Guarantee
 from obligees import selectors as obligee_selectors
 from obligees.models import Obligee
 
-PREFIX = {Guarantee.Kind.ADVANCE: "ag_", Guarantee.Kind.CONTRACT: "cg_"}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+PREFIX: dict[str, str] = {Guarantee.Kind.ADVANCE: "ag_", Guarantee.Kind.CONTRACT: "cg_"}
+# The request fields of each kind (guarantees.models.REQUEST_FIELDS), looked up by the kind as
+# a plain string: a guarantee's `kind`, or a key of PREFIX.
+KIND_FIELDS: dict[str, list[str]] = {kind: names for kind, names in GUARANTEE_FIELDS.items()}
 # お客様から弊社への連絡事項: a note to the branch, not a document.
 MESSAGE_MAX_LENGTH = 2000
 WANTED_CHOICES = [("1", _("希望する")), ("0", _("希望しない"))]
@@ -54,14 +65,15 @@ REQUIRED_WHEN = {
 }
 
 
-def _wanted_field(label: str, **kwargs) -> forms.TypedChoiceField:
+def _wanted_field(label: "StrOrPromise", **kwargs: Any) -> forms.TypedChoiceField:
     # Not `required`: the group always has a value (希望しない unless changed), and a required
     # field would carry crispy's asterisk although nothing needs filling in.
     return forms.TypedChoiceField(
         label=label,
         choices=WANTED_CHOICES,
         coerce=lambda v: v in (True, "1", "True"),
-        empty_value=False,
+        # Any value will do as the empty one; django-stubs only knows text.
+        empty_value=False,  # type: ignore[arg-type]
         widget=forms.RadioSelect,
         initial="0",
         required=False,
@@ -90,10 +102,12 @@ class ObligeeCombobox(forms.Widget):
 
     template_name = "applications/_obligee_combobox.html"
 
-    def value_from_datadict(self, data, files, name):
+    def value_from_datadict(
+        self, data: Mapping[str, Any], files: MultiValueDict[str, UploadedFile], name: str
+    ) -> tuple[str, str]:
         return (data.get(name, ""), data.get(f"{name}_text", ""))
 
-    def get_context(self, name, value, attrs):
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         choice = value if isinstance(value, ObligeeChoice) else ObligeeChoice()
         context["choice"] = choice
@@ -104,12 +118,14 @@ class ObligeeCombobox(forms.Widget):
         context["invalid"] = "is-invalid" in context["widget"]["attrs"].get("class", "")
         return context
 
-    def _render(self, template_name, context, renderer=None):
+    def _render(
+        self, template_name: str, context: dict[str, Any], renderer: BaseRenderer | None = None
+    ) -> SafeString:
         # The project's engine (templates/), like the rest of the page.
         return mark_safe(render_to_string(template_name, context))
 
 
-def _is_id(value) -> bool:
+def _is_id(value: object) -> bool:
     """Only the script's own ids (ASCII digits) are looked up: not 1.5, -1 or a full-width １."""
     return isinstance(value, int) or (
         isinstance(value, str) and value.isascii() and value.isdigit()
@@ -133,7 +149,7 @@ class ObligeeField(forms.ModelChoiceField):
     }
     CANDIDATES_SHOWN = 5
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Obligee | None:
         obligee_id, text = value if isinstance(value, tuple) else (value, "")
         text = (text or "").strip()
         if obligee_id not in self.empty_values:
@@ -157,7 +173,7 @@ class ObligeeField(forms.ModelChoiceField):
         self._resolved = (value, obligee)  # rendering the form again needs no second query
         return obligee
 
-    def prepare_value(self, value) -> ObligeeChoice:
+    def prepare_value(self, value: Any) -> ObligeeChoice:
         if isinstance(value, ObligeeChoice):
             return value
         if isinstance(value, Obligee):
@@ -166,11 +182,15 @@ class ObligeeField(forms.ModelChoiceField):
         if resolved is not None and resolved[0] == value and resolved[1] is not None:
             return self.prepare_value(resolved[1])
         obligee_id, text = value if isinstance(value, tuple) else (value, "")
-        if _is_id(obligee_id) and (obligee := self.queryset.filter(pk=obligee_id).first()):
+        if (
+            _is_id(obligee_id)
+            and self.queryset is not None
+            and (obligee := self.queryset.filter(pk=obligee_id).first())
+        ):
             return self.prepare_value(obligee)
         return ObligeeChoice(text or "")
 
-    def has_changed(self, initial, data) -> bool:
+    def has_changed(self, initial: Any, data: Any) -> bool:
         before, after = self.prepare_value(initial).obligee, self.prepare_value(data).obligee
         return getattr(before, "pk", None) != getattr(after, "pk", None)
 
@@ -231,7 +251,7 @@ class GuaranteeRequestForm(forms.Form):
     fee_statement_paper = _wanted_field(_("保証料計算書(紙)について"))
 
     # What differs between the kinds: the labels that name the kind, and the amount's limits.
-    TEXTS = {
+    TEXTS: ClassVar[dict[str, dict[str, tuple["StrOrPromise", "StrOrPromise | None"]]]] = {
         Guarantee.Kind.ADVANCE: {
             "requested": (_("前払金保証を申し込む"), None),
             "amount": (
@@ -251,9 +271,10 @@ class GuaranteeRequestForm(forms.Form):
         },
     }
 
-    def __init__(self, *args, kind: str, **kwargs):
-        super().__init__(*args, prefix=PREFIX[kind], **kwargs)
-        wanted = {"requested", *GUARANTEE_FIELDS[kind]}
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        kwargs["prefix"] = PREFIX[kind]
+        super().__init__(*args, **kwargs)
+        wanted = {"requested", *KIND_FIELDS[kind]}
         self.fields = {name: field for name, field in self.fields.items() if name in wanted}
         for name, (label, help_text) in self.TEXTS[kind].items():
             self.fields[name].label = label
@@ -274,9 +295,10 @@ class GuaranteeRequestForm(forms.Form):
         return type(f"{kind.title()}RequestFields", (forms.Form,), fields)
 
 
+# The type checker cannot follow bases made by a call: it sees the fields declared below only.
 class ApplicationForm(
-    GuaranteeRequestForm.fields_of(Guarantee.Kind.ADVANCE),
-    GuaranteeRequestForm.fields_of(Guarantee.Kind.CONTRACT),
+    GuaranteeRequestForm.fields_of(Guarantee.Kind.ADVANCE),  # type: ignore[misc]
+    GuaranteeRequestForm.fields_of(Guarantee.Kind.CONTRACT),  # type: ignore[misc]
 ):
     form_token = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -361,11 +383,11 @@ class ApplicationForm(
         *(
             PREFIX[kind] + name
             for kind in PREFIX
-            for name in ["requested", *GUARANTEE_FIELDS[kind]]
+            for name in ["requested", *KIND_FIELDS[kind]]
         ),
     ]  # fmt: skip
 
-    def __init__(self, *args, today: datetime.date, complete: bool, **kwargs):
+    def __init__(self, *args: Any, today: datetime.date, complete: bool, **kwargs: Any) -> None:
         """`complete`: the form must be ready to send (確認へ進む); otherwise a draft is enough."""
         super().__init__(*args, **kwargs)
         self.today = today
@@ -398,7 +420,7 @@ class ApplicationForm(
         """Each kind's request fields by their unprefixed names, for the page's one section
         per kind (applications/_guarantee_request.html)."""
         return {
-            kind: {name: self[prefix + name] for name in ["requested", *GUARANTEE_FIELDS[kind]]}
+            kind: {name: self[prefix + name] for name in ["requested", *KIND_FIELDS[kind]]}
             for kind, prefix in PREFIX.items()
         }
 
@@ -411,7 +433,7 @@ class ApplicationForm(
         return condition is not None and self[condition].value() in (True, "1")
 
     @classmethod
-    def initial_for(cls, application: Application) -> dict:
+    def initial_for(cls, application: Application) -> dict[str, Any]:
         """The form's initial data for an existing application and its guarantees."""
         initial = {name: getattr(application, name) for name in APPLICATION_FIELDS}
         initial["form_token"] = application.form_token
@@ -419,7 +441,7 @@ class ApplicationForm(
         for guarantee in application.guarantees.all():
             prefix = PREFIX[guarantee.kind]
             initial[f"{prefix}requested"] = True
-            for name in GUARANTEE_FIELDS[guarantee.kind]:
+            for name in KIND_FIELDS[guarantee.kind]:
                 initial[prefix + name] = getattr(guarantee, name)
             initial[f"{prefix}fee_statement_paper"] = "1" if guarantee.fee_statement_paper else "0"
         return initial
@@ -428,7 +450,7 @@ class ApplicationForm(
         """The percentages shown beside the amounts when the page loads (the script then keeps
         them up to date as the user types)."""
 
-        def amount(name):
+        def amount(name: str) -> int | None:
             value = self[name].value()
             if isinstance(value, int):
                 return value
@@ -445,7 +467,7 @@ class ApplicationForm(
         return {kind: str(share) for kind, share in shares.items() if share is not None}
 
     @staticmethod
-    def amount_limits() -> dict:
+    def amount_limits() -> dict[str, Any]:
         """The caps of the rules, for the script's live warnings: [numerator, denominator]."""
         return {
             "advance_max": {
@@ -474,22 +496,22 @@ class ApplicationForm(
             raise forms.ValidationError(message)
         return value
 
-    def _clean_contract_date(self, name: str):
+    def _clean_contract_date(self, name: str) -> datetime.date | None:
         value = self.cleaned_data[name]
         if message := rules.date_error(value, today=self.today):
             raise forms.ValidationError(message, code="out_of_range")
         return value
 
-    def clean_contract_date(self):
+    def clean_contract_date(self) -> datetime.date | None:
         return self._clean_contract_date("contract_date")
 
-    def clean_period_start(self):
+    def clean_period_start(self) -> datetime.date | None:
         return self._clean_contract_date("period_start")
 
-    def clean_period_end(self):
+    def clean_period_end(self) -> datetime.date | None:
         return self._clean_contract_date("period_end")
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         """確認へ進む: every rule's error at once, beside the fields' own (a malformed phone no
         longer hides the amount caps until it is fixed). A rule error on a field that has its
         own error, or that is worked out from one that has, waits for the next round."""
@@ -499,7 +521,7 @@ class ApplicationForm(
             application, guarantees = self.to_instances()
             for key, message in rules.sending_errors(application, guarantees, today=self.today):
                 field = self._field_for(key)
-                if field in unread or unread.intersection(RULE_INPUTS.get(field, ())):
+                if field in unread or unread.intersection(RULE_INPUTS.get(field or "", ())):
                     continue
                 self.add_error(field, message)
         return cleaned
@@ -513,7 +535,7 @@ class ApplicationForm(
         """The labels of the fields a draft was saved without (their values did not read)."""
         return [str(self.fields[name].label) for name in self.errors if name in self.fields]
 
-    def application_values(self) -> dict:
+    def application_values(self) -> dict[str, Any]:
         """The application's fields that read; one with an error is left out (a draft keeps
         what it had for it)."""
         return {
@@ -522,15 +544,15 @@ class ApplicationForm(
             if name in self.cleaned_data
         }
 
-    def guarantee_values(self) -> dict[str, dict]:
+    def guarantee_values(self) -> dict[str, dict[str, Any]]:
         """The requested kinds and their fields that read; a kind that is not requested is
         absent."""
-        values = {}
+        values: dict[str, dict[str, Any]] = {}
         for kind, prefix in PREFIX.items():
             if self.cleaned_data.get(f"{prefix}requested"):
                 fields = {
                     name: self.cleaned_data[prefix + name]
-                    for name in GUARANTEE_FIELDS[kind]
+                    for name in KIND_FIELDS[kind]
                     if prefix + name in self.cleaned_data
                 }
                 # One payment method exists today (一括納付); an emptied choice means that one.

@@ -1,4 +1,5 @@
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -7,6 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from guarantees.models import Guarantee
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # What the contractor writes in the form (and what a copy carries over).
 REQUEST_FIELDS = [
@@ -130,6 +134,10 @@ class Application(models.Model):
         related_name="+",
     )
 
+    # Set on the copy selectors.application_as_stated() makes: the certificate version whose
+    # works values it shows. Never saved; absent from an application read from the database.
+    stated_version: int
+
     class Meta:
         ordering = ["-updated_at", "-id"]
         verbose_name = _("保証申込")
@@ -198,7 +206,7 @@ class Application(models.Model):
     # with the reason, the admin offers an action only when the reason is None. The rules that
     # look at the guarantees read `self.guarantees.all()`, so a prefetch serves them.
 
-    def accept_refusal(self) -> str | None:
+    def accept_refusal(self) -> "StrOrPromise | None":
         """Why the branch cannot accept (受付) the application now, or None if it can."""
         if self.status != self.Status.SENT:
             return _("%(status)sの申込は受付できません(受付できるのは送信済の申込です)。") % {
@@ -206,7 +214,7 @@ class Application(models.Model):
             }
         return None
 
-    def return_refusal(self) -> str | None:
+    def return_refusal(self) -> "StrOrPromise | None":
         """Why the branch cannot return (差戻し) the application now, or None if it can."""
         if self.status not in self.RETURNABLE:
             return _("%(status)sの申込は差し戻せません。") % {"status": self.get_status_display()}
@@ -214,13 +222,13 @@ class Application(models.Model):
             return _("承諾済みの保証がある申込は差し戻せません。")
         return None
 
-    def message_refusal(self) -> str | None:
+    def message_refusal(self) -> "StrOrPromise | None":
         """Why the branch cannot write to the contractor (or a note) about it, or None."""
         if self.status == self.Status.DRAFT:
             return _("作成中の申込にはお知らせを送れません。")
         return None
 
-    def approve_refusal(self, guarantee: Guarantee) -> str | None:
+    def approve_refusal(self, guarantee: Guarantee) -> "StrOrPromise | None":
         """Why the branch cannot approve (承諾) `guarantee` of this application, or None."""
         if self.status != self.Status.REVIEWING:
             return _(

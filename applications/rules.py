@@ -118,7 +118,7 @@ def fee_errors(
             )
         ]
     start, end = guarantee_period(contract_date=contract_date, approved_on=today, period_end=end)
-    too_long = [("period_end", _period_too_long(COVERED_DAYS))]
+    too_long: list[Error] = [("period_end", _period_too_long(COVERED_DAYS))]
     if (end - start).days + 1 > COVERED_DAYS:
         return too_long
     errors: list[Error] = []

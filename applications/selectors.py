@@ -2,6 +2,8 @@
 
 import copy
 import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
@@ -10,14 +12,33 @@ from django.db.models.fields.json import KeyTransform
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Branch, Contractor
+from accounts.models import Branch, Contractor, User
 from applications.models import Application, CompanyMessage
 from core.audit import action_label, audit_entries_for
 from core.kinds import GuaranteeKind
+from core.models import AuditEntry
 from guarantees.models import Certificate, Guarantee, Receipt
-from guarantees.received import FIELDS, Change, versions_of
+from guarantees.received import FIELDS, Change, Version, versions_of
 from guarantees.selectors import received_on
 from obligees.models import Obligee
+
+if TYPE_CHECKING:
+
+    class ShownGuarantee(Guarantee):
+        """A guarantee as the pages read it, with what they set on it: its certificates
+        (guarantees.selectors.with_certificates), their history (with_certificate_history) and
+        the fee estimate of the confirmation page. For type checking only."""
+
+        current_certificate: Certificate | None
+        earlier_certificates: list[Certificate]
+        key_available: bool
+        versions: list[Version]
+        stated: list[Change]
+        fee_estimate: Any
+
+        class Meta:
+            abstract = True
+
 
 # Audit actions the contractor sees on its timeline, with their Japanese wording. Staff-internal
 # entries (notes, views) are not listed and so never shown.
@@ -43,14 +64,14 @@ def branches_to_ask() -> list[Branch]:
     return list(Branch.objects.filter(is_active=True).order_by("code"))
 
 
-def applications_for(user) -> QuerySet[Application]:
+def applications_for(user: User) -> QuerySet[Application]:
     """Every application `user` may see: those of the user's own company, nothing else."""
     if user.contractor_id is None:
         return Application.objects.none()
     return Application.objects.filter(contractor_id=user.contractor_id)
 
 
-def application_for_user_or_404(user, pk: int) -> Application:
+def application_for_user_or_404(user: User, pk: int) -> Application:
     """The application `pk` if it belongs to the user's company; 404 otherwise (never 403, so
     that another company's numbering cannot be probed)."""
     return get_object_or_404(
@@ -61,7 +82,9 @@ def application_for_user_or_404(user, pk: int) -> Application:
     )
 
 
-def dashboard_applications(user, *, status: str = "", query: str = "") -> QuerySet[Application]:
+def dashboard_applications(
+    user: User, *, status: str = "", query: str = ""
+) -> QuerySet[Application]:
     """The applications of 申込一覧, filtered and in list order: counted and paged as they are;
     dashboard_rows() reads a page of them."""
     queryset = applications_for(user).order_by("-updated_at", "-id")
@@ -87,24 +110,28 @@ _LATEST_MESSAGE = RawSQL(
 )
 
 
-def dashboard_rows(applications: QuerySet[Application]) -> list[dict]:
+def dashboard_rows(applications: QuerySet[Application]) -> list[dict[str, Any]]:
     """A page of dashboard_applications() as plain values: only the columns the list shows, the
     obligee's name, and `guarantees` (kind order), in two queries. It is the busiest page, and
     model instances cost more than its queries. Joined here and not in dashboard_applications(),
     whose count needs no join."""
-    rows = list(
-        applications.values(
-            "id",
-            "number",
-            "status",
-            "works_name",
-            "contract_amount",
-            "created_at",
-            "updated_at",
-            "obligee__name",
-            # What the branch wrote last; the list shows it beside a returned application.
-            latest_message=_LATEST_MESSAGE,
-        )
+    # Plain dicts: each row gets its guarantees added below.
+    rows = cast(
+        list[dict[str, Any]],
+        list(
+            applications.values(
+                "id",
+                "number",
+                "status",
+                "works_name",
+                "contract_amount",
+                "created_at",
+                "updated_at",
+                "obligee__name",
+                # What the branch wrote last; the list shows it beside a returned application.
+                latest_message=_LATEST_MESSAGE,
+            )
+        ),
     )
     guarantees = guarantees_by_application([row["id"] for row in rows], certificates=True)
     for row in rows:
@@ -115,7 +142,7 @@ def dashboard_rows(applications: QuerySet[Application]) -> list[dict]:
 CERTIFICATE_COLUMNS = ["version", "issued_at", "handed_over_at"]
 
 
-def _first_received():
+def _first_received() -> Subquery:
     """When an obligee first received the certificate version a row joins (受領): a subquery in
     the query 申込一覧 already runs, so 発注者受領済 costs no query per row."""
     return Subquery(
@@ -172,7 +199,7 @@ def guarantees_by_application(
     return by_application
 
 
-def contractor_timeline(application: Application) -> list[dict]:
+def contractor_timeline(application: Application) -> list[dict[str, Any]]:
     """What happened to the application, in the contractor's words (staff notes left out)."""
     return [
         {
@@ -186,7 +213,7 @@ def contractor_timeline(application: Application) -> list[dict]:
     ]
 
 
-def _timeline_label(entry) -> str:
+def _timeline_label(entry: AuditEntry) -> str:
     if entry.action == "guarantee.approved":
         return _("%(kind)sを承諾しました(保証契約番号 %(number)s)") % {
             "kind": GuaranteeKind(entry.data["kind"]).label,
@@ -195,7 +222,9 @@ def _timeline_label(entry) -> str:
     return str(TIMELINE_LABELS[entry.action])
 
 
-def staff_timeline(application: Application) -> list[tuple]:
+def staff_timeline(
+    application: Application,
+) -> list[tuple[datetime.datetime, str, User | str, str]]:
     """(when, what, who, detail) for every audit entry of the application, the internal ones
     too, each in words naming the guarantee it concerns by kind and number."""
     kinds = {g.number: g.kind for g in application.guarantees.all() if g.number}
@@ -210,16 +239,16 @@ def staff_timeline(application: Application) -> list[tuple]:
     ]
 
 
-def _guarantee_name(data: dict, kinds: dict[str, str]) -> str:
+def _guarantee_name(data: dict[str, Any], kinds: dict[str, str]) -> str:
     """前払金保証(GM-2026-000004): the kind the entry recorded, or else the kind of the
     application's guarantee with the entry's number."""
     number = data.get("number")
-    kind = data.get("kind") or kinds.get(number)
+    kind = data.get("kind") or (kinds.get(number) if number else None)
     name = GuaranteeKind(kind).label if kind in GuaranteeKind.values else _("保証")
     return f"{name}({number})" if number else str(name)
 
 
-def applications_for_staff(user) -> QuerySet[Application]:
+def applications_for_staff(user: User) -> QuerySet[Application]:
     """What a staff user may process: the applications sent to the user's branch, or every
     branch's with the head-office permission. Drafts are the contractor's own business."""
     if not user.is_active or not user.is_staff:
@@ -251,7 +280,7 @@ def companies_named(term: str) -> tuple[list[int], list[int]]:
     return found["c"], found["o"]
 
 
-def locked_for_staff(application_id: int, user) -> Application:
+def locked_for_staff(application_id: int, user: User) -> Application:
     """The application, row-locked, if `user` may process it: staff with the change permission,
     of its branch (or head office). Checked here and not only in the admin, so that no caller
     can act on another branch's application."""
@@ -294,22 +323,26 @@ _APPLICATION_FIELDS = {
 }
 
 
-def with_certificate_history(guarantees, *, today: datetime.date) -> None:
+def with_certificate_history(guarantees: Iterable[Guarantee], *, today: datetime.date) -> None:
     """Sets on each of `guarantees` — read by guarantees.selectors.with_certificates first —
     `versions` (every guarantees.received.Version, oldest first) and `stated` (what the version
     in force states, as labelled values), with one query for the receipts of every version."""
-    guarantees = [g for g in guarantees if g.current_certificate is not None]
-    certificates = [c for g in guarantees for c in (*g.earlier_certificates, g.current_certificate)]
+    issued = [
+        (g, current)
+        for g in cast("Iterable[ShownGuarantee]", guarantees)
+        if (current := g.current_certificate) is not None
+    ]
+    certificates = [c for g, current in issued for c in (*g.earlier_certificates, current)]
     received = received_on([certificate.pk for certificate in certificates])
     fields = {path: (label, kind) for label, path, kind in FIELDS}
-    for guarantee in guarantees:
+    for guarantee, current in issued:
         guarantee.versions = versions_of(
             guarantee,
-            (*guarantee.earlier_certificates, guarantee.current_certificate),
+            (*guarantee.earlier_certificates, current),
             received,
             today=today,
         )
-        snapshot = guarantee.current_certificate.snapshot
+        snapshot = current.snapshot
         guarantee.stated = [
             Change(str(fields[path][0]), fields[path][1], value, value)
             for path in _STATED_PATHS
@@ -317,7 +350,7 @@ def with_certificate_history(guarantees, *, today: datetime.date) -> None:
         ]
 
 
-def application_as_stated(application: Application, guarantees) -> Application:
+def application_as_stated(application: Application, guarantees: Iterable[Guarantee]) -> Application:
     """`application` as its certificates now state it: after an amendment (変更) the works values
     of the newest amended version in force (請負金額, 工期 …) replace those sent, so that the page never
     shows a new guarantee amount beside the old contract amount. A copy: nothing is saved.
@@ -325,9 +358,9 @@ def application_as_stated(application: Application, guarantees) -> Application:
     `guarantees` must have been read by with_certificates(). The guarantee amounts need nothing:
     an amendment changes the guarantee's own."""
     amended = [
-        g.current_certificate
-        for g in guarantees
-        if g.current_certificate is not None and g.current_certificate.version > 1
+        certificate
+        for g in cast("Iterable[ShownGuarantee]", guarantees)
+        if (certificate := g.current_certificate) is not None and certificate.version > 1
     ]
     if not amended:
         return application
@@ -344,10 +377,11 @@ def application_as_stated(application: Application, guarantees) -> Application:
     return stated
 
 
-def _stated(snapshot: dict, path: tuple[str, ...]):
+def _stated(snapshot: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = snapshot
     for key in path:
-        snapshot = snapshot.get(key) if isinstance(snapshot, dict) else None
-    return snapshot
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 # The branch's work queue (the admin's home page), beyond the application statuses 送信済 and
@@ -374,13 +408,13 @@ def approved_guarantees() -> QuerySet[Guarantee]:
     )
 
 
-def applications_in_queue(applications: QuerySet[Application], queue: str) -> QuerySet:
+def applications_in_queue(applications: QuerySet[Application], queue: str) -> QuerySet[Application]:
     """`applications` with a guarantee in `queue` (a key of GUARANTEE_QUEUES)."""
     waiting = approved_guarantees().filter(GUARANTEE_QUEUES[queue], application=OuterRef("pk"))
     return applications.filter(Exists(waiting))
 
 
-def work_queue(user) -> dict[str, int]:
+def work_queue(user: User) -> dict[str, int]:
     """How many of the applications `user` may process wait in each queue: 送信済 ("sent"),
     審査中 ("reviewing"), and one per GUARANTEE_QUEUES key (applications with such a
     guarantee). Two queries, whatever the number of rows."""

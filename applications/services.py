@@ -1,12 +1,14 @@
 """State changes of applications: the only way views, admin, tasks and tests change them."""
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from applications import rules
 from applications.models import Application
 from applications.selectors import locked_for_staff
@@ -17,14 +19,17 @@ from core.text import reject_bidi_controls
 from guarantees.models import Guarantee
 from notifications.services import notify_contractor
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @transaction.atomic
 def application_save(
     *,
-    user,
+    user: User,
     form_token: uuid.UUID,
-    values: dict,
-    guarantees: dict[str, dict],
+    values: dict[str, Any],
+    guarantees: dict[str, dict[str, Any]],
     application: Application | None = None,
     copied_from: Application | None = None,
 ) -> Application:
@@ -70,11 +75,13 @@ def application_save(
     return application
 
 
-def _sync_guarantees(application: Application, requested: dict[str, dict], *, user) -> list[str]:
+def _sync_guarantees(
+    application: Application, requested: dict[str, dict[str, Any]], *, user: User
+) -> list[str]:
     """Make the application's guarantees what the form requests; the names of what changed
     ("advance.amount", …). A kind no longer requested is removed, with its own audit entry."""
     existing = {g.kind: g for g in application.guarantees.all()}
-    changed = []
+    changed: list[str] = []
     for kind, guarantee in existing.items():
         if kind not in requested:
             guarantee.delete()
@@ -100,7 +107,7 @@ def application_errors(application: Application) -> list[rules.Error]:
 
 
 @transaction.atomic
-def application_submit(*, application_id: int, user) -> Application:
+def application_submit(*, application_id: int, user: User) -> Application:
     """Send the application to its branch (送信). Sending an already sent application is a no-op,
     so a double click, the back button or a second tab send it once."""
     application = (
@@ -119,6 +126,8 @@ def application_submit(*, application_id: int, user) -> Application:
     errors = application_errors(application)
     if errors:
         raise ValidationError([message for _key, message in errors], code="incomplete")
+    branch = application.branch
+    assert branch is not None  # sending_errors() requires one
     resent = application.status == Application.Status.RETURNED
     now = timezone.now()
     if application.number is None:
@@ -133,7 +142,7 @@ def application_submit(*, application_id: int, user) -> Application:
         application,
         "application.resent" if resent else "application.sent",
         user=user,
-        data={"number": application.number, "branch": application.branch.name},
+        data={"number": application.number, "branch": branch.name},
     )
     notify_contractor(
         application,
@@ -146,7 +155,7 @@ def application_submit(*, application_id: int, user) -> Application:
 
 
 @transaction.atomic
-def application_withdraw(*, application_id: int, user) -> Application:
+def application_withdraw(*, application_id: int, user: User) -> Application:
     """Withdraw (取下げ) a sent application before the branch accepts it. Idempotent."""
     application = Application.objects.select_for_update().get(
         pk=application_id, contractor=user.contractor
@@ -165,7 +174,7 @@ def application_withdraw(*, application_id: int, user) -> Application:
 
 
 @transaction.atomic
-def application_delete_draft(*, application_id: int, user) -> None:
+def application_delete_draft(*, application_id: int, user: User) -> None:
     """Delete a draft that was never sent. Deleting it twice is a no-op."""
     application = (
         Application.objects.select_for_update()
@@ -212,13 +221,13 @@ def staff_text(text: str, *, missing: str) -> str:
     return text
 
 
-def _refuse(reason: str | None, code: str) -> None:
+def _refuse(reason: "StrOrPromise | None", code: str) -> None:
     if reason is not None:
         raise StateError(reason, code=code)
 
 
 @transaction.atomic
-def application_accept(*, application_id: int, user) -> Application:
+def application_accept(*, application_id: int, user: User) -> Application:
     """受付: the branch takes a sent application into review (審査中)."""
     application = locked_for_staff(application_id, user)
     _refuse(application.accept_refusal(), "not_sent")
@@ -231,7 +240,7 @@ def application_accept(*, application_id: int, user) -> Application:
 
 
 @transaction.atomic
-def application_return(*, application_id: int, user, message: str) -> Application:
+def application_return(*, application_id: int, user: User, message: str) -> Application:
     """差戻し: send the application back to the contractor with what to correct.
 
     It keeps its number and history; the contractor corrects it and sends it again.
@@ -252,7 +261,9 @@ def application_return(*, application_id: int, user, message: str) -> Applicatio
     return application
 
 
-def _locked_for_writing(application_id: int, user, token: uuid.UUID | None):
+def _locked_for_writing(
+    application_id: int, user: User, token: uuid.UUID | None
+) -> tuple[Application, bool]:
     """The application to write a message or note on, and whether `token` was used already."""
     application = locked_for_staff(application_id, user)
     _refuse(application.message_refusal(), "draft")
@@ -262,7 +273,7 @@ def _locked_for_writing(application_id: int, user, token: uuid.UUID | None):
 
 @transaction.atomic
 def application_post_message(
-    *, application_id: int, user, message: str, token: uuid.UUID | None = None
+    *, application_id: int, user: User, message: str, token: uuid.UUID | None = None
 ) -> Application:
     """弊社からお客様へのお知らせ: a message the contractor reads on the application.
 
@@ -279,7 +290,7 @@ def application_post_message(
 
 @transaction.atomic
 def application_add_note(
-    *, application_id: int, user, note: str, token: uuid.UUID | None = None
+    *, application_id: int, user: User, note: str, token: uuid.UUID | None = None
 ) -> Application:
     """社内メモ: a note for the branch's staff, in the staff timeline; the contractor never sees
     it. `token` as for application_post_message."""

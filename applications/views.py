@@ -1,7 +1,13 @@
+import datetime
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
@@ -12,6 +18,8 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from accounts.decorators import contractor_required
+from accounts.http import AuthenticatedHttpRequest, is_signed_in
+from accounts.models import User
 from applications import rules, selectors, services
 from applications.forms import ApplicationForm
 from applications.models import Application
@@ -23,11 +31,14 @@ from fees.calculation import estimate_for
 from guarantees.models import Guarantee
 from guarantees.selectors import with_certificates
 
+if TYPE_CHECKING:
+    from applications.selectors import ShownGuarantee
+
 PAGE_SIZE = 20
 
 
 @login_required
-def dashboard(request):
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """申込一覧: the home page of a contractor user."""
     user = request.user
     if user.obligee_id is not None:
@@ -41,7 +52,9 @@ def dashboard(request):
     page = CappedCountPaginator(
         selectors.dashboard_applications(user, status=status, query=query), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    page.object_list = _dashboard_texts(selectors.dashboard_rows(page.object_list))
+    # The page's slice of the queryset paged.
+    rows = selectors.dashboard_rows(cast(QuerySet[Application], page.object_list))
+    page.object_list = _dashboard_texts(rows)
     return render(
         request,
         "applications/dashboard.html",
@@ -49,7 +62,7 @@ def dashboard(request):
     )
 
 
-def _dashboard_texts(applications: list[dict]) -> list[dict]:
+def _dashboard_texts(applications: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What each cell of 申込一覧 shows, as text. Labels, formats and the row link are looked
     up once per page, so that a row costs the template only the lookup of its texts: per-row
     filters and model attributes were most of the page's time."""
@@ -102,7 +115,7 @@ def _dashboard_texts(applications: list[dict]) -> list[dict]:
     ]
 
 
-def _stated_contract_amount(application: dict) -> int | None:
+def _stated_contract_amount(application: dict[str, Any]) -> int | None:
     """The 請負金額 of a 申込一覧 row: after an amendment, the one its newest amended certificate
     states (as on the detail page), so that it never stands beside an amended guarantee amount
     measured against another; the amount sent otherwise."""
@@ -118,14 +131,16 @@ def _stated_contract_amount(application: dict) -> int | None:
     return newest["certificate_contract_amount"]
 
 
-def _certificate_texts(zone):
+def _certificate_texts(
+    zone: datetime.tzinfo,
+) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
     """A guarantee's current certificate on 申込一覧: 第N版 and its issue date, the PDF and key
     links (electronic), or that the paper certificate is being prepared; 発注者受領済 once the
     obligee received it, and until then, for an amended version, that the obligee needs its key
     (the earlier key no longer registers). None without a certificate."""
     pdf_url, key_url = pk_url("guarantees:certificate_pdf"), pk_url("guarantees:certificate_key")
 
-    def texts(guarantee: dict) -> dict | None:
+    def texts(guarantee: dict[str, Any]) -> dict[str, Any] | None:
         pk = guarantee["certificate_pk"]
         if pk is None:
             return None
@@ -155,13 +170,13 @@ def key_handover_text(version: int) -> str:
 
 @never_cache
 @contractor_required
-def application_new(request):
+def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _application_form(request, application=None)
 
 
 @never_cache
 @contractor_required
-def application_copy(request, pk: int):
+def application_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """複写して新規作成: a new application's form filled in from an earlier one of the company.
     Nothing is saved until the user saves; the draft then records where it was copied from."""
     source = selectors.application_for_user_or_404(request.user, pk)
@@ -170,7 +185,7 @@ def application_copy(request, pk: int):
 
 @never_cache
 @contractor_required
-def application_edit(request, pk: int):
+def application_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     if not application.is_editable:
         messages.info(
@@ -183,8 +198,11 @@ def application_edit(request, pk: int):
 
 
 def _application_form(
-    request, *, application: Application | None, source: Application | None = None
-):
+    request: AuthenticatedHttpRequest,
+    *,
+    application: Application | None,
+    source: Application | None = None,
+) -> HttpResponse:
     """申込作成: 下書き保存 keeps what was typed; 確認へ進む checks every rule first.
 
     The pages are never stored (no-store): the back button asks the server again, which then
@@ -266,7 +284,7 @@ def _application_form(
     return response
 
 
-def _switch_language(request):
+def _switch_language(request: HttpRequest) -> HttpResponse:
     """Django's set_language (the cookie, checked and set as the header's switch does), and the
     chosen language for this response already. Returns set_language's response for its cookie."""
     switched = set_language(request)
@@ -277,7 +295,7 @@ def _switch_language(request):
     return switched
 
 
-def _typed_values(request) -> dict:
+def _typed_values(request: HttpRequest) -> dict[str, Any]:
     """What the user had typed into the form, as the form's initial values."""
     return {
         name: field.widget.value_from_datadict(request.POST, request.FILES, name)
@@ -285,10 +303,12 @@ def _typed_values(request) -> dict:
     }
 
 
-def _new_application_initial(user) -> dict:
+def _new_application_initial(user: User) -> dict[str, Any]:
+    contractor = user.contractor
+    assert contractor is not None  # the form's pages are contractor_required
     return {
         "form_token": ApplicationForm.new_token(),
-        "branch": user.contractor.home_branch_id,
+        "branch": contractor.home_branch_id,
         "notify_email": user.email,
         "contact_person": user.full_name,
         "ag_requested": True,
@@ -297,7 +317,7 @@ def _new_application_initial(user) -> dict:
 
 @never_cache
 @contractor_required
-def application_confirm(request, pk: int):
+def application_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """申込確認: the read-only summary, with 修正する and 送信する."""
     application = selectors.application_for_user_or_404(request.user, pk)
     if application.status == Application.Status.SENT:
@@ -307,7 +327,7 @@ def application_confirm(request, pk: int):
     if not application.is_editable:
         return redirect("applications:detail", pk=application.pk)
     today = timezone.localdate()
-    for guarantee in application.guarantees.all():
+    for guarantee in cast("Iterable[ShownGuarantee]", application.guarantees.all()):
         guarantee.fee_estimate = estimate_for(guarantee, application, today)
     return render(
         request,
@@ -317,7 +337,7 @@ def application_confirm(request, pk: int):
 
 
 @contractor_required
-def application_print(request, pk: int):
+def application_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """申込控え: every field of the application as sent (or as it stands, before sending), its
     number, send time and the kinds requested, on a page made for printing."""
     application = selectors.application_for_user_or_404(request.user, pk)
@@ -330,7 +350,7 @@ def application_print(request, pk: int):
 
 @require_POST
 @contractor_required
-def application_submit(request, pk: int):
+def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     if application.status == Application.Status.SENT:
         messages.info(request, _("この申込はすでに送信されています。"))
@@ -344,7 +364,7 @@ def application_submit(request, pk: int):
 
 
 @contractor_required
-def application_sent(request, pk: int):
+def application_sent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """送信完了: shows the application number."""
     application = selectors.application_for_user_or_404(request.user, pk)
     if application.status == Application.Status.DRAFT:
@@ -353,13 +373,15 @@ def application_sent(request, pk: int):
 
 
 @contractor_required
-def application_detail(request, pk: int):
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     company_messages = list(application.company_messages.all())
     guarantees = application.guarantees.all()
     today = timezone.localdate()
     with_certificates(guarantees, today=today)
-    issued = [g for g in guarantees if g.current_certificate is not None]
+    issued = [
+        g for g in cast("Iterable[ShownGuarantee]", guarantees) if g.current_certificate is not None
+    ]
     selectors.with_certificate_history(issued, today=today)
     return render(
         request,
@@ -377,7 +399,7 @@ def application_detail(request, pk: int):
 
 @require_POST
 @contractor_required
-def application_withdraw(request, pk: int):
+def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     try:
         services.application_withdraw(application_id=application.pk, user=request.user)
@@ -390,7 +412,7 @@ def application_withdraw(request, pk: int):
 
 @require_POST
 @contractor_required
-def application_delete(request, pk: int):
+def application_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     try:
         services.application_delete_draft(application_id=application.pk, user=request.user)
@@ -401,10 +423,10 @@ def application_delete(request, pk: int):
     return redirect(reverse("applications:dashboard"))
 
 
-def help_page(request):
+def help_page(request: HttpRequest) -> HttpResponse:
     """保証申込のヘルプ: what the form asks and why, its rules, 電子保証 and 認証キー, whom to ask.
     Public, like the list of obligees it points to."""
-    user = request.user
+    contractor = request.user.contractor if is_signed_in(request) else None
     return render(
         request,
         "applications/help.html",
@@ -414,15 +436,13 @@ def help_page(request):
                 for value, label in Application.ContractType.choices
             },
             "contract_min": rules.CONTRACT_GUARANTEE_MIN * 10,
-            "home_branch": user.contractor.home_branch
-            if user.is_authenticated and user.contractor_id
-            else None,
+            "home_branch": contractor.home_branch if contractor is not None else None,
             "branches": selectors.branches_to_ask(),
         },
     )
 
 
-def help_obligee(request):
+def help_obligee(request: HttpRequest) -> HttpResponse:
     """発注者向けのヘルプ: receiving an electronic certificate (number and key typed, the notice
     PDF dropped, or its QR code scanned), how a key is written, an amendment's new key, checking
     a PDF, and whom to ask. Public: a clerk reads it before an account exists."""

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jaconv
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -81,7 +82,7 @@ def obligees_import_csv(
         by_code = {o.code: o for o in existing if o.code}
         by_name = {(o.name, o.category): o for o in existing if not o.code}
         created, updated, unchanged = 0, 0, 0
-        audit: list[tuple[Obligee, str, dict]] = []
+        audit: list[tuple[Obligee, str, dict[str, Any]]] = []
         for start in range(0, total, _BATCH_SIZE):
             to_create: list[Obligee] = []
             to_update: list[Obligee] = []
@@ -135,7 +136,7 @@ def obligees_import_csv(
     return report
 
 
-def _log_bulk(entries: Iterable[tuple[Obligee, str, dict]]) -> None:
+def _log_bulk(entries: Iterable[tuple[Obligee, str, dict[str, Any]]]) -> None:
     content_type = ContentType.objects.get_for_model(Obligee)
     AuditEntry.objects.bulk_create(
         (
@@ -146,7 +147,7 @@ def _log_bulk(entries: Iterable[tuple[Obligee, str, dict]]) -> None:
     )
 
 
-def _read_rows(data: bytes) -> list[dict]:
+def _read_rows(data: bytes) -> list[dict[str, Any]]:
     """The model field values of every row, or ObligeeImportError with every problem found."""
     text = _decode(data)
     reader = csv.DictReader(io.StringIO(text, newline=""), restkey="__extra__")
@@ -157,7 +158,7 @@ def _read_rows(data: bytes) -> list[dict]:
     if errors:
         raise ObligeeImportError(errors)
 
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     seen_codes: dict[str, int] = {}
     seen_names: dict[tuple[str, str], int] = {}
     choices = _CategoryChoices()
@@ -247,14 +248,16 @@ _PREFECTURE_NUMBERS = {name: number for number, name in enumerate(PREFECTURES, s
 _PREFECTURE_NUMBERS.update({name[:-1]: n for name, n in _PREFECTURE_NUMBERS.items() if n != 1})
 
 
-def _clean_row(cells: dict, columns: set[str], choices: _CategoryChoices) -> tuple[dict, list[str]]:
+def _clean_row(
+    cells: dict[str, str], columns: set[str], choices: _CategoryChoices
+) -> tuple[dict[str, Any], list[str]]:
     """The model field values of one row, and the Japanese messages of what is wrong with it."""
     # Full-width digits and half-width katakana are normalised; names are kept as written.
     cells = {
         k: v if k in ("name", "address") else unicodedata.normalize("NFKC", v)
         for k, v in cells.items()
     }
-    values: dict = {}
+    values: dict[str, Any] = {}
     errors: list[str] = []
 
     code = cells.get("code", "")

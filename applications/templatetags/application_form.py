@@ -5,10 +5,13 @@ The form names this as its crispy field template (applications/_field.html), so 
 `{{ form.x|as_crispy_field }}` in the page gets it without markup of its own.
 """
 
+from typing import Any, cast
+
 from django import template
+from django.template.context import Context
 from django.template.loader import get_template
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from applications.forms import REQUIRED_WHEN
@@ -18,9 +21,9 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def application_field(context) -> str:
+def application_field(context: Context) -> SafeString:
     field = context["field"]
-    values = context.flatten()
+    values = cast(dict[str, Any], context.flatten())  # the variables, by name
     if isinstance(field.field, YenField):
         # An input group: the field errors stay inside it, right after the input, so Bootstrap
         # still shows them.

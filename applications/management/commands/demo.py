@@ -5,21 +5,24 @@ Refuses to run unless DEBUG is on: the demo accounts share one published passwor
 
 import datetime
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.demo import ensure_demo_second_factors
 from accounts.groups import BRANCH_STAFF, HEAD_OFFICE, ensure_staff_groups
-from accounts.models import Branch, Contractor
+from accounts.models import Branch, Contractor, User
 from applications import services as application_services
 from applications.models import Application
 from fees.demo import load_demo_fee_tables
 from guarantees import issuance, keys, lifecycle, receiving
 from guarantees import services as guarantee_services
+from guarantees.models import Certificate
 from obligees.models import Obligee
 from obligees.services import BUNDLED_CSV, obligees_import_csv
 
@@ -64,7 +67,7 @@ STAFF = [
 class Command(BaseCommand):
     help = "Load the demo branches, companies, obligees and accounts (DEBUG only)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("The demo data is for development only (set DEBUG=1).")
         report = obligees_import_csv(BUNDLED_CSV)
@@ -99,7 +102,7 @@ class Command(BaseCommand):
             e_advance_since=None, e_contract_since=None
         ).update(e_advance_since=None, e_contract_since=None)
 
-    def _accounts(self, branches: dict[str, Branch], groups) -> None:
+    def _accounts(self, branches: dict[str, Branch], groups: dict[str, Group]) -> None:
         for email, company, kana, branch_code, person, address, representative in CONTRACTORS:
             contractor, _ = Contractor.objects.update_or_create(
                 name=company,
@@ -120,7 +123,9 @@ class Command(BaseCommand):
     def _applications(self) -> None:
         """A sent application and a draft for 〇〇建設, made as a user would (through services)."""
         user = get_user_model().objects.get(email="contractor@example.jp")
-        if Application.objects.filter(contractor=user.contractor).exists():
+        contractor = user.contractor
+        assert contractor is not None  # made a contractor user by _accounts()
+        if Application.objects.filter(contractor=contractor).exists():
             return
         today = timezone.localdate()
         values = {
@@ -136,7 +141,7 @@ class Command(BaseCommand):
             "contract_amount": 50_000_000,
             "this_year_amount": None,
             "this_year_basis": "",
-            "branch": user.contractor.home_branch,
+            "branch": contractor.home_branch,
             "notify_issuance": True,
             "notify_email": user.email,
             "contact_department": "工事部",
@@ -181,7 +186,9 @@ class Command(BaseCommand):
             guarantees={"advance": {**guarantees["advance"], "amount": 32_000_000}},
         )
 
-    def _issued(self, user, values, guarantees) -> None:
+    def _issued(
+        self, user: User, values: dict[str, Any], guarantees: dict[str, dict[str, Any]]
+    ) -> None:
         """A second application the branch has taken to the end: accepted, the advance payment
         approved and issued as an electronic guarantee (signed PDF and key), the contract
         guarantee approved and printed on paper, awaiting its handover."""
@@ -194,7 +201,9 @@ class Command(BaseCommand):
             },
         )  # fmt: skip
 
-    def _received_and_amended(self, user, values, guarantees) -> None:
+    def _received_and_amended(
+        self, user: User, values: dict[str, Any], guarantees: dict[str, dict[str, Any]]
+    ) -> None:
         """A third application: its advance payment issued electronically, received by 渋川市
         (so that the obligee's list is not empty), then amended by the branch (so that the
         certificate page shows a version history with its change: 第1版 変更済, 第2版 有効)."""
@@ -204,6 +213,7 @@ class Command(BaseCommand):
             guarantees={"advance": {**guarantees["advance"], "amount": 16_000_000}},
         )  # fmt: skip
         guarantee = first.guarantee
+        assert guarantee.number is not None  # numbered when approved
         receiving.certificate_receive(
             user=get_user_model().objects.get(email="shibukawa@example.jp"),
             number=guarantee.number,
@@ -219,7 +229,9 @@ class Command(BaseCommand):
         )
         lifecycle.amendment_issue(amendment.pk)  # at once, whether or not a worker runs
 
-    def _sent_and_issued(self, user, *, values, guarantees) -> list:
+    def _sent_and_issued(
+        self, user: User, *, values: dict[str, Any], guarantees: dict[str, dict[str, Any]]
+    ) -> list[Certificate]:
         """An application sent, accepted, and each guarantee approved and issued by 群馬支店 (a
         paper one printed, awaiting its handover); its first certificate versions."""
         staff = get_user_model().objects.get(email="staff-gunma@example.jp")
@@ -237,14 +249,14 @@ class Command(BaseCommand):
             certificates.append(guarantee.certificates.select_related("guarantee").get())
         return certificates
 
-    def _user(self, email: str, **fields):
+    def _user(self, email: str, **fields: Any) -> User:
         user, created = get_user_model().objects.update_or_create(email=email, defaults=fields)
         if created or not user.check_password(DEMO_PASSWORD):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
         return user
 
-    def _print_sign_ins(self, second_factors) -> None:
+    def _print_sign_ins(self, second_factors: list[tuple[str, str, list[str]]]) -> None:
         self.stdout.write(self.style.SUCCESS("\nDemo sign-ins (password for all: netdesk-demo):"))
         rows = [(email, company) for email, company, *_ in CONTRACTORS]
         rows += [(email, f"発注者 {person.split()[0]}") for email, _code, person in OBLIGEE_USERS]
