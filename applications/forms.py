@@ -295,10 +295,12 @@ class GuaranteeRequestForm(forms.Form):
         return type(f"{kind.title()}RequestFields", (forms.Form,), fields)
 
 
-# The type checker cannot follow bases made by a call: it sees the fields declared below only.
+# The type checker cannot follow bases made by a call (it takes them for Any): forms.Form, a base
+# of both already, is named again for it, with the same method resolution order.
 class ApplicationForm(
     GuaranteeRequestForm.fields_of(Guarantee.Kind.ADVANCE),  # type: ignore[misc]
     GuaranteeRequestForm.fields_of(Guarantee.Kind.CONTRACT),  # type: ignore[misc]
+    forms.Form,
 ):
     form_token = forms.UUIDField(widget=forms.HiddenInput)
 

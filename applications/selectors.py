@@ -23,6 +23,7 @@ from guarantees.selectors import received_on
 from obligees.models import Obligee
 
 if TYPE_CHECKING:
+    from fees.calculation import FeeBreakdown
 
     class ShownGuarantee(Guarantee):
         """A guarantee as the pages read it, with what they set on it: its certificates
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
         key_available: bool
         versions: list[Version]
         stated: list[Change]
-        fee_estimate: Any
+        fee_estimate: FeeBreakdown | None
 
         class Meta:
             abstract = True
