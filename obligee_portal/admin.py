@@ -1,8 +1,11 @@
+from typing import cast
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from guarantees.receiving import registration_hold_lift
 from obligees import admin as registry_admin
 from obligees.models import Obligee
@@ -21,8 +24,9 @@ class ObligeeAdmin(registry_admin.ObligeeAdmin):
         permissions=["change"],
     )
     def lift_registration_hold(self, request: HttpRequest, queryset: QuerySet[Obligee]) -> None:
+        acting_user = cast(User, request.user)  # the admin lets only signed-in staff in
         for obligee in queryset:
-            held = registration_hold_lift(obligee=obligee, acting_user=request.user)
+            held = registration_hold_lift(obligee=obligee, acting_user=acting_user)
             text = (
                 _("%(obligee)s:一時停止中の利用者 %(held)s 人の認証キー登録を再開しました。")
                 if held
