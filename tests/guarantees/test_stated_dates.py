@@ -1,19 +1,16 @@
 """The dates a certificate version states that are searched and swept by range (発行日, 保証期間(至))
-are kept as date columns beside the snapshot: filled at issuance and amendment, copied from the
-snapshots of versions issued before, and the same on SQLite as on PostgreSQL."""
+are kept as date columns beside the snapshot: filled at issuance and amendment, and the same on
+SQLite as on PostgreSQL."""
 
 import datetime
-import importlib
 import uuid
 
 import pytest
-from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
 from guarantees import lifecycle
 from guarantees.models import Certificate, Guarantee
-from tests.factories import CertificateFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,28 +48,6 @@ def test_an_amendment_fills_them_for_its_version_and_the_sweep_follows_it(
         issued.guarantee_id
     ]
     assert Guarantee.objects.get(pk=issued.guarantee_id).status == Guarantee.Status.EXPIRED
-
-
-def test_the_migration_copies_the_dates_from_each_versions_snapshot(media):
-    dated = CertificateFactory()
-    open_ended = CertificateFactory()
-    snapshot = open_ended.snapshot
-    snapshot["guarantee_period"] = {"start": snapshot["issued_on"]}
-    Certificate.objects.filter(pk=open_ended.pk).update(snapshot=snapshot)
-    # As the rows were before the columns existed: nothing in them that the snapshot says.
-    Certificate.objects.update(
-        issued_on=datetime.date(2000, 1, 1), period_end=datetime.date(2000, 1, 1)
-    )
-
-    migration = importlib.import_module("guarantees.migrations.0006_certificate_stated_dates")
-    migration.copy_dates_from_snapshots(apps, None)
-
-    dated.refresh_from_db()
-    assert dated.issued_on.isoformat() == dated.snapshot["issued_on"]
-    assert dated.period_end.isoformat() == dated.snapshot["guarantee_period"]["end"]
-    open_ended.refresh_from_db()
-    assert open_ended.issued_on.isoformat() == snapshot["issued_on"]
-    assert open_ended.period_end is None
 
 
 @pytest.mark.parametrize(

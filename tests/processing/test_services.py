@@ -1,10 +1,8 @@
 """Branch processing services: accept, return, re-send, approve, messages."""
 
-import importlib
 import re
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -263,15 +261,6 @@ def test_the_model_rules_follow_the_application_through_review(staff, sent_appli
 def test_there_is_no_accepted_status():
     # 受付 is the action that starts the review: its result is 審査中.
     assert "accepted" not in Application.Status.values
-
-
-def test_the_migration_moves_accepted_rows_into_review(sent_application):
-    migration = importlib.import_module("applications.migrations.0006_drop_accepted_status")
-    Application.objects.filter(pk=sent_application.pk).update(status="accepted")
-    migration.accepted_to_reviewing(apps, None)
-    sent_application.refresh_from_db()
-    assert sent_application.status == Application.Status.REVIEWING
-    assert set(sent_application.guarantees.values_list("status", flat=True)) == {"reviewing"}
 
 
 @pytest.mark.parametrize(
