@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Contractor
+from accounts.staff import in_staff_branch, may_process
 from applications.models import Application, CompanyMessage
 from core.audit import action_label, audit_entries_for
 from core.kinds import GuaranteeKind
@@ -221,15 +222,11 @@ def _guarantee_name(data: dict, kinds: dict[str, str]) -> str:
 
 def applications_for_staff(user) -> QuerySet[Application]:
     """What a staff user may process: the applications sent to the user's branch, or every
-    branch's with the head-office permission. Drafts are the contractor's own business."""
-    if not user.is_active or not user.is_staff:
-        return Application.objects.none()
-    queryset = Application.objects.exclude(status=Application.Status.DRAFT)
-    if user.has_perm("applications.view_all_branches"):
-        return queryset
-    if user.branch_id is None:
-        return Application.objects.none()
-    return queryset.filter(branch_id=user.branch_id)
+    branch's with the head-office permission (accounts.staff). Drafts are the contractor's own
+    business (Application.is_with_branch)."""
+    return in_staff_branch(
+        Application.objects.exclude(status=Application.Status.DRAFT), user, branch="branch"
+    )
 
 
 def companies_named(term: str) -> tuple[list[int], list[int]]:
@@ -262,7 +259,7 @@ def locked_for_staff(application_id: int, user) -> Application:
         .filter(pk=application_id)
         .first()
     )
-    if application is None or not user.has_perm("applications.change_application"):
+    if application is None or not may_process(user):
         raise PermissionDenied("Not an application this staff member may process.")
     return application
 

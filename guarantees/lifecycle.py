@@ -152,7 +152,8 @@ def amendment_request(
     The confirmation page's `token` makes it idempotent: posting the same confirmation again
     (a double click, a retry) returns the amendment already recorded.
     """
-    application, guarantee = locked_guarantee(guarantee_id, user)
+    guarantee = locked_guarantee(guarantee_id, user)
+    application = guarantee.application
     existing = Amendment.objects.filter(token=token, guarantee=guarantee).first()
     if existing is not None:
         return existing
@@ -207,7 +208,7 @@ def amendment_issue(amendment_id: int) -> Certificate | None:
         guarantee_id = (
             Amendment.objects.filter(pk=amendment_id).values_list("guarantee_id", flat=True).get()
         )
-        _application, guarantee = locked_for_worker(guarantee_id)
+        guarantee = locked_for_worker(guarantee_id)
         amendment = Amendment.objects.select_related("certificate").get(pk=amendment_id)
         if amendment.certificate is not None:
             return amendment.certificate
@@ -286,7 +287,8 @@ def cancellation_errors(guarantee: Guarantee, cancelled_on: datetime.date, *, to
 def guarantee_cancel(*, guarantee_id: int, user, cancelled_on: datetime.date, reason: str):
     """解約 by the branch, on `cancelled_on`. Its certificates stay as issued, now 解約; no key
     registers any more. Cancelling again with the same date changes nothing (a double click)."""
-    application, guarantee = locked_guarantee(guarantee_id, user)
+    guarantee = locked_guarantee(guarantee_id, user)
+    application = guarantee.application
     if guarantee.status == Guarantee.Status.CANCELLED and guarantee.cancelled_on == cancelled_on:
         return guarantee
     refusal = guarantee.cancel_refusal()
@@ -333,7 +335,7 @@ def guarantees_expire(*, today: datetime.date | None = None) -> list[int]:
     ).values_list("pk", flat=True)
     for guarantee_id in list(candidates):
         with transaction.atomic():
-            _application, guarantee = locked_for_worker(guarantee_id)
+            guarantee = locked_for_worker(guarantee_id)
             if guarantee.status not in Guarantee.IN_FORCE:
                 continue  # cancelled meanwhile
             guarantee.status = Guarantee.Status.EXPIRED
