@@ -29,6 +29,8 @@ from notifications.services import message_enqueue
 def fee_statement(guarantee: Guarantee) -> bytes:
     """保証料計算書 (PDF) of an approved guarantee. Once issued it names what the newest certificate
     version states; before issuance, the guarantee as approved."""
+    if guarantee.fee_breakdown is None:  # approval fixes it (selectors.fee_statements_for)
+        raise ValueError("Only an approved guarantee has a fee statement.")
     snapshot = selectors.latest_snapshot(guarantee) or certificate_snapshot(
         guarantee, version=1, issued_on=timezone.localdate(guarantee.approved_at)
     )
@@ -39,7 +41,7 @@ def fee_statement(guarantee: Guarantee) -> bytes:
 
 
 @transaction.atomic
-def issue_request(*, guarantee_id: int, user) -> Guarantee:
+def issue_request(*, guarantee_id: int, user: User) -> Guarantee:
     """発行 by the branch. Electronic: record the request and queue the issuance after commit.
     Paper: render the certificate unsigned for the branch to print (発行済 once handed over)."""
     guarantee = locked_guarantee(guarantee_id, user)
@@ -73,7 +75,7 @@ def issue_request(*, guarantee_id: int, user) -> Guarantee:
 
 
 @transaction.atomic
-def paper_handover(*, guarantee_id: int, user) -> Certificate:
+def paper_handover(*, guarantee_id: int, user: User) -> Certificate:
     """The branch printed the paper certificate and handed it over: the guarantee is 発行済."""
     guarantee = locked_guarantee(guarantee_id, user)
     certificate = (
@@ -84,6 +86,7 @@ def paper_handover(*, guarantee_id: int, user) -> Certificate:
     refusal = guarantee.handover_refusal(printed=certificate is not None)
     if refusal is not None:
         raise StateError(refusal, code="not_printable")
+    assert certificate is not None  # refused above unless printed
     now = timezone.now()
     certificate.handed_over_at = now
     certificate.save(update_fields=["handed_over_at"])
@@ -172,7 +175,7 @@ def issuance_failed(guarantee_id: int, *, error: BaseException) -> bool:
 
 
 @transaction.atomic
-def issue_retry(*, guarantee_id: int, user) -> Guarantee:
+def issue_retry(*, guarantee_id: int, user: User) -> Guarantee:
     """再発行を試みる: queue the failed issuance of `guarantee_id` again. A second click finds
     the issuance pending again and is refused, so one click queues one task."""
     guarantee = locked_guarantee(guarantee_id, user)

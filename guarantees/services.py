@@ -23,7 +23,7 @@ from core.sequences import fiscal_year, next_value, peek_value
 from fees.calculation import FeeBreakdown, approval_fee_for
 from guarantees.keys import decrypt_key, display_key
 from guarantees.locking import locked_guarantee
-from guarantees.models import Guarantee
+from guarantees.models import Certificate, Guarantee
 from guarantees.selectors import CertificateState, certificate_state, certificates_for
 from notifications.services import notify_contractor
 
@@ -33,12 +33,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def _number_key(branch_code: str, approved_on) -> tuple[str, int]:
+def _number_key(branch_code: str, approved_on: datetime.date) -> tuple[str, int]:
     year = fiscal_year(approved_on)
     return f"guarantee:{branch_code}:{year}", year
 
 
-def guarantee_number(*, branch_code: str, approved_on) -> str:
+def guarantee_number(*, branch_code: str, approved_on: datetime.date) -> str:
     """`<branch code>-<fiscal year>-<6-digit serial>`, e.g. GM-2026-000123.
 
     The serial comes from a locked counter per branch and fiscal year, inside the approving
@@ -117,7 +117,7 @@ def guarantee_approval_preview(
 
 
 @transaction.atomic
-def guarantee_approve(*, guarantee_id: int, user) -> Guarantee:
+def guarantee_approve(*, guarantee_id: int, user: User) -> Guarantee:
     """承諾: assign the guarantee number and compute the fee, frozen with its breakdown."""
     guarantee = locked_guarantee(guarantee_id, user)
     application = guarantee.application
@@ -155,7 +155,7 @@ KEY_NOT_IN_FORCE = gettext_lazy(
 
 
 @sensitive_variables("password", "body")
-def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
+def certificate_key_reveal(*, certificate_id: int, user: User, password: str) -> str:
     """認証キーを表示: the key of an electronic certificate of the user's company, in its display
     form (XXXX-XXXX-XXXX-XXXX-C), once the user has typed their password again.
 
@@ -221,7 +221,9 @@ def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
     return display_key(body)
 
 
-def _key_refused(certificate, user, reason: str, message: str) -> ServiceError:
+def _key_refused(
+    certificate: Certificate, user: User, reason: str, message: "StrOrPromise"
+) -> ServiceError:
     """The refusal to raise, audited first (its reason, never what was typed)."""
     log_action(
         certificate,
@@ -239,11 +241,11 @@ NOTICE_PASS_SALT = "guarantees.key-notice"
 NOTICE_PASS_SECONDS = 600
 
 
-def key_notice_pass(certificate, user) -> str:
+def key_notice_pass(certificate: Certificate, user: User) -> str:
     return django_signing.TimestampSigner(salt=NOTICE_PASS_SALT).sign(f"{certificate.pk}:{user.pk}")
 
 
-def key_notice_pdf(*, certificate_id: int, user, notice_pass: str) -> bytes:
+def key_notice_pdf(*, certificate_id: int, user: User, notice_pass: str) -> bytes:
     """「電子保証証書閲覧用『認証キー』等のお知らせ」 (PDF) of a certificate of the user's company,
     for a pass key_notice_pass() gave this user for it; audited (without the key)."""
     from guarantees import rendering  # WeasyPrint loads only where documents are made
