@@ -8,6 +8,7 @@ guarantee's relation), so that no staff action on either reaches another branch'
 
 from typing import TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 
 from accounts.models import User
@@ -39,3 +40,9 @@ def may_process(user: User) -> bool:
     """Whether `user` may act on what in_staff_branch() shows them (受付, 承諾, 発行 …): seeing
     it is not enough."""
     return user.has_perm(PROCESS)
+
+
+def not_processable() -> PermissionDenied:
+    """What refuses a staff member the work of another branch, or work they may only see: the
+    same answer whichever app refuses it."""
+    return PermissionDenied("Not an application this staff member may process.")

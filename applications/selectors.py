@@ -3,7 +3,6 @@
 import copy
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTransform
@@ -11,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Contractor
-from accounts.staff import in_staff_branch, may_process
+from accounts.staff import in_staff_branch, may_process, not_processable
 from applications.models import Application, CompanyMessage
 from core.audit import action_label, audit_entries_for
 from core.kinds import GuaranteeKind
@@ -260,7 +259,7 @@ def locked_for_staff(application_id: int, user) -> Application:
         .first()
     )
     if application is None or not may_process(user):
-        raise PermissionDenied("Not an application this staff member may process.")
+        raise not_processable()
     return application
 
 

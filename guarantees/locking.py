@@ -15,11 +15,10 @@ application), the second locks the guarantee. The locked guarantee carries the a
 `guarantee.application`, with what a certificate names of it (obligee, contractor, branch).
 """
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 
 from accounts.models import User
-from accounts.staff import in_staff_branch, may_process
+from accounts.staff import in_staff_branch, may_process, not_processable
 from guarantees.models import Guarantee
 
 
@@ -49,7 +48,7 @@ def locked_guarantee(guarantee_id: int, user: User) -> Guarantee:
         )
     )
     if guarantee is None or not guarantee.application.is_with_branch or not may_process(user):
-        raise PermissionDenied("Not an application this staff member may process.")
+        raise not_processable()
     return guarantee
 
 

@@ -6,6 +6,8 @@ test_lock_order's (PostgreSQL)."""
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from applications.models import Application
 from core.models import AuditEntry
@@ -87,6 +89,18 @@ def test_the_worker_gets_the_guarantee_with_what_a_certificate_names(
     assert all(names)
     with pytest.raises(Guarantee.DoesNotExist):
         locked_for_worker(999_999)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's")
+@pytest.mark.parametrize("lock", ["staff", "worker"])
+def test_the_application_row_is_locked_before_the_guarantee_row(approved, staff, lock):
+    with CaptureQueriesContext(connection) as queries:
+        if lock == "staff":
+            locked_guarantee(approved.pk, staff)
+        else:
+            locked_for_worker(approved.pk)
+    locks = [q["sql"].split("FOR UPDATE")[1] for q in queries if "FOR UPDATE" in q["sql"]]
+    assert locks == [' OF "applications_application"', ' OF "guarantees_guarantee"']
 
 
 def test_approving_and_issuing_show_on_the_application_when_they_happened(
