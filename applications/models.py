@@ -1,3 +1,4 @@
+import datetime
 import uuid
 from typing import TYPE_CHECKING
 
@@ -224,6 +225,13 @@ class Application(models.Model):
     def is_withdrawable(self) -> bool:
         return self.status == self.Status.SENT
 
+    @property
+    def is_with_branch(self) -> bool:
+        """Whether the branch has it (sent, whatever became of it since). A draft is the
+        contractor's own business: staff neither list it (selectors.applications_for_staff) nor
+        act on its guarantees (guarantees.locking)."""
+        return self.status != self.Status.DRAFT
+
     # The branch's transitions (SPEC §4). Each rule is written here once: the services refuse
     # with the reason, the admin offers an action only when the reason is None. The rules that
     # look at the guarantees read `self.guarantees.all()`, so a prefetch serves them.
@@ -308,6 +316,28 @@ class Application(models.Model):
     def cancellable_guarantees(self) -> list[Guarantee]:
         """Issued guarantees the branch may cancel (解約) now."""
         return [g for g in self.guarantees.all() if g.cancel_refusal() is None]
+
+    # What the guarantees' services write here, holding the application's row lock
+    # (guarantees.locking). With update(): the row shows the very moment the guarantee's change
+    # records (save() would stamp its own, auto_now), and no other column is written back.
+
+    def guarantee_approved(self, *, now: datetime.datetime) -> None:
+        """One of its guarantees was approved (承諾) at `now`: 申込一覧 lists it as changed."""
+        self._write(updated_at=now)
+
+    def guarantee_issued(self, *, now: datetime.datetime) -> None:
+        """One of its guarantees was issued (発行済) at `now`: changed then, and 完了 once every
+        guarantee has been issued, whatever became of it since (Guarantee.ISSUED_OR_LATER)."""
+        statuses = set(self.guarantees.values_list("status", flat=True))
+        if statuses and statuses <= set(Guarantee.ISSUED_OR_LATER):
+            self._write(updated_at=now, status=self.Status.COMPLETED)
+        else:
+            self._write(updated_at=now)
+
+    def _write(self, **values: object) -> None:
+        Application.objects.filter(pk=self.pk).update(**values)
+        for name, value in values.items():
+            setattr(self, name, value)
 
     @property
     def base_amount(self) -> int | None:

@@ -5,7 +5,6 @@ import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTransform
@@ -13,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Contractor, User
+from accounts.staff import in_staff_branch, may_process, not_processable
 from applications.models import Application, CompanyMessage
 from core.audit import action_label, audit_entries_for
 from core.kinds import GuaranteeKind
@@ -251,15 +251,11 @@ def _guarantee_name(data: dict[str, Any], kinds: dict[str, str]) -> str:
 
 def applications_for_staff(user: User) -> QuerySet[Application]:
     """What a staff user may process: the applications sent to the user's branch, or every
-    branch's with the head-office permission. Drafts are the contractor's own business."""
-    if not user.is_active or not user.is_staff:
-        return Application.objects.none()
-    queryset = Application.objects.exclude(status=Application.Status.DRAFT)
-    if user.has_perm("applications.view_all_branches"):
-        return queryset
-    if user.branch_id is None:
-        return Application.objects.none()
-    return queryset.filter(branch_id=user.branch_id)
+    branch's with the head-office permission (accounts.staff). Drafts are the contractor's own
+    business (Application.is_with_branch)."""
+    return in_staff_branch(
+        Application.objects.exclude(status=Application.Status.DRAFT), user, branch="branch"
+    )
 
 
 def companies_named(term: str) -> tuple[list[int], list[int]]:
@@ -292,8 +288,8 @@ def locked_for_staff(application_id: int, user: User) -> Application:
         .filter(pk=application_id)
         .first()
     )
-    if application is None or not user.has_perm("applications.change_application"):
-        raise PermissionDenied("Not an application this staff member may process.")
+    if application is None or not may_process(user):
+        raise not_processable()
     return application
 
 

@@ -7,5 +7,5 @@ class GuaranteesConfig(AppConfig):
     name = "guarantees"
     verbose_name = _("保証")
 
-    def ready(self):
+    def ready(self) -> None:
         from guarantees import checks  # noqa: F401  (registers the deployment checks)

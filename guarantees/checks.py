@@ -1,13 +1,18 @@
+from collections.abc import Sequence
+
 from cryptography.fernet import Fernet
+from django.apps import AppConfig
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
-def auth_key_secrets(app_configs=None, **kwargs):
+def auth_key_secrets(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Production keeps the key secrets apart from SECRET_KEY: rotating SECRET_KEY (sessions,
     password-reset links) must not make every stored authentication key unreadable."""
-    problems = []
+    problems: list[CheckMessage] = []
     if not settings.AUTH_KEY_HMAC_SECRET:
         problems.append(
             Warning(
@@ -40,7 +45,9 @@ def auth_key_secrets(app_configs=None, **kwargs):
 
 
 @register(Tags.security, deploy=True)
-def time_stamping_authority(app_configs=None, **kwargs):
+def time_stamping_authority(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: object
+) -> list[CheckMessage]:
     """Without TSA_URL certificates are timestamped in-process with a key kept next to the
     application: good for development, worthless as evidence of when a guarantee was issued."""
     if settings.TSA_URL:

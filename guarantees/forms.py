@@ -1,4 +1,7 @@
+import datetime
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import JapaneseDateField, YenField
 from core.text import reject_bidi_controls
 from guarantees import lifecycle
-from guarantees.received import snapshot_changes
+from guarantees.models import Guarantee
+from guarantees.received import Change, snapshot_changes
 
 
 class KeyRevealForm(forms.Form):
@@ -47,13 +51,22 @@ class AmendmentForm(forms.Form):
     )
     token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
-    def __init__(self, *args, guarantee, snapshot: dict, today, **kwargs):
-        super().__init__(*args, initial=lifecycle.stated_values(snapshot), **kwargs)
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        guarantee: Guarantee,
+        snapshot: dict[str, Any],
+        today: datetime.date,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, initial=lifecycle.stated_values(snapshot), **kwargs)
         self.guarantee, self.snapshot, self.today = guarantee, snapshot, today
-        self.changes: dict = {}
+        self.changes: dict[str, Any] = {}
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         proposed = {field.name: data.get(field.name) for field in lifecycle.AMENDABLE}
@@ -65,7 +78,7 @@ class AmendmentForm(forms.Form):
             self.add_error(name if name in self.fields else None, message)
         return data
 
-    def change_rows(self):
+    def change_rows(self) -> list[Change]:
         """(label, kind, old, new) of each changed value, for the confirmation page."""
         new = lifecycle.amended_snapshot(
             self.snapshot, self.changes, version=0, issued_on=self.today
@@ -84,12 +97,20 @@ class CancellationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 
-    def __init__(self, *args, guarantee, today, **kwargs):
-        super().__init__(*args, initial={"cancelled_on": today}, **kwargs)
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        guarantee: Guarantee,
+        today: datetime.date,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(data, initial={"cancelled_on": today}, **kwargs)
         self.guarantee, self.today = guarantee, today
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("cancelled_on"):
             errors = lifecycle.cancellation_errors(
                 self.guarantee, data["cancelled_on"], today=self.today

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from applications.models import Application
+from accounts.models import User
 from core.audit import log_action
 from core.errors import StateError
 from core.queueing import queue_after_commit
@@ -29,6 +29,8 @@ from notifications.services import message_enqueue
 def fee_statement(guarantee: Guarantee) -> bytes:
     """保証料計算書 (PDF) of an approved guarantee. Once issued it names what the newest certificate
     version states; before issuance, the guarantee as approved."""
+    if guarantee.fee_breakdown is None:  # approval fixes it (selectors.fee_statements_for)
+        raise ValueError("Only an approved guarantee has a fee statement.")
     snapshot = selectors.latest_snapshot(guarantee) or certificate_snapshot(
         guarantee, version=1, issued_on=timezone.localdate(guarantee.approved_at)
     )
@@ -39,10 +41,11 @@ def fee_statement(guarantee: Guarantee) -> bytes:
 
 
 @transaction.atomic
-def issue_request(*, guarantee_id: int, user) -> Guarantee:
+def issue_request(*, guarantee_id: int, user: User) -> Guarantee:
     """発行 by the branch. Electronic: record the request and queue the issuance after commit.
     Paper: render the certificate unsigned for the branch to print (発行済 once handed over)."""
-    application, guarantee = locked_guarantee(guarantee_id, user)
+    guarantee = locked_guarantee(guarantee_id, user)
+    application = guarantee.application
     refusal = guarantee.issue_refusal(printed=guarantee.certificates.exists())
     if refusal is not None:
         raise StateError(refusal, code="not_issuable")
@@ -72,9 +75,9 @@ def issue_request(*, guarantee_id: int, user) -> Guarantee:
 
 
 @transaction.atomic
-def paper_handover(*, guarantee_id: int, user) -> Certificate:
+def paper_handover(*, guarantee_id: int, user: User) -> Certificate:
     """The branch printed the paper certificate and handed it over: the guarantee is 発行済."""
-    application, guarantee = locked_guarantee(guarantee_id, user)
+    guarantee = locked_guarantee(guarantee_id, user)
     certificate = (
         guarantee.certificates.filter(certificate_format=Guarantee.Format.PAPER)
         .order_by("-version")
@@ -83,10 +86,11 @@ def paper_handover(*, guarantee_id: int, user) -> Certificate:
     refusal = guarantee.handover_refusal(printed=certificate is not None)
     if refusal is not None:
         raise StateError(refusal, code="not_printable")
+    assert certificate is not None  # refused above unless printed
     now = timezone.now()
     certificate.handed_over_at = now
     certificate.save(update_fields=["handed_over_at"])
-    _mark_issued(guarantee, application, now=now, user=user, certificate=certificate)
+    _mark_issued(guarantee, now=now, user=user, certificate=certificate)
     return certificate
 
 
@@ -100,7 +104,8 @@ def certificate_issue(guarantee_id: int) -> Certificate | None:
     owed nothing (not approved electronic with a request, e.g. withdrawn meanwhile).
     """
     with transaction.atomic():
-        application, guarantee = locked_for_worker(guarantee_id)
+        guarantee = locked_for_worker(guarantee_id)
+        application = guarantee.application
         current = guarantee.certificates.filter(superseded_at__isnull=True).order_by("-version")
         if guarantee.status != Guarantee.Status.APPROVED:
             return current.first()
@@ -108,7 +113,7 @@ def certificate_issue(guarantee_id: int) -> Certificate | None:
             return None
         now = timezone.now()
         certificate = new_version(guarantee, now=now, user=None, signed=True)
-        _mark_issued(guarantee, application, now=now, user=None, certificate=certificate)
+        _mark_issued(guarantee, now=now, user=None, certificate=certificate)
         if application.notify_issuance and application.notify_email:
             message_enqueue(
                 template="certificate_issued",
@@ -170,10 +175,11 @@ def issuance_failed(guarantee_id: int, *, error: BaseException) -> bool:
 
 
 @transaction.atomic
-def issue_retry(*, guarantee_id: int, user) -> Guarantee:
+def issue_retry(*, guarantee_id: int, user: User) -> Guarantee:
     """再発行を試みる: queue the failed issuance of `guarantee_id` again. A second click finds
     the issuance pending again and is refused, so one click queues one task."""
-    application, guarantee = locked_guarantee(guarantee_id, user)
+    guarantee = locked_guarantee(guarantee_id, user)
+    application = guarantee.application
     refusal = guarantee.retry_refusal()
     if refusal is not None:
         raise StateError(refusal, code="not_failed")
@@ -192,14 +198,13 @@ def issue_retry(*, guarantee_id: int, user) -> Guarantee:
     return guarantee
 
 
-def _mark_issued(guarantee, application, *, now, user, certificate) -> None:
+def _mark_issued(
+    guarantee: Guarantee, *, now: datetime.datetime, user: User | None, certificate: Certificate
+) -> None:
     guarantee.status = Guarantee.Status.ISSUED
     guarantee.save(update_fields=["status"])
-    statuses = set(application.guarantees.values_list("status", flat=True))
-    fields = {"updated_at": now}
-    if statuses and statuses <= set(Guarantee.ISSUED_OR_LATER):
-        fields["status"] = Application.Status.COMPLETED
-    Application.objects.filter(pk=application.pk).update(**fields)
+    application = guarantee.application
+    application.guarantee_issued(now=now)
     log_action(
         application,
         "guarantee.issued",

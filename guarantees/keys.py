@@ -32,12 +32,16 @@ import secrets
 import unicodedata
 from base64 import urlsafe_b64encode
 from functools import cache
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 # Crockford's mod-37 check symbols (values 32–36 exist only there): keys issued before the Damm
@@ -56,7 +60,7 @@ _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−ー]+")
 class InvalidKey(ValueError):
     """Not a well-formed key: wrong length, a symbol outside the alphabet, or a failed check."""
 
-    def __init__(self, message=None):
+    def __init__(self, message: "StrOrPromise | None" = None) -> None:
         self.message = message or _(
             "認証キーの形式が正しくありません。20文字(XXXX-XXXX-XXXX-XXXX-X)を確認してください。"
         )
@@ -172,7 +176,7 @@ def _fernet() -> MultiFernet:
 
 
 @receiver(setting_changed)
-def _forget_secrets(*, setting, **kwargs):
+def _forget_secrets(*, setting: str, **kwargs: object) -> None:
     if setting in {"SECRET_KEY", "AUTH_KEY_HMAC_SECRET", "AUTH_KEY_FERNET_KEYS"}:
         _hmac_secret.cache_clear()
         _fernet.cache_clear()

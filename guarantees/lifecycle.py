@@ -15,6 +15,7 @@ import datetime
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,6 +35,9 @@ from guarantees.models import Amendment, Certificate, Guarantee, Receipt
 from guarantees.received import snapshot_changes
 from notifications.services import message_enqueue, notify_contractor
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
 
 
@@ -44,7 +48,7 @@ class Amendable:
 
     name: str
     path: tuple[str, ...]
-    label: str
+    label: "StrOrPromise"
     kind: str
 
 
@@ -59,13 +63,14 @@ AMENDABLE = [
 AMENDABLE_BY_NAME = {field.name: field for field in AMENDABLE}
 
 
-def _get(snapshot: dict, path: tuple[str, ...]):
+def _get(snapshot: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = snapshot
     for key in path:
-        snapshot = snapshot.get(key) if isinstance(snapshot, dict) else None
-    return snapshot
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
-def stated_values(snapshot: dict) -> dict:
+def stated_values(snapshot: dict[str, Any]) -> dict[str, Any]:
     """The amendable values a version states, by field name (dates as dates)."""
     values = {}
     for field in AMENDABLE:
@@ -76,7 +81,7 @@ def stated_values(snapshot: dict) -> dict:
     return values
 
 
-def changed_values(snapshot: dict, proposed: dict) -> dict:
+def changed_values(snapshot: dict[str, Any], proposed: dict[str, Any]) -> dict[str, Any]:
     """The values of `proposed` (by field name) that differ from what `snapshot` states, in the
     form an Amendment keeps them (dates ISO)."""
     stated = stated_values(snapshot)
@@ -87,7 +92,13 @@ def changed_values(snapshot: dict, proposed: dict) -> dict:
     return changes
 
 
-def amended_snapshot(snapshot: dict, changes: dict, *, version: int, issued_on) -> dict:
+def amended_snapshot(
+    snapshot: dict[str, Any],
+    changes: dict[str, Any],
+    *,
+    version: int,
+    issued_on: datetime.date,
+) -> dict[str, Any]:
     """What the next version states: `snapshot` with `changes`, its own version and issue date.
     The guarantee period ends with the works period (SPEC §4), so it follows 工期(至)."""
     amended = copy.deepcopy(snapshot)
@@ -104,7 +115,9 @@ def amended_snapshot(snapshot: dict, changes: dict, *, version: int, issued_on) 
     return amended
 
 
-def amendment_errors(guarantee: Guarantee, snapshot: dict, changes: dict, *, today) -> dict:
+def amendment_errors(
+    guarantee: Guarantee, snapshot: dict[str, Any], changes: dict[str, Any], *, today: datetime.date
+) -> dict[str, "StrOrPromise"]:
     """What is wrong with amending `guarantee` (whose version in force states `snapshot`) by
     `changes`: messages by field name, "__all__" for the whole. The sending rules of SPEC §3
     apply to the amended values, as they did to the values sent."""
@@ -122,7 +135,7 @@ def amendment_errors(guarantee: Guarantee, snapshot: dict, changes: dict, *, tod
         datetime.date.fromisoformat(contract_date) if contract_date else None
     )
     amended = Guarantee(kind=guarantee.kind, amount=values["amount"])
-    errors = {}
+    errors: dict[str, StrOrPromise] = {}
     # The application's field keys, as the amendment form names them.
     where = {"this_year_amount": "contract_amount", "contract_date": "period_end"}
     for key, message in (
@@ -130,7 +143,12 @@ def amendment_errors(guarantee: Guarantee, snapshot: dict, changes: dict, *, tod
         + rules.works_errors(application)
         + rules.amount_errors(application, amended)
     ):
-        name = key[1] if isinstance(key, tuple) else where.get(key, key)
+        if isinstance(key, tuple):
+            name = key[1]
+        elif key is None:
+            name = "__all__"
+        else:
+            name = where.get(key, key)
         errors.setdefault(name, message)
     if values["period_end"] and values["period_end"] < today:
         errors.setdefault(
@@ -140,19 +158,29 @@ def amendment_errors(guarantee: Guarantee, snapshot: dict, changes: dict, *, tod
     return errors
 
 
+def _version_in_force(guarantee: Guarantee) -> Certificate:
+    """The version in force of a guarantee issued (発行済 or 変更), as the callers' refusals
+    checked."""
+    current = guarantee.current_version
+    if current is None:
+        raise ValueError(f"Guarantee {guarantee.pk} has no certificate in force.")
+    return current
+
+
 # --- Amendment: the branch's request ------------------------------------------------------------
 
 
 @transaction.atomic
 def amendment_request(
-    *, guarantee_id: int, user, changes: dict, reason: str, token: uuid.UUID
+    *, guarantee_id: int, user: User, changes: dict[str, Any], reason: str, token: uuid.UUID
 ) -> Amendment:
     """変更 by the branch: record the amendment and have the worker issue its version.
 
     The confirmation page's `token` makes it idempotent: posting the same confirmation again
     (a double click, a retry) returns the amendment already recorded.
     """
-    application, guarantee = locked_guarantee(guarantee_id, user)
+    guarantee = locked_guarantee(guarantee_id, user)
+    application = guarantee.application
     existing = Amendment.objects.filter(token=token, guarantee=guarantee).first()
     if existing is not None:
         return existing
@@ -160,7 +188,7 @@ def amendment_request(
     refusal = guarantee.amend_refusal(today=today)
     if refusal is not None:
         raise StateError(refusal, code="not_amendable")
-    current = guarantee.current_version
+    current = _version_in_force(guarantee)
     errors = amendment_errors(guarantee, current.snapshot, changes, today=today)
     if errors:
         raise ValidationError(errors)
@@ -188,13 +216,13 @@ def amendment_request(
     return amendment
 
 
-def amendment_recorded(guarantee: Guarantee, token) -> bool:
+def amendment_recorded(guarantee: Guarantee, token: object) -> bool:
     """Whether the confirmation carrying `token` (as posted: any text) amended `guarantee`."""
     try:
-        token = uuid.UUID(str(token))
+        value = uuid.UUID(str(token))
     except ValueError:
         return False
-    return Amendment.objects.filter(guarantee=guarantee, token=token).exists()
+    return Amendment.objects.filter(guarantee=guarantee, token=value).exists()
 
 
 # --- Amendment: the worker's side ---------------------------------------------------------------
@@ -207,14 +235,14 @@ def amendment_issue(amendment_id: int) -> Certificate | None:
         guarantee_id = (
             Amendment.objects.filter(pk=amendment_id).values_list("guarantee_id", flat=True).get()
         )
-        _application, guarantee = locked_for_worker(guarantee_id)
+        guarantee = locked_for_worker(guarantee_id)
         amendment = Amendment.objects.select_related("certificate").get(pk=amendment_id)
         if amendment.certificate is not None:
             return amendment.certificate
         if guarantee.status not in Guarantee.IN_FORCE:
             return None
         now = timezone.now()
-        current = guarantee.current_version
+        current = _version_in_force(guarantee)
         version = versions.next_version_number(guarantee)
         snapshot = amended_snapshot(
             current.snapshot,
@@ -268,7 +296,9 @@ def amendments_overdue(*, older_than: datetime.timedelta | None = None) -> list[
 # --- Cancellation -------------------------------------------------------------------------------
 
 
-def cancellation_errors(guarantee: Guarantee, cancelled_on: datetime.date, *, today) -> dict:
+def cancellation_errors(
+    guarantee: Guarantee, cancelled_on: datetime.date, *, today: datetime.date
+) -> dict[str, "StrOrPromise"]:
     """What is wrong with cancelling `guarantee` on `cancelled_on`, by field name."""
     first_issue = guarantee.certificates.order_by("version").values_list("issued_at", flat=True)
     issued_on = timezone.localdate(first_issue[0]) if first_issue else None
@@ -283,10 +313,13 @@ def cancellation_errors(guarantee: Guarantee, cancelled_on: datetime.date, *, to
 
 
 @transaction.atomic
-def guarantee_cancel(*, guarantee_id: int, user, cancelled_on: datetime.date, reason: str):
+def guarantee_cancel(
+    *, guarantee_id: int, user: User, cancelled_on: datetime.date, reason: str
+) -> Guarantee:
     """解約 by the branch, on `cancelled_on`. Its certificates stay as issued, now 解約; no key
     registers any more. Cancelling again with the same date changes nothing (a double click)."""
-    application, guarantee = locked_guarantee(guarantee_id, user)
+    guarantee = locked_guarantee(guarantee_id, user)
+    application = guarantee.application
     if guarantee.status == Guarantee.Status.CANCELLED and guarantee.cancelled_on == cancelled_on:
         return guarantee
     refusal = guarantee.cancel_refusal()
@@ -309,7 +342,7 @@ def guarantee_cancel(*, guarantee_id: int, user, cancelled_on: datetime.date, re
             "reason": reason,
         },
     )
-    _tell(guarantee, "cancelled", certificate=guarantee.current_version)
+    _tell(guarantee, "cancelled", certificate=_version_in_force(guarantee))
     return guarantee
 
 
@@ -333,7 +366,7 @@ def guarantees_expire(*, today: datetime.date | None = None) -> list[int]:
     ).values_list("pk", flat=True)
     for guarantee_id in list(candidates):
         with transaction.atomic():
-            _application, guarantee = locked_for_worker(guarantee_id)
+            guarantee = locked_for_worker(guarantee_id)
             if guarantee.status not in Guarantee.IN_FORCE:
                 continue  # cancelled meanwhile
             guarantee.status = Guarantee.Status.EXPIRED
@@ -350,7 +383,13 @@ def guarantees_expire(*, today: datetime.date | None = None) -> list[int]:
 # --- Telling the contractor and the obligee -----------------------------------------------------
 
 
-def _tell(guarantee: Guarantee, event: str, *, certificate: Certificate, previous=None) -> None:
+def _tell(
+    guarantee: Guarantee,
+    event: str,
+    *,
+    certificate: Certificate,
+    previous: Certificate | None = None,
+) -> None:
     """E-mail the contractor (the applicant's account, and the issuance notice address when the
     contractor asked for notices) and every user of the obligee if it received a version of this
     guarantee. Each message once (dedup keys), inside the change's transaction."""

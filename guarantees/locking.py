@@ -8,40 +8,54 @@ arriving while the worker signs would hold the application and wait for the guar
 worker held the guarantee and waited for the application: PostgreSQL breaks such a deadlock by
 failing one of them. In one order, the later comer waits its turn and then sees the state the
 earlier one left (a second 発行 is refused with the message the admin shows).
+
+The application is reached through the guarantee's relation (guarantees sit below applications
+and do not import them): the first query joins it and locks its row only (FOR UPDATE OF the
+application), the second locks the guarantee. The locked guarantee carries the application as
+`guarantee.application`, with what a certificate names of it (obligee, contractor, branch).
 """
 
-from applications.models import Application
-from applications.selectors import locked_for_staff
+from django.db.models import QuerySet
+
+from accounts.models import User
+from accounts.staff import in_staff_branch, may_process, not_processable
 from guarantees.models import Guarantee
 
 
-def _application_id(guarantee_id: int) -> int | None:
-    # A guarantee never moves to another application: reading this unlocked is safe.
-    return (
-        Guarantee.objects.filter(pk=guarantee_id).values_list("application_id", flat=True).first()
+def _locked(guarantees: QuerySet[Guarantee]) -> Guarantee | None:
+    """The guarantee `guarantees` holds (at most one), its application's row locked and then
+    its own; None if there is none."""
+    found = list(
+        guarantees.select_related(
+            "application__obligee", "application__contractor", "application__branch"
+        ).select_for_update(of=("application",))
     )
+    if not found:
+        return None
+    guarantee = Guarantee.objects.select_for_update(of=("self",)).get(pk=found[0].pk)
+    # A guarantee never moves to another application: the one locked above is its own.
+    guarantee.application = found[0].application
+    return guarantee
 
 
-def locked_guarantee(guarantee_id: int, user) -> tuple[Application, Guarantee]:
-    """The application (branch-scoped for `user`: PermissionDenied otherwise) and the guarantee,
-    locked in that order."""
-    application = locked_for_staff(_application_id(guarantee_id), user)
-    guarantee = Guarantee.objects.select_for_update().get(pk=guarantee_id)
-    guarantee.application = application
-    return application, guarantee
+def locked_guarantee(guarantee_id: int, user: User) -> Guarantee:
+    """The guarantee and its application, locked in that order, for a staff action of `user`:
+    PermissionDenied unless `user` may process the application (accounts.staff: of their branch,
+    or head office; never a draft), as applications.selectors.locked_for_staff refuses."""
+    guarantee = _locked(
+        in_staff_branch(
+            Guarantee.objects.filter(pk=guarantee_id), user, branch="application__branch"
+        )
+    )
+    if guarantee is None or not guarantee.application.is_with_branch or not may_process(user):
+        raise not_processable()
+    return guarantee
 
 
-def locked_for_worker(guarantee_id: int) -> tuple[Application, Guarantee]:
-    """The application (with what a certificate names of it) and the guarantee, locked in that
-    order, for the worker's issuance and the sweeps; Guarantee.DoesNotExist if there is none."""
-    application_id = _application_id(guarantee_id)
-    if application_id is None:
+def locked_for_worker(guarantee_id: int) -> Guarantee:
+    """The guarantee and its application, locked in that order, for the worker's issuance and
+    the sweeps; Guarantee.DoesNotExist if there is none."""
+    guarantee = _locked(Guarantee.objects.filter(pk=guarantee_id))
+    if guarantee is None:
         raise Guarantee.DoesNotExist(f"No guarantee {guarantee_id}.")
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("obligee", "contractor", "branch")
-        .get(pk=application_id)
-    )
-    guarantee = Guarantee.objects.select_for_update().get(pk=guarantee_id)
-    guarantee.application = application
-    return application, guarantee
+    return guarantee

@@ -1,4 +1,5 @@
 import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -6,6 +7,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.kinds import GuaranteeKind
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # What the contractor writes for each kind (and what a copy carries over).
 REQUEST_FIELDS = {
@@ -93,6 +97,12 @@ class Guarantee(models.Model):
     cancelled_on = models.DateField(_("解約日"), null=True, blank=True)
     cancel_reason = models.TextField(_("解約の理由"), blank=True)
 
+    # Not columns: what selectors.with_certificates() sets on the guarantees it reads.
+    current_certificate: "Certificate | None"
+    earlier_certificates: list["Certificate"]
+    received_at: datetime.datetime | None
+    key_available: bool
+
     class Meta:
         ordering = ["application_id", "kind"]
         verbose_name = _("保証")
@@ -116,7 +126,7 @@ class Guarantee(models.Model):
     def is_electronic(self) -> bool:
         return self.certificate_format == self.Format.ELECTRONIC
 
-    def issue_refusal(self, printed: bool = False) -> str | None:
+    def issue_refusal(self, printed: bool = False) -> "StrOrPromise | None":
         """Why the branch cannot issue (発行) this guarantee now, or None if it can.
 
         `printed`: a paper certificate is already rendered for printing (awaiting handover).
@@ -131,7 +141,7 @@ class Guarantee(models.Model):
             return _("この証書(紙)はすでに印刷用に作成されています。交付を記録してください。")
         return None
 
-    def handover_refusal(self, printed: bool) -> str | None:
+    def handover_refusal(self, printed: bool) -> "StrOrPromise | None":
         """Why the branch cannot record the handover (交付を記録) of this guarantee's paper
         certificate now, or None if it can: an approved paper guarantee whose certificate is
         rendered for printing (`printed`)."""
@@ -151,13 +161,13 @@ class Guarantee(models.Model):
             issue_failed_at=self.issue_failed_at,
         )
 
-    def retry_refusal(self) -> str | None:
+    def retry_refusal(self) -> "StrOrPromise | None":
         """Why the branch cannot ask again for a failed electronic issuance, or None if it can."""
         if self.issuance_state != "failed":
             return _("再発行を試みることができるのは、発行に失敗した電子保証です。")
         return None
 
-    def amend_refusal(self, *, today) -> str | None:
+    def amend_refusal(self, *, today: datetime.date) -> "StrOrPromise | None":
         """Why the branch cannot amend (変更) this guarantee now, or None if it can."""
         if self.status not in self.IN_FORCE:
             return _("%(status)sの保証は変更できません(変更できるのは発行済の保証です)。") % {
@@ -169,7 +179,7 @@ class Guarantee(models.Model):
             return _("保証期間が終了しているため変更できません。")
         return None
 
-    def cancel_refusal(self) -> str | None:
+    def cancel_refusal(self) -> "StrOrPromise | None":
         """Why the branch cannot cancel (解約) this guarantee now, or None if it can."""
         if self.status not in self.IN_FORCE:
             return _("%(status)sの保証は解約できません(解約できるのは発行済の保証です)。") % {
@@ -190,14 +200,20 @@ class Guarantee(models.Model):
         return self.certificates.filter(superseded_at__isnull=True).order_by("-version").first()
 
     @property
-    def guarantee_period_end(self):
+    def guarantee_period_end(self) -> datetime.date | None:
         """The end of the guarantee period the version in force states (None before issuance)."""
         current = self.current_version
         end = current.snapshot.get("guarantee_period", {}).get("end") if current else None
         return datetime.date.fromisoformat(end) if end else None
 
 
-def issuance_state(*, status, certificate_format, issue_requested_at, issue_failed_at):
+def issuance_state(
+    *,
+    status: str,
+    certificate_format: str,
+    issue_requested_at: datetime.datetime | None,
+    issue_failed_at: datetime.datetime | None,
+) -> str | None:
     """Guarantee.issuance_state from the column values (lists read guarantees as values)."""
     if (
         status != Guarantee.Status.APPROVED
@@ -282,7 +298,7 @@ class Certificate(models.Model):
         return f"{self.guarantee} v{self.version}"
 
     @staticmethod
-    def stated_dates(snapshot: dict) -> dict:
+    def stated_dates(snapshot: dict[str, Any]) -> dict[str, datetime.date | None]:
         """The column values (issued_on, period_end) of a version stating `snapshot`: pass
         them with it whenever a version is created."""
         end = (snapshot.get("guarantee_period") or {}).get("end")

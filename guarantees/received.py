@@ -11,11 +11,13 @@ import datetime
 import hashlib
 import hmac
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import jaconv
 from django.core.cache import cache
-from django.db.models import BigIntegerField, Q, QuerySet, TextField, Value
+from django.db.models import BigIntegerField, Expression, Q, QuerySet, TextField, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast, Replace
 from django.http import Http404
@@ -24,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from core.templatetags.netdesk import wareki, yen, ymd
 from guarantees import keys
-from guarantees.models import Certificate, Receipt
+from guarantees.models import Certificate, Guarantee, Receipt
 from guarantees.receiving import normalise_number
 from guarantees.selectors import CertificateState, certificate_state, receipts_for, state_of
 from guarantees.signing import SignatureCheck, check_signature
@@ -69,13 +72,13 @@ def contractor_variants(text: str) -> set[str]:
     }
 
 
-def _without_spaces(expression):
+def _without_spaces(expression: Expression) -> Replace:
     text = TextField()
     spaces_out = Replace(expression, Value(" "), Value(""), output_field=text)
     return Replace(spaces_out, Value("\u3000"), Value(""), output_field=text)
 
 
-def received_rows(user, search: ReceivedSearch | None) -> QuerySet[Receipt]:
+def received_rows(user: User, search: ReceivedSearch | None) -> QuerySet[Receipt]:
     """The receipts of the user's obligee that match `search`, newest receipt first, each with its
     certificate version, guarantee and receiving user (one query a page); none while the search
     is invalid (None), rather than results the conditions typed do not describe.
@@ -103,7 +106,7 @@ def received_rows(user, search: ReceivedSearch | None) -> QuerySet[Receipt]:
     return rows.order_by("-received_at", "-id")
 
 
-def list_values(receipts: QuerySet[Receipt]) -> QuerySet[dict]:
+def list_values(receipts: QuerySet[Receipt]) -> QuerySet[Receipt, Mapping[str, Any]]:
     """`receipts` (received_rows) as the plain values the list shows: one query a page, no
     model instances. The snapshot is read whole: extracting its few values in SQL cost more (in
     building the query) than decoding twenty small documents."""
@@ -117,7 +120,9 @@ def list_values(receipts: QuerySet[Receipt]) -> QuerySet[dict]:
     )
 
 
-def list_rows(values, *, today: datetime.date, detail_url) -> list[dict]:
+def list_rows(
+    values: Iterable[Mapping[str, Any]], *, today: datetime.date, detail_url: Callable[[int], str]
+) -> list[dict[str, Any]]:
     """The rows of a page of list_values() as the texts their cells show (its state's label on
     `today`, the address of its certificate: `detail_url(certificate_id)`). Formats and labels
     are looked up once a page, and a row is a dict, which a template reads at the first try: per
@@ -154,7 +159,7 @@ def list_rows(values, *, today: datetime.date, detail_url) -> list[dict]:
 # --- One certificate ----------------------------------------------------------------------------
 
 
-def _visible_certificates(user) -> QuerySet[Certificate]:
+def _visible_certificates(user: User) -> QuerySet[Certificate]:
     """Every version of every guarantee of which the user's obligee received a version."""
     if user.obligee_id is None:
         return Certificate.objects.none()
@@ -164,7 +169,7 @@ def _visible_certificates(user) -> QuerySet[Certificate]:
     return Certificate.objects.filter(guarantee_id__in=received)
 
 
-def certificate_for_obligee_or_404(user, pk: int) -> Certificate:
+def certificate_for_obligee_or_404(user: User, pk: int) -> Certificate:
     """Version `pk` if the user's obligee may see it (see the module's docstring); 404 otherwise."""
     return get_object_or_404(
         _visible_certificates(user)
@@ -174,7 +179,7 @@ def certificate_for_obligee_or_404(user, pk: int) -> Certificate:
     )
 
 
-def received_certificate_or_404(user, pk: int) -> Certificate:
+def received_certificate_or_404(user: User, pk: int) -> Certificate:
     """Version `pk` if the user's obligee received it itself: the only versions it downloads."""
     if user.obligee_id is None:
         raise Http404
@@ -186,7 +191,7 @@ def received_certificate_or_404(user, pk: int) -> Certificate:
     )
 
 
-def receipt_held(user, *, number: str, key: str) -> Receipt | None:
+def receipt_held(user: User, *, number: str, key: str) -> Receipt | None:
     """The receipt the user's obligee already holds of the certificate version that `number` and
     `key` name, while that version is in force: the pair typed (or dropped) again is answered
     with when it was received instead of a second 「受領しました」. Anything else — a mistyped key,
@@ -235,7 +240,7 @@ class Change:
     new: object
 
 
-def version_history(certificate: Certificate, user, *, today: datetime.date) -> list[Version]:
+def version_history(certificate: Certificate, user: User, *, today: datetime.date) -> list[Version]:
     """Every version of `certificate`'s guarantee, oldest first, each with its state, when the
     user's obligee received it (or None), and what changed from the version before; two queries."""
     guarantee = certificate.guarantee
@@ -244,19 +249,28 @@ def version_history(certificate: Certificate, user, *, today: datetime.date) -> 
         .defer("key_encrypted", "key_digest")
         .order_by("version")
     )
-    received = dict(
-        Receipt.objects.filter(
-            obligee_id=user.obligee_id, certificate__guarantee_id=guarantee.pk
-        ).values_list("certificate_id", "received_at")
-    )
+    received: dict[int, datetime.datetime] = {}
+    if user.obligee_id is not None:
+        received = dict(
+            Receipt.objects.filter(
+                obligee_id=user.obligee_id, certificate__guarantee_id=guarantee.pk
+            ).values_list("certificate_id", "received_at")
+        )
     return versions_of(guarantee, versions, received, today=today)
 
 
-def versions_of(guarantee, certificates, received: dict, *, today: datetime.date) -> list[Version]:
+def versions_of(
+    guarantee: Guarantee,
+    certificates: Iterable[Certificate],
+    received: Mapping[int, datetime.datetime],
+    *,
+    today: datetime.date,
+) -> list[Version]:
     """`certificates` of `guarantee` (oldest first) as its version history: each with its state,
     when it was received (`received`: {certificate id: when}) and what changed from the one
     before. The obligee's certificate page and the contractor's application both show this."""
-    history, previous = [], None
+    history: list[Version] = []
+    previous: Certificate | None = None
     for certificate in certificates:
         certificate.guarantee = guarantee
         history.append(
@@ -301,13 +315,14 @@ FIELDS = [
 _NOT_COMPARED = {("version",), ("issued_on",)}
 
 
-def _value(snapshot: dict, path: tuple[str, ...]):
+def _value(snapshot: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = snapshot
     for key in path:
-        snapshot = snapshot.get(key) if isinstance(snapshot, dict) else None
-    return snapshot
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
-def snapshot_fields(snapshot: dict) -> list[Change]:
+def snapshot_fields(snapshot: dict[str, Any]) -> list[Change]:
     """Every value `snapshot` states, labelled, as (label, kind, value, value)."""
     return [
         Change(str(label), kind, value, value)
@@ -316,7 +331,7 @@ def snapshot_fields(snapshot: dict) -> list[Change]:
     ]
 
 
-def snapshot_changes(old: dict, new: dict) -> list[Change]:
+def snapshot_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
     """What differs between two versions' snapshots, field by field (old → new)."""
     return [
         Change(str(label), kind, _value(old, path), _value(new, path))

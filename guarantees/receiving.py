@@ -23,6 +23,7 @@ from core.ratelimit import attempts_in_turn, rate_limit_hit, rate_limit_reached,
 from guarantees import keys
 from guarantees.models import Certificate, Receipt
 from guarantees.selectors import CertificateState, certificate_state
+from obligees.models import Obligee
 
 USER_LIMIT, IP_LIMIT = "key-register-user", "key-register-ip"
 MAX_NUMBER_LENGTH = 40
@@ -39,20 +40,21 @@ def normalise_number(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip().upper()[:MAX_NUMBER_LENGTH]
 
 
-def certificate_receive(*, user, number: str, key: str, ip: str) -> Receipt:
+def certificate_receive(*, user: User, number: str, key: str, ip: str) -> Receipt:
     """Register the certificate version that `number` and `key` name for the user's obligee; the
     same receipt again if it was registered already. A ServiceError says why not."""
-    if user.obligee_id is None:
+    obligee_id = user.obligee_id
+    if obligee_id is None:
         raise PermissionDenied("Only obligee users receive certificates.")
     number = normalise_number(number)
     audit = {"number": number}  # what was typed, never the key
     limits = [(USER_LIMIT, str(user.pk)), (IP_LIMIT, ip)]
-    mistyped = None
+    certificate, mistyped = None, None
     with attempts_in_turn(User.objects.filter(pk=user.pk)):
         held = any(rate_limit_reached(scope, value) for scope, value in limits)
         failed = False
         if not held:
-            certificate, mistyped = _lookup(number, key, user.obligee_id)
+            certificate, mistyped = _lookup(number, key, obligee_id)
             failed = certificate is None and mistyped is None
         if failed:
             # Increment, then compare: a failure past either limit (the IP address's is shared
@@ -60,7 +62,7 @@ def certificate_receive(*, user, number: str, key: str, ip: str) -> Receipt:
             within = [rate_limit_hit(scope, value) for scope, value in limits]
             held = not all(within)
     if held:
-        log_action(user.obligee, "certificate.receive_refused", user=user, data=audit)
+        log_action(_obligee(user), "certificate.receive_refused", user=user, data=audit)
         raise ServiceError(
             _(
                 "認証キーの誤りが続いたため、登録を一時停止しています。15分ほど時間をおいて再度お試しください。"
@@ -68,12 +70,12 @@ def certificate_receive(*, user, number: str, key: str, ip: str) -> Receipt:
             code="rate_limited",
         )
     if mistyped is not None:
-        log_action(user.obligee, "certificate.receive_mistyped", user=user, data=audit)
+        log_action(_obligee(user), "certificate.receive_mistyped", user=user, data=audit)
         raise ServiceError(mistyped.message, code="mistyped") from mistyped
-    if failed:
-        log_action(user.obligee, "certificate.receive_failed", user=user, data=audit)
+    if certificate is None:  # failed
+        log_action(_obligee(user), "certificate.receive_failed", user=user, data=audit)
         raise ServiceError(neutral_refusal(), code="no_match")
-    receipt = _receipt(certificate, user)
+    receipt = _receipt(certificate, user, obligee_id)
     log_action(
         certificate,
         "certificate.received",
@@ -120,23 +122,31 @@ def _addressed_to(certificate: Certificate | None, number: str, obligee_id: int)
     )
 
 
-def _receipt(certificate: Certificate, user) -> Receipt:
-    existing = Receipt.objects.filter(certificate=certificate, obligee_id=user.obligee_id).first()
+def _obligee(user: User) -> Obligee:
+    """The user's obligee, for the audit entry of a refusal (certificate_receive checked there
+    is one; read only when refusing, a receipt needs no more than its id)."""
+    if user.obligee is None:
+        raise PermissionDenied("Only obligee users receive certificates.")
+    return user.obligee
+
+
+def _receipt(certificate: Certificate, user: User, obligee_id: int) -> Receipt:
+    existing = Receipt.objects.filter(certificate=certificate, obligee_id=obligee_id).first()
     if existing:
         return existing
     try:
         with transaction.atomic():
             return Receipt.objects.create(
                 certificate=certificate,
-                obligee_id=user.obligee_id,
+                obligee_id=obligee_id,
                 received_by=user,
                 received_at=timezone.now(),
             )
     except IntegrityError:  # a colleague (or a double submission) registered it just now
-        return Receipt.objects.get(certificate=certificate, obligee_id=user.obligee_id)
+        return Receipt.objects.get(certificate=certificate, obligee_id=obligee_id)
 
 
-def registration_hold_lift(*, obligee, acting_user) -> int:
+def registration_hold_lift(*, obligee: Obligee, acting_user: User) -> int:
     """Let the obligee's users register keys again at once instead of after the window (staff,
     when an obligee calls in); the number of users who were on hold. Their failures so far are
     forgotten too. The per-IP count is left to its window: an office shares one address."""

@@ -18,7 +18,9 @@ import datetime
 import io
 import json
 import re
+from collections.abc import Iterable
 from functools import cache
+from typing import Any
 from urllib.parse import urlencode
 
 import segno
@@ -62,13 +64,13 @@ def _fetcher() -> URLFetcher:
     return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
 
 
-def _render(template: str, context: dict, *, attachments=()) -> bytes:
+def _render(template: str, context: dict, *, attachments: Iterable[Attachment] = ()) -> bytes:
     with translation.override("ja"):
         html = render_to_string(template, context)
     return write_pdf(html, attachments=attachments)
 
 
-def write_pdf(html: str, *, attachments=()) -> bytes:
+def write_pdf(html: str, *, attachments: Iterable[Attachment] = ()) -> bytes:
     """A document's HTML as PDF, with the documents' stylesheet and fonts."""
     return HTML(string=html, url_fetcher=_fetcher()).write_pdf(
         stylesheets=[_stylesheet()],
@@ -122,7 +124,7 @@ def date_problem(snapshot: dict) -> str | None:
     there and have a Japanese-era form. Checked before rendering (so before anything is signed):
     a certificate printing 「工期 から令和9年3月17日まで」 is worse than none."""
     for path, label in STATED_DATES:
-        value = snapshot
+        value: Any = snapshot
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
         if not value:

@@ -3,20 +3,23 @@ statements), and what the public may."""
 
 import datetime
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import QuerySet, TextChoices
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from guarantees.models import Certificate, Guarantee
+from accounts.models import User
+from guarantees.models import Certificate, Guarantee, Receipt
 
 # What a verification token may look like: 128 random bits written as URL-safe base64 (22
 # symbols) or hexadecimal (32). Anything else is refused before the database is asked.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22,32}")
 
 
-def certificates_for(user) -> QuerySet[Certificate]:
+def certificates_for(user: User) -> QuerySet[Certificate]:
     """Every certificate version `user` may see: those of the user's own company's guarantees
     (the same scope as applications.selectors.applications_for)."""
     if user.contractor_id is None:
@@ -24,7 +27,7 @@ def certificates_for(user) -> QuerySet[Certificate]:
     return Certificate.objects.filter(guarantee__application__contractor_id=user.contractor_id)
 
 
-def electronic_certificate_for_user_or_404(user, pk: int) -> Certificate:
+def electronic_certificate_for_user_or_404(user: User, pk: int) -> Certificate:
     """The electronic certificate version `pk` of the user's company; 404 otherwise (another
     company's, or a paper one: the branch prints those, there is nothing to download)."""
     return get_object_or_404(
@@ -35,7 +38,7 @@ def electronic_certificate_for_user_or_404(user, pk: int) -> Certificate:
     )
 
 
-def with_certificates(guarantees, *, today: datetime.date) -> None:
+def with_certificates(guarantees: Iterable[Guarantee], *, today: datetime.date) -> None:
     """Sets on each of `guarantees` its certificate: `current_certificate` (the newest version, or
     None), `earlier_certificates` (oldest first) and `key_available` (an electronic certificate in
     force, whose key may be shown), from one query."""
@@ -51,7 +54,8 @@ def with_certificates(guarantees, *, today: datetime.date) -> None:
             versions[certificate.guarantee_id].append(certificate)
     received = received_on([versions[g.pk][-1].pk for g in guarantees if versions[g.pk]])
     for guarantee in guarantees:
-        *earlier, current = versions[guarantee.pk] or [None]
+        earlier = versions[guarantee.pk][:-1]
+        current = versions[guarantee.pk][-1] if versions[guarantee.pk] else None
         guarantee.current_certificate = current
         # 発注者受領済: when the obligee registered the current version's key.
         guarantee.received_at = received.get(current.pk) if current else None
@@ -125,7 +129,7 @@ def state_of(
     return CertificateState.VALID
 
 
-def fee_statements_for(user) -> QuerySet[Guarantee]:
+def fee_statements_for(user: User) -> QuerySet[Guarantee]:
     """The guarantees of the user's own company with a fixed fee: those 保証料計算書一覧 lists."""
     if user.contractor_id is None:
         return Guarantee.objects.none()
@@ -136,7 +140,7 @@ def fee_statements_for(user) -> QuerySet[Guarantee]:
     )
 
 
-def fee_statement_rows(user) -> QuerySet[Guarantee]:
+def fee_statement_rows(user: User) -> QuerySet[Guarantee]:
     """The rows of 保証料計算書一覧, newest approval first, with only the columns it shows."""
     return (
         fee_statements_for(user)
@@ -154,7 +158,7 @@ def fee_statement_rows(user) -> QuerySet[Guarantee]:
     )
 
 
-def fee_statement_for_user_or_404(user, pk: int) -> Guarantee:
+def fee_statement_for_user_or_404(user: User, pk: int) -> Guarantee:
     """The guarantee `pk` if the user's company may have its fee statement; 404 otherwise
     (another company's, or not approved yet: the same answer, so ids cannot be probed)."""
     return get_object_or_404(
@@ -165,16 +169,14 @@ def fee_statement_for_user_or_404(user, pk: int) -> Guarantee:
     )
 
 
-def latest_snapshot(guarantee: Guarantee) -> dict | None:
+def latest_snapshot(guarantee: Guarantee) -> dict[str, Any] | None:
     """What the newest certificate version of `guarantee` states, or None before issuance."""
     return guarantee.certificates.order_by("-version").values_list("snapshot", flat=True).first()
 
 
-def received_on(certificate_ids: list[int]) -> dict:
+def received_on(certificate_ids: list[int]) -> dict[int, datetime.datetime]:
     """{certificate id: the first time an obligee received it}, in one query (none if empty)."""
-    from guarantees.models import Receipt
-
-    received = {}
+    received: dict[int, datetime.datetime] = {}
     if certificate_ids:
         for certificate_id, at in (
             Receipt.objects.filter(certificate_id__in=certificate_ids)
@@ -185,10 +187,8 @@ def received_on(certificate_ids: list[int]) -> dict:
     return received
 
 
-def receipts_for(user) -> QuerySet:
+def receipts_for(user: User) -> QuerySet[Receipt]:
     """What the user's obligee has received (受領), newest first, with what the list shows."""
-    from guarantees.models import Receipt
-
     if user.obligee_id is None:
         return Receipt.objects.none()
     return Receipt.objects.filter(obligee_id=user.obligee_id).select_related(

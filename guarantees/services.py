@@ -1,7 +1,9 @@
 """State changes of guarantees."""
 
+import datetime
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
@@ -13,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 
-from accounts.models import User
-from applications.models import Application
+from accounts.models import Branch, User
 from core.audit import log_action
 from core.errors import ServiceError, StateError
 from core.ratelimit import attempts_in_turn, rate_limit_hit, rate_limit_reached, rate_limit_reset
@@ -22,19 +23,22 @@ from core.sequences import fiscal_year, next_value, peek_value
 from fees.calculation import FeeBreakdown, approval_fee_for
 from guarantees.keys import decrypt_key, display_key
 from guarantees.locking import locked_guarantee
-from guarantees.models import Guarantee
+from guarantees.models import Certificate, Guarantee
 from guarantees.selectors import CertificateState, certificate_state, certificates_for
 from notifications.services import notify_contractor
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
 
-def _number_key(branch_code: str, approved_on) -> tuple[str, int]:
+def _number_key(branch_code: str, approved_on: datetime.date) -> tuple[str, int]:
     year = fiscal_year(approved_on)
     return f"guarantee:{branch_code}:{year}", year
 
 
-def guarantee_number(*, branch_code: str, approved_on) -> str:
+def guarantee_number(*, branch_code: str, approved_on: datetime.date) -> str:
     """`<branch code>-<fiscal year>-<6-digit serial>`, e.g. GM-2026-000123.
 
     The serial comes from a locked counter per branch and fiscal year, inside the approving
@@ -45,7 +49,33 @@ def guarantee_number(*, branch_code: str, approved_on) -> str:
     return f"{branch_code}-{year}-{next_value(key):06d}"
 
 
-def _approval_fee(guarantee: Guarantee, application: Application, today) -> FeeBreakdown:
+class ApplicationToApprove(Protocol):
+    """What approval reads of the guarantee's application (`guarantee.application`), by what it
+    reads: guarantees sit below the applications app and do not import it."""
+
+    @property
+    def branch(self) -> Branch | None: ...
+
+    @property
+    def contract_date(self) -> datetime.date | None: ...
+
+    @property
+    def period_end(self) -> datetime.date | None: ...
+
+    def approve_refusal(self, guarantee: Guarantee) -> "StrOrPromise | None": ...
+
+
+def _branch_code(application: ApplicationToApprove) -> str:
+    if application.branch is None:
+        # Sending requires the branch (applications.rules): only a draft has none, and staff
+        # never act on a draft's guarantees (guarantees.locking).
+        raise ValueError("An application without a branch cannot be approved.")
+    return application.branch.code
+
+
+def _approval_fee(
+    guarantee: Guarantee, application: ApplicationToApprove, today: datetime.date
+) -> FeeBreakdown:
     """The fee an approval on `today` fixes; a ServiceError when it cannot be computed."""
     fee = approval_fee_for(guarantee, application, today)
     if fee.breakdown is None:
@@ -66,15 +96,17 @@ class ApprovalPreview:
 
     number: str
     fee: FeeBreakdown | None
-    refusal: str | None  # why the approval would be refused (state or fee), or None
+    refusal: "StrOrPromise | None"  # why the approval would be refused (state or fee), or None
 
 
 def guarantee_approval_preview(
-    *, guarantee: Guarantee, application: Application
+    *, guarantee: Guarantee, application: ApplicationToApprove
 ) -> ApprovalPreview:
+    """What approving `guarantee` of `application` (its own) now would assign."""
     today = timezone.localdate()
-    key, year = _number_key(application.branch.code, today)
-    number = f"{application.branch.code}-{year}-{peek_value(key):06d}"
+    branch_code = _branch_code(application)
+    key, year = _number_key(branch_code, today)
+    number = f"{branch_code}-{year}-{peek_value(key):06d}"
     refusal = application.approve_refusal(guarantee)
     fee = None
     try:
@@ -85,22 +117,23 @@ def guarantee_approval_preview(
 
 
 @transaction.atomic
-def guarantee_approve(*, guarantee_id: int, user) -> Guarantee:
+def guarantee_approve(*, guarantee_id: int, user: User) -> Guarantee:
     """承諾: assign the guarantee number and compute the fee, frozen with its breakdown."""
-    application, guarantee = locked_guarantee(guarantee_id, user)
+    guarantee = locked_guarantee(guarantee_id, user)
+    application = guarantee.application
     refusal = application.approve_refusal(guarantee)
     if refusal is not None:
         raise StateError(refusal, code="not_reviewing")
     now = timezone.now()
     today = timezone.localdate(now)
     breakdown = _approval_fee(guarantee, application, today)
-    guarantee.number = guarantee_number(branch_code=application.branch.code, approved_on=today)
+    guarantee.number = guarantee_number(branch_code=_branch_code(application), approved_on=today)
     guarantee.status = Guarantee.Status.APPROVED
     guarantee.fee = breakdown.fee
     guarantee.fee_breakdown = breakdown.as_json()
     guarantee.approved_at = now
     guarantee.save(update_fields=["number", "status", "fee", "fee_breakdown", "approved_at"])
-    Application.objects.filter(pk=application.pk).update(updated_at=now)
+    application.guarantee_approved(now=now)
     log_action(
         application,
         "guarantee.approved",
@@ -122,7 +155,7 @@ KEY_NOT_IN_FORCE = gettext_lazy(
 
 
 @sensitive_variables("password", "body")
-def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
+def certificate_key_reveal(*, certificate_id: int, user: User, password: str) -> str:
     """認証キーを表示: the key of an electronic certificate of the user's company, in its display
     form (XXXX-XXXX-XXXX-XXXX-C), once the user has typed their password again.
 
@@ -188,7 +221,9 @@ def certificate_key_reveal(*, certificate_id: int, user, password: str) -> str:
     return display_key(body)
 
 
-def _key_refused(certificate, user, reason: str, message: str) -> ServiceError:
+def _key_refused(
+    certificate: Certificate, user: User, reason: str, message: "StrOrPromise"
+) -> ServiceError:
     """The refusal to raise, audited first (its reason, never what was typed)."""
     log_action(
         certificate,
@@ -206,11 +241,11 @@ NOTICE_PASS_SALT = "guarantees.key-notice"
 NOTICE_PASS_SECONDS = 600
 
 
-def key_notice_pass(certificate, user) -> str:
+def key_notice_pass(certificate: Certificate, user: User) -> str:
     return django_signing.TimestampSigner(salt=NOTICE_PASS_SALT).sign(f"{certificate.pk}:{user.pk}")
 
 
-def key_notice_pdf(*, certificate_id: int, user, notice_pass: str) -> bytes:
+def key_notice_pdf(*, certificate_id: int, user: User, notice_pass: str) -> bytes:
     """「電子保証証書閲覧用『認証キー』等のお知らせ」 (PDF) of a certificate of the user's company,
     for a pass key_notice_pass() gave this user for it; audited (without the key)."""
     from guarantees import rendering  # WeasyPrint loads only where documents are made

@@ -11,10 +11,12 @@ import datetime
 import functools
 import hashlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
@@ -22,6 +24,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -134,7 +137,7 @@ def check_signature(pdf: bytes, reader: PdfFileReader | None = None) -> Signatur
         # others), and only the company's own signing certificate issues guarantees.
         by_company=status.trusted and embedded.signer_cert.dump() == _signing_certs()[0].dump(),
         timestamped=timestamped,
-        signed_at=stamp.timestamp if timestamped else None,
+        signed_at=stamp.timestamp if stamp is not None and timestamped else None,
         signer=signer,
     )
 
@@ -156,12 +159,16 @@ def reset_signer() -> None:
 
 
 @receiver(setting_changed)
-def _reset_on_setting_changed(*, setting, **kwargs):
+def _reset_on_setting_changed(*, setting: str, **kwargs: object) -> None:
     if setting in PKI_SETTINGS:
         reset_signer()
 
 
-def _outside_event_loop(func, *args, **kwargs):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _outside_event_loop(func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
     """Call one of pyHanko's blocking functions. They use asyncio.run, which refuses to start
     inside a running event loop (an async caller; Playwright's sync API in the browser tests):
     there, the call runs on a thread of its own while this one waits."""
@@ -192,6 +199,7 @@ def _pdf_signer() -> tuple[signers.PdfSigner, int]:
         location=company["address"],
         name=company["name"],
     )
+    timestamper: timestamps.TimeStamper
     if settings.TSA_URL:
         timestamper = timestamps.HTTPTimeStamper(settings.TSA_URL)
         bytes_reserved = REMOTE_TSA_BYTES_RESERVED
@@ -211,7 +219,7 @@ class LocalTimeStamper(timestamps.DummyTimeStamper):
     this one signs with the key it was given, loaded once.
     """
 
-    def __init__(self, *, tsa_cert: asn1_x509.Certificate, tsa_key: RSAPrivateKey):
+    def __init__(self, *, tsa_cert: asn1_x509.Certificate, tsa_key: PrivateKeyTypes) -> None:
         if not isinstance(tsa_key, RSAPrivateKey):
             raise ImproperlyConfigured(
                 f"{settings.TSA_KEY_PATH}: the local time-stamping authority needs an RSA key."
@@ -231,7 +239,9 @@ class LocalTimeStamper(timestamps.DummyTimeStamper):
             ).dump()
         )
 
-    def _sign_tst_info(self, tst_info_data: bytes, md_algorithm: str, dt: datetime.datetime):
+    def _sign_tst_info(
+        self, tst_info_data: bytes, md_algorithm: str, dt: datetime.datetime
+    ) -> tuple[bytes, cms.CMSAttributes]:
         # RFC 3161 §2.4.2 and RFC 5035: the token's signed attributes name the content type,
         # its digest, and the TSA certificate (ESS signing-certificate-v2).
         digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))

@@ -6,6 +6,7 @@ company's settings never change an issued document. Dates are ISO strings, amoun
 """
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 
@@ -14,17 +15,30 @@ from guarantees.models import Guarantee
 
 SNAPSHOT_SCHEMA = 1
 
-TITLES = {GuaranteeKind.ADVANCE: "前払金保証証書", GuaranteeKind.CONTRACT: "契約保証証書"}
-KIND_LABELS = {GuaranteeKind.ADVANCE: "前払金保証", GuaranteeKind.CONTRACT: "契約保証"}
+# By kind (a guarantee's `kind` is its value).
+TITLES: dict[str, str] = {
+    GuaranteeKind.ADVANCE: "前払金保証証書",
+    GuaranteeKind.CONTRACT: "契約保証証書",
+}
+KIND_LABELS: dict[str, str] = {
+    GuaranteeKind.ADVANCE: "前払金保証",
+    GuaranteeKind.CONTRACT: "契約保証",
+}
 
 
-def certificate_snapshot(guarantee: Guarantee, *, version: int, issued_on: datetime.date) -> dict:
+def certificate_snapshot(
+    guarantee: Guarantee, *, version: int, issued_on: datetime.date
+) -> dict[str, Any]:
     """What version `version` of `guarantee`'s certificate states, issued on `issued_on`.
 
     `guarantee.application` with its obligee, contractor and branch must be loaded (or loadable).
     """
     application = guarantee.application
     obligee, contractor, branch = application.obligee, application.contractor, application.branch
+    if obligee is None or branch is None:
+        # Sending requires both (applications.rules): only a draft lacks them, and a draft's
+        # guarantees are never approved.
+        raise ValueError(f"Application {application.pk} names no obligee or no branch.")
     breakdown = guarantee.fee_breakdown or {}
     return {
         "schema": SNAPSHOT_SCHEMA,

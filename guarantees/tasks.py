@@ -1,14 +1,19 @@
 """Issuance tasks: thin, ids in; the work is in guarantees.issuance."""
 
 import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from celery import shared_task
+from celery import Task, shared_task
+
+if TYPE_CHECKING:
+    from guarantees.models import Certificate
 
 logger = logging.getLogger(__name__)
 
 # Issuing is idempotent: a task that failed (database restarting, disk full) is retried with
 # back-off, and acknowledged only once done, so a worker killed mid-way leaves it queued.
-RETRIED = {
+RETRIED: dict[str, Any] = {
     "acks_late": True,
     "autoretry_for": (Exception,),
     "retry_backoff": 2,
@@ -18,7 +23,7 @@ RETRIED = {
 
 
 @shared_task(bind=True, **RETRIED)
-def issue_certificate(self, guarantee_id: int) -> int | None:
+def issue_certificate(self: Task[[int], int | None], guarantee_id: int) -> int | None:
     """Issue the electronic certificate of `guarantee_id` (idempotent: safe to run again).
 
     When the last retry fails too, the failure is recorded for the branch (発行失敗, with a
@@ -30,7 +35,8 @@ def issue_certificate(self, guarantee_id: int) -> int | None:
     except Exception as exc:
         # Run in-process (no broker: `make run`), a retry would hold up the staff's request
         # and then fail it; the first failure is the last there.
-        if self.request.retries < self.max_retries and not self.request.is_eager:
+        retries_left = self.max_retries is None or self.request.retries < self.max_retries
+        if retries_left and not self.request.is_eager:
             raise  # retried with back-off (RETRIED)
         logger.exception("Issuing guarantee %s failed; no retry is left.", guarantee_id)
         issuance.issuance_failed(guarantee_id, error=exc)
@@ -55,7 +61,9 @@ def issue_overdue() -> list[int]:
     from guarantees import issuance, lifecycle
 
     issued = []
-    owed = [(issuance.certificate_issue, pk, "guarantee") for pk in issuance.issuance_overdue()]
+    owed: list[tuple[Callable[[int], Certificate | None], int, str]] = [
+        (issuance.certificate_issue, pk, "guarantee") for pk in issuance.issuance_overdue()
+    ]
     owed += [(lifecycle.amendment_issue, pk, "amendment") for pk in lifecycle.amendments_overdue()]
     for issue, pk, what in owed:
         try:

@@ -11,17 +11,19 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache as memoize
 from io import BytesIO
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db.models import TextChoices
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -102,7 +104,7 @@ def busy() -> ServiceError:
     )
 
 
-def request_refusal(meta) -> ServiceError | None:
+def request_refusal(meta: Mapping[str, Any]) -> ServiceError | None:
     """Why a request's body is not read at all, judged from its headers alone (before anything
     reads the body): announced larger than any upload we take, or sent without a length. Django
     reads a body only as far as its Content-Length, so a chunked body would otherwise look empty."""
@@ -121,22 +123,22 @@ class BoundedUploadHandler(FileUploadHandler):
     """Keeps an uploaded file in memory up to the limit and drops it as soon as it grows past
     that, so an upload is never read or stored whole beyond what a certificate can be."""
 
-    def __init__(self, request=None, *, limit: int):
+    def __init__(self, request: HttpRequest | None = None, *, limit: int) -> None:
         super().__init__(request)
         self.limit = limit
         self.exceeded = False
 
-    def new_file(self, *args, **kwargs):
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.buffer = BytesIO()
 
-    def receive_data_chunk(self, raw_data, start):
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
         if start + len(raw_data) > self.limit:
             self.exceeded = True
             raise SkipFile()
         self.buffer.write(raw_data)
 
-    def file_complete(self, file_size):
+    def file_complete(self, file_size: int) -> InMemoryUploadedFile:
         self.buffer.seek(0)
         return InMemoryUploadedFile(
             self.buffer,
@@ -224,7 +226,7 @@ def verify_pdf(data: bytes) -> VerificationResult:
         # The handover notice rather than the certificate: said so, and nothing of what it
         # carries is shown (the key is for the obligee's eyes only).
         return VerificationResult(Verdict.KEY_NOTICE, digest)
-    if verdict != Verdict.GENUINE:
+    if verdict != Verdict.GENUINE or issued is None:  # only one we issued is genuine
         return VerificationResult(verdict, digest, check)
     state = certificate_state(issued, today=timezone.localdate())
     superseded_by = None

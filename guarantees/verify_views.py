@@ -2,7 +2,9 @@
 as a page (/verify/) and as JSON for obligees' e-procurement systems (POST /api/verify/). Both
 answer from guarantees.verification.verify_pdf."""
 
-from django.http import JsonResponse
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.urls import reverse
@@ -56,7 +58,7 @@ def rate_limited() -> ServiceError:
 # _verify_page is protected as every form is.
 @csrf_exempt
 @never_cache  # an answer about one file, and the status changes: kept by no cache
-def verify_upload(request):
+def verify_upload(request: HttpRequest) -> HttpResponse:
     """/verify/: choose a certificate PDF, see whether it is genuine and in force."""
     if request.method == "POST":
         refusal = request_refusal(request.META)
@@ -68,7 +70,7 @@ def verify_upload(request):
 
 
 @csrf_protect
-def _verify_page(request, handler: BoundedUploadHandler):
+def _verify_page(request: HttpRequest, handler: BoundedUploadHandler) -> HttpResponse:
     if request.method != "POST":
         return _page(request)
     try:
@@ -83,7 +85,7 @@ def _verify_page(request, handler: BoundedUploadHandler):
     return _page(request, result=result)
 
 
-def _uploaded_file(request, handler: BoundedUploadHandler) -> tuple[bytes | None, str]:
+def _uploaded_file(request: HttpRequest, handler: BoundedUploadHandler) -> tuple[bytes | None, str]:
     """(the bytes of the form's `file` or None, its declared content type)."""
     try:
         upload = request.FILES.get("file")
@@ -96,8 +98,13 @@ def _uploaded_file(request, handler: BoundedUploadHandler) -> tuple[bytes | None
     return upload.read(), upload.content_type or ""
 
 
-def _page(request, *, result: VerificationResult | None = None, error: ServiceError | None = None):
-    context = {
+def _page(
+    request: HttpRequest,
+    *,
+    result: VerificationResult | None = None,
+    error: ServiceError | None = None,
+) -> HttpResponse:
+    context: dict[str, Any] = {
         "result": result,
         "verdicts": Verdict,
         "states": CertificateState,
@@ -112,7 +119,7 @@ def _page(request, *, result: VerificationResult | None = None, error: ServiceEr
         request,
         "guarantees/verify_upload.html",
         context,
-        status=STATUS_OF_ERROR.get(error.code, 400) if error else 200,
+        status=STATUS_OF_ERROR.get(error.code or "", 400) if error else 200,
     )
     response["X-Robots-Tag"] = "noindex"
     if error is not None and error.code in RETRY_AFTER:
@@ -126,7 +133,7 @@ def _page(request, *, result: VerificationResult | None = None, error: ServiceEr
 # A machine API: no cookie or session is used, so there is nothing for a forged request to ride on.
 @csrf_exempt
 @never_cache
-def api_verify(request):
+def api_verify(request: HttpRequest) -> JsonResponse:
     """POST /api/verify/: the PDF as multipart field `file`, or as the body (application/pdf)."""
     if request.method != "POST":
         response = _api_error("method_not_allowed", _("POSTで送信してください。"), 405)
@@ -143,14 +150,15 @@ def api_verify(request):
         with check_slot():
             result = verify_pdf(data)
     except ServiceError as exc:
-        response = _api_error(exc.code, exc.messages[0], STATUS_OF_ERROR.get(exc.code, 400))
+        status = STATUS_OF_ERROR.get(exc.code or "", 400)
+        response = _api_error(exc.code, exc.messages[0], status)
         if exc.code in RETRY_AFTER:
             response["Retry-After"] = RETRY_AFTER[exc.code]
         return response
     return JsonResponse(result_json(result))
 
 
-def _api_upload(request) -> tuple[bytes | None, str]:
+def _api_upload(request: HttpRequest) -> tuple[bytes | None, str]:
     """(the file's bytes or None, its declared content type) from a multipart form or the body."""
     if request.content_type == "multipart/form-data":
         handler = BoundedUploadHandler(request, limit=max_pdf_bytes())
@@ -168,11 +176,11 @@ def _api_upload(request) -> tuple[bytes | None, str]:
     return request.read(max_pdf_bytes() + 1), request.content_type
 
 
-def _api_error(code: str, message: str, status: int) -> JsonResponse:
+def _api_error(code: str | None, message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 
-def result_json(result: VerificationResult) -> dict:
+def result_json(result: VerificationResult) -> dict[str, Any]:
     """The API's answer (docs/openapi.yaml, VerifyResult): codes, not labels."""
     check = result.signature
     snapshot = result.snapshot
@@ -201,7 +209,7 @@ def result_json(result: VerificationResult) -> dict:
     }
 
 
-def _printed(snapshot: dict) -> dict:
+def _printed(snapshot: dict[str, Any]) -> dict[str, Any]:
     """What the certificate prints, from its snapshot: nothing else."""
     return {
         "title": snapshot["title"],

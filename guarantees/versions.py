@@ -1,8 +1,10 @@
 """The versions of a certificate (第1版, 第2版 …): the next number, and rendering, signing and
 storing a new one. Issuance makes the first; an amendment (guarantees/lifecycle.py) the next."""
 
+import datetime
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -10,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Max
 from django.utils import timezone
 
+from accounts.models import User
 from guarantees import keys, rendering, signing
 from guarantees.models import Certificate, Guarantee
 from guarantees.snapshot import certificate_snapshot
@@ -31,12 +34,19 @@ def next_version_number(guarantee: Guarantee) -> int:
 
 
 def new_version(
-    guarantee: Guarantee, *, now, user, signed: bool, snapshot: dict | None = None
+    guarantee: Guarantee,
+    *,
+    now: datetime.datetime,
+    user: User | None,
+    signed: bool,
+    snapshot: dict[str, Any] | None = None,
 ) -> Certificate:
     """Render (and for electronic: sign, and make the key) the next version; store it.
 
     `snapshot`: what the version states (an amendment's); by default the guarantee as approved.
     """
+    if guarantee.number is None:  # the database refuses it too (guarantee_number_once_approved)
+        raise ValueError("Only an approved guarantee, numbered, has certificates.")
     version = next_version_number(guarantee)
     if snapshot is None:
         snapshot = certificate_snapshot(
@@ -44,7 +54,7 @@ def new_version(
         )
     token = secrets.token_urlsafe(16)  # 128 bits
     pdf = rendering.render_certificate(snapshot, verify_url=verify_url(token))
-    key_fields = {}
+    key_fields: dict[str, str] = {}
     if signed:
         pdf = signing.sign_pdf(pdf)
         body = keys.new_key()

@@ -3,9 +3,11 @@
 
 import datetime
 import re
+from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -13,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import contractor_required
+from accounts.models import User
 from core.errors import ServiceError
 from core.http import pdf_response
 from core.middleware import answers_any_path
@@ -22,12 +25,19 @@ from guarantees import selectors, services
 from guarantees.forms import KeyRevealForm
 from guarantees.selectors import CertificateState, certificate_state
 
+
+class ContractorRequest(HttpRequest):
+    """A request that contractor_required let through: its user is a signed-in contractor user."""
+
+    user: User
+
+
 # --- Certificates of the contractor's company ---------------------------------------------------
 
 
 @never_cache  # the company's own document: no shared cache keeps a copy
 @contractor_required
-def certificate_pdf(request, pk: int):
+def certificate_pdf(request: ContractorRequest, pk: int) -> FileResponse:
     """証書PDF: an electronic certificate version of the user's company, as a download."""
     certificate = selectors.electronic_certificate_for_user_or_404(request.user, pk)
     number = re.sub(r"[^A-Za-z0-9-]+", "_", certificate.guarantee.number or "")
@@ -45,7 +55,7 @@ def certificate_pdf(request, pk: int):
 @never_cache  # no-store: the page that shows the key is kept by no cache, the browser's included
 @sensitive_post_parameters("password")
 @contractor_required
-def certificate_key(request, pk: int):
+def certificate_key(request: ContractorRequest, pk: int) -> HttpResponse:
     """認証キーを表示: the password again (POST), then the key, on this response only."""
     certificate = selectors.electronic_certificate_for_user_or_404(request.user, pk)
     in_force = certificate_state(certificate, today=timezone.localdate()) == CertificateState.VALID
@@ -89,7 +99,7 @@ def certificate_key(request, pk: int):
 @require_POST
 @never_cache
 @contractor_required
-def certificate_key_notice(request, pk: int):
+def certificate_key_notice(request: ContractorRequest, pk: int) -> HttpResponseBase:
     """「電子保証証書閲覧用『認証キー』等のお知らせ」 (PDF), from the page showing the key."""
     certificate = selectors.electronic_certificate_for_user_or_404(request.user, pk)
     try:
@@ -110,7 +120,7 @@ def certificate_key_notice(request, pk: int):
 
 @answers_any_path  # a NUL byte in the token is one more unknown token: the same 404
 @never_cache  # its status changes (amended, cancelled): always asked afresh
-def certificate_verify(request, token: str):
+def certificate_verify(request: HttpRequest, token: str) -> HttpResponse:
     """The address in a certificate's QR code: what it states and whether it is in force.
 
     Public, without sign-in. It shows only what the document itself prints, and of a newer
@@ -135,7 +145,7 @@ def certificate_verify(request, token: str):
     return response
 
 
-def certificate_dates(snapshot: dict) -> dict:
+def certificate_dates(snapshot: dict[str, Any]) -> dict[str, datetime.date | None]:
     """The dates a certificate prints (templates/guarantees/_certificate_facts.html), as dates
     for the templates' date formats."""
     return {
@@ -154,7 +164,7 @@ PAGE_SIZE = 20
 
 
 @contractor_required
-def fee_statement_list(request):
+def fee_statement_list(request: ContractorRequest) -> HttpResponse:
     """保証料計算書一覧: the company's approved guarantees with their fee, newest first."""
     page = CappedCountPaginator(selectors.fee_statement_rows(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -167,7 +177,7 @@ def fee_statement_list(request):
 
 @never_cache
 @contractor_required
-def fee_statement_pdf(request, pk: int):
+def fee_statement_pdf(request: ContractorRequest, pk: int) -> HttpResponse:
     """保証料計算書 (PDF) of one guarantee, as a download named after its number."""
     # WeasyPrint takes ~0.35 s to import: only the processes that render a document pay it.
     from guarantees.issuance import fee_statement

@@ -8,11 +8,17 @@ can validate the whole chain against it.
 import datetime
 import os
 import tempfile
+from argparse import ArgumentParser
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificateIssuerPrivateKeyTypes,
+    CertificatePublicKeyTypes,
+    PrivateKeyTypes,
+)
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -28,12 +34,12 @@ SET = ("SIGNING_CA_PATH", "SIGNING_KEY_PATH", "SIGNING_CERT_PATH", "TSA_KEY_PATH
 class Command(BaseCommand):
     help = "開発用の認証局、電子署名用の証明書と鍵、タイムスタンプ局の証明書と鍵を作成します。"
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--force", action="store_true", help="既存のファイルを新しい一式で置き換えます"
         )
 
-    def handle(self, *args, force: bool, **options):
+    def handle(self, *args: object, force: bool, **options: object) -> None:
         paths = {name: Path(getattr(settings, name)) for name in SET}
         existing = [path for path in paths.values() if path.exists()]
         if existing and not force:
@@ -136,7 +142,15 @@ def _key_usage(**usages: bool) -> x509.KeyUsage:
     return x509.KeyUsage(**{name: usages.get(name, False) for name in names})
 
 
-def _certificate(*, subject, public_key, issuer, not_after, extensions, now) -> x509.Certificate:
+def _certificate(
+    *,
+    subject: x509.Name,
+    public_key: CertificatePublicKeyTypes,
+    issuer: tuple[x509.Name, CertificateIssuerPrivateKeyTypes],
+    not_after: datetime.datetime,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+    now: datetime.datetime,
+) -> x509.Certificate:
     issuer_name, issuer_key = issuer
     builder = (
         x509.CertificateBuilder()
@@ -162,7 +176,7 @@ def _cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _key_pem(key) -> bytes:
+def _key_pem(key: PrivateKeyTypes) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
