@@ -14,7 +14,9 @@ elsewhere.
 import asyncio
 import datetime
 import functools
+import hashlib
 import logging
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
@@ -233,6 +235,25 @@ def _check_now(embedded: EmbeddedPdfSignature, signer: str) -> SignatureCheck:
         signed_at=stamp.timestamp if timestamped and stamp else None,
         signer=signer,
     )
+
+
+# The end of a revision: its %%EOF marker and the end-of-line after it, if any.
+_REVISION_END = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
+
+
+def revision_digests(pdf: bytes) -> set[str]:
+    """The SHA-256 of the file and of each earlier revision (the bytes up to the end of each
+    %%EOF). A certificate as issued is a prefix of every later copy of it: a document timestamp
+    added afterwards is an incremental update, appended. One pass over the file, however many
+    markers a hostile upload may hold."""
+    digests = {hashlib.sha256(pdf).hexdigest()}
+    running = hashlib.sha256()
+    position = 0
+    for match in _REVISION_END.finditer(pdf):
+        running.update(pdf[position : match.end()])
+        position = match.end()
+        digests.add(running.copy().hexdigest())
+    return digests
 
 
 def _stamp_time(stamp: EmbeddedPdfSignature) -> datetime.datetime:
