@@ -353,6 +353,6 @@ def signature_check(certificate: Certificate) -> tuple[SignatureCheck, bool]:
     key = f"signature-check:{trust_fingerprint()}:{digest}"
     result = cache.get(key)
     if not isinstance(result, SignatureCheck):
-        result = check_signature(content)
+        result = check_signature(content, as_issued=digest == certificate.sha256)
         cache.set(key, result, SIGNATURE_CHECK_SECONDS)
     return result, certificate.sha256 in revision_digests(content)

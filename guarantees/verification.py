@@ -218,7 +218,11 @@ def verify_pdf(data: bytes) -> VerificationResult:
         logger.info("Uploaded PDF could not be read: %r", exc)
         return VerificationResult(Verdict.NOT_PDF, digest)
     issued = _issued(title, data)
-    check = _cached_check(data, digest, reader) if issued else signing.check_signature(data, reader)
+    check = (
+        _cached_check(data, digest, reader, as_issued=issued.sha256 == digest)
+        if issued
+        else signing.check_signature(data, reader)
+    )
     verdict = _verdict(check, issued=issued is not None)
     if verdict == Verdict.UNSIGNED and read_key_notice(data) is not None:
         # The handover notice rather than the certificate: said so, and nothing of what it
@@ -285,7 +289,9 @@ def _issued(title: str, data: bytes) -> Certificate | None:
     )
 
 
-def _cached_check(data: bytes, digest: str, reader: PdfFileReader) -> SignatureCheck:
+def _cached_check(
+    data: bytes, digest: str, reader: PdfFileReader, *, as_issued: bool
+) -> SignatureCheck:
     """check_signature of a file we issued, reused for an hour across processes.
 
     Sound because the check depends only on the bytes (named by their SHA-256) and the trust
@@ -296,6 +302,6 @@ def _cached_check(data: bytes, digest: str, reader: PdfFileReader) -> SignatureC
     key = f"verify:{signing.trust_fingerprint()}:{digest}"
     check = cache.get(key)
     if not isinstance(check, SignatureCheck):
-        check = signing.check_signature(data, reader)
+        check = signing.check_signature(data, reader, as_issued=as_issued)
         cache.set(key, check, CHECK_CACHE_SECONDS)
     return check
