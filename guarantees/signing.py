@@ -201,7 +201,8 @@ def _check_long_term(
     spec = trust.lta_validation_spec()
     if as_issued:
         spec = dataclasses.replace(spec, diff_policy=None)
-    result = _outside_event_loop(_run, ades_lta_validation(embedded, spec))
+    # The coroutine is made where it runs: never left unawaited if the call fails first.
+    result = _outside_event_loop(lambda: asyncio.run(ades_lta_validation(embedded, spec)))
     status = result.api_status
     if status is None:  # not even the signature's integrity could be established
         return SignatureCheck(signed=True, signer=signer)
@@ -273,6 +274,12 @@ def _stamp_time(stamp: EmbeddedPdfSignature) -> datetime.datetime:
     return stamp.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
 
 
+def timestamper() -> timestamps.TimeStamper:
+    """The TSA that timestamps signatures, for a document timestamp added later (renewal): the
+    one configured (TSA_URL), or the local development TSA."""
+    return _signer()[1]
+
+
 def trust_fingerprint() -> str:
     """A short name for what checks are made against (guarantees.trust.fingerprint)."""
     return trust.fingerprint()
@@ -288,10 +295,6 @@ def reset_signer() -> None:
 def _reset_on_setting_changed(*, setting, **kwargs):
     if setting in trust.PKI_SETTINGS:
         reset_signer()
-
-
-def _run(coro):
-    return asyncio.run(coro)
 
 
 def _outside_event_loop(func, *args, **kwargs):

@@ -67,11 +67,12 @@ def sign_b_t(pdf: bytes) -> bytes:
         name=settings.SURETY_COMPANY["name"],
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    return (
-        signers.PdfSigner(metadata, signer, timestamper=timestamper)
-        .sign_pdf(writer, bytes_reserved=bytes_reserved)
-        .getvalue()
-    )
+    pdf_signer = signers.PdfSigner(metadata, signer, timestamper=timestamper)
+    # Through the application's guard: after the browser tests, Playwright's event loop runs in
+    # this thread, and pyHanko's blocking calls start one of their own.
+    return signing._outside_event_loop(
+        pdf_signer.sign_pdf, writer, bytes_reserved=bytes_reserved
+    ).getvalue()
 
 
 def add_document_timestamp(pdf: bytes) -> bytes:
@@ -84,10 +85,13 @@ def add_document_timestamp(pdf: bytes) -> bytes:
 
     from guarantees import signing, trust
 
-    _, timestamper, _ = signing._signer()
     output = BytesIO()
-    PdfTimeStamper(timestamper).update_archival_timestamp_chain(
-        PdfFileReader(BytesIO(pdf)), trust.validation_context(), in_place=False, output=output
+    signing._outside_event_loop(
+        PdfTimeStamper(signing.timestamper()).update_archival_timestamp_chain,
+        PdfFileReader(BytesIO(pdf)),
+        trust.validation_context(),
+        in_place=False,
+        output=output,
     )
     return output.getvalue()
 

@@ -305,3 +305,16 @@ def test_a_certificate_issued_b_t_still_verifies_as_before(client, issued_b_t):
     assert api["signature"]["level"] == "B-T"
     assert api["timestamp"]["document_timestamps"] == []
     assert api["timestamp"]["proven_until"] is None
+
+
+def test_kept_checks_are_named_by_the_trust_data_crl_and_earlier_certificates_included(own_pki):
+    first = trust.fingerprint()
+
+    rotate()
+    rotated = trust.fingerprint()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=25), tick=False):
+        call_command("make_dev_ca", verbosity=0, stdout=io.StringIO())  # a new CRL
+        signing.reset_signer()
+        republished = trust.fingerprint()
+
+    assert len({first, rotated, republished}) == 3

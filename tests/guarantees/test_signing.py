@@ -83,9 +83,8 @@ def pyhanko_status(pdf: bytes):
 def lta_validation(pdf: bytes):
     """pyHanko's own ETSI LTA validation, with our CA as the only trust root and no fetching."""
     embedded = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
-    return signing._outside_event_loop(
-        asyncio.run, ades_lta_validation(embedded, trust.lta_validation_spec())
-    )
+    spec = trust.lta_validation_spec()
+    return signing._outside_event_loop(lambda: asyncio.run(ades_lta_validation(embedded, spec)))
 
 
 def test_pyhanko_finds_a_trusted_pades_signature_with_a_trusted_timestamp(signed_pdf):
