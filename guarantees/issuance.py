@@ -2,7 +2,7 @@
 
 An electronic certificate is made in one transaction that holds the row locks of the application
 and the guarantee, in the order every staff action takes them (guarantees.locking): render,
-sign (PAdES B-T), make the key, store the PDF, insert the version, mark the guarantee 発行済. A
+sign (PAdES B-LTA), make the key, store the PDF, insert the version, mark the guarantee 発行済. A
 second run waits for the lock and then finds the version; a run killed half-way commits nothing
 (its PDF, stored under the name of the version, is overwritten by the retry), so retries and
 duplicates still end with exactly one version and one key.

@@ -32,7 +32,12 @@ from guarantees import keys
 from guarantees.models import Certificate, Guarantee, Receipt
 from guarantees.receiving import normalise_number
 from guarantees.selectors import CertificateState, certificate_state, receipts_for, state_of
-from guarantees.signing import SignatureCheck, check_signature
+from guarantees.signing import (
+    SignatureCheck,
+    check_signature,
+    revision_digests,
+    trust_fingerprint,
+)
 
 # The snapshot's values the list searches (guarantees.snapshot).
 _AMOUNT = Cast(KeyTextTransform("amount", "certificate__snapshot"), BigIntegerField())
@@ -342,26 +347,27 @@ def snapshot_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 
 # --- The signature ------------------------------------------------------------------------------
 
-# A day: a check is a function of the bytes and the trust roots, and the trust roots change
+# A day: a check is a function of the bytes and the trust data, and the trust data change
 # rarely (a new CA is rolled out over days); a day bounds how long a replaced root goes unseen.
 SIGNATURE_CHECK_SECONDS = 24 * 60 * 60
 
 
 def signature_check(certificate: Certificate) -> tuple[SignatureCheck, bool]:
-    """The result of checking the signature and timestamp of `certificate`'s stored PDF, and
-    whether the file is the very one issued (its SHA-256 is the one recorded at issuance).
+    """The result of checking the signature and timestamps of `certificate`'s stored PDF, and
+    whether the file is the one issued (as issued, or with document timestamps appended since:
+    the file as issued hashes to the SHA-256 recorded at issuance).
 
     Checking costs pyHanko tens of milliseconds, so the result is cached under the SHA-256 of the
-    bytes read now: the same bytes always give the same answer against the same trust roots, and
-    a file changed on disk has another hash, so it is checked afresh rather than inheriting the
-    original's result.
+    bytes read now and the trust data (roots, CRL, the company's certificates): the same bytes
+    always give the same answer against the same trust data, and a file changed on disk has
+    another hash, so it is checked afresh rather than inheriting the original's result.
     """
     with certificate.pdf.open("rb") as file:
         content = file.read()
     digest = hashlib.sha256(content).hexdigest()
-    key = f"signature-check:{digest}"
+    key = f"signature-check:{trust_fingerprint()}:{digest}"
     result = cache.get(key)
-    if result is None:
-        result = check_signature(content)
+    if not isinstance(result, SignatureCheck):
+        result = check_signature(content, as_issued=digest == certificate.sha256)
         cache.set(key, result, SIGNATURE_CHECK_SECONDS)
-    return result, digest == certificate.sha256
+    return result, certificate.sha256 in revision_digests(content)

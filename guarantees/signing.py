@@ -1,16 +1,23 @@
-"""PAdES B-T signatures on certificate PDFs, and the check of a signature on a PDF someone uploads.
+"""PAdES B-LTA signatures on certificate PDFs, and the check of a signature on a PDF someone
+uploads.
 
-The keys, certificates and trust roots are read once per process (a worker signs thousands of
-certificates; the public verify page must answer in tens of milliseconds) and dropped again by
+A certificate is signed with the company's key, its signature timestamped by the TSA, the
+validation data of both chains (certificates and our CA's CRL) stored in the document security
+store, and a document timestamp added over all of it: proof that outlives the signing key
+(SPEC §5). What is embedded and what a check trusts both come from guarantees.trust.
+
+The keys are read once per process (a worker signs thousands of certificates) and dropped again by
 `reset_signer()`, which Django's setting_changed signal calls when a test points the PKI settings
 elsewhere.
 """
 
 import asyncio
+import dataclasses
 import datetime
 import functools
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,37 +36,53 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
+from pyhanko.keys import load_private_key_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, TimestampDSSContentSettings
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from guarantees import trust
+
 logger = logging.getLogger(__name__)
+
+
+class _OfflineByDesign(logging.Filter):
+    """pyHanko warns on every signature that validation data is embedded without fetching: we
+    never fetch (our CA's CRL is held locally), so the warning says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_OfflineByDesign())
 
 SIGNATURE_FIELD = "SuretySignature"
 SIGNATURE_REASON = "保証証書の発行"
 
 # Room for the CMS signature in the PDF, so pyHanko need not make a dry-run signature to size it.
 # Ours takes about 4 KB (ECDSA signer and CA certificates, a timestamp token with the RSA TSA
-# certificate); a real TSA may add its own chain, of a size we cannot know.
+# certificate: the validation data goes to the DSS, not into the signature); a real TSA may add
+# its own chain, of a size we cannot know.
 LOCAL_TSA_BYTES_RESERVED = 8192
 REMOTE_TSA_BYTES_RESERVED = 16384
 
-PKI_SETTINGS = {
-    "SIGNING_KEY_PATH",
-    "SIGNING_CERT_PATH",
-    "SIGNING_CA_PATH",
-    "TSA_URL",
-    "TSA_KEY_PATH",
-    "TSA_CERT_PATH",
-    "SURETY_COMPANY",
-}
+# The validation data goes into the revision of the document timestamp, before it is stamped, so
+# that the timestamp covers every byte of the file as issued. (VRI entries, deprecated by PAdES,
+# can only be written after the timestamp they describe, in a revision nothing covers.)
+DSS_SETTINGS = DSSContentSettings(
+    include_vri=False,
+    next_ts_settings=TimestampDSSContentSettings(include_vri=False, update_before_ts=True),
+)
 
 # What the signed revision may have after it and still be the document we signed: nothing, or
 # validation data (DSS, document timestamps) that adds no content.
@@ -67,8 +90,23 @@ UNCHANGED = {ModificationLevel.NONE, ModificationLevel.LTA_UPDATES}
 
 
 def sign_pdf(pdf: bytes) -> bytes:
-    """The PDF with the company's PAdES B-T signature: signed, then timestamped by the TSA."""
-    pdf_signer, bytes_reserved = _pdf_signer()
+    """The PDF with the company's PAdES B-LTA signature: signed, timestamped by the TSA, the
+    validation data of the signer's and the TSA's chains stored, and a document timestamp."""
+    signer, timestamper, bytes_reserved = _signer()
+    metadata = signers.PdfSignatureMetadata(
+        field_name=SIGNATURE_FIELD,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=SIGNATURE_REASON,
+        location=settings.SURETY_COMPANY["address"],
+        name=settings.SURETY_COMPANY["name"],
+        embed_validation_info=True,
+        use_pades_lta=True,
+        # A context per document: pyHanko records in it what it validated, and when.
+        validation_context=trust.validation_context(),
+        dss_settings=DSS_SETTINGS,
+    )
+    pdf_signer = signers.PdfSigner(metadata, signer, timestamper=timestamper)
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     return _outside_event_loop(
         pdf_signer.sign_pdf, writer, bytes_reserved=bytes_reserved
@@ -82,11 +120,19 @@ class SignatureCheck:
     signed: bool = False  # the PDF carries a signature that could be read
     intact: bool = False  # the signed bytes are unchanged and the signature value matches them
     whole_file: bool = False  # nothing added after the signature changes the document
-    trusted: bool = False  # the signer's certificate chains to our CA
-    by_company: bool = False  # the signer's certificate is the company's signing certificate
-    timestamped: bool = False  # a sound timestamp token from a TSA that chains to our CA
-    signed_at: datetime.datetime | None = None  # the timestamp's time, when timestamped
+    trusted: bool = False  # the signer's certificate chains to our CA (as of the signing time)
+    by_company: bool = False  # the signer's certificate is one of the company's
+    # Sound timestamps from a TSA that chains to our CA: the signature's, and every document
+    # timestamp after it.
+    timestamped: bool = False
+    signed_at: datetime.datetime | None = None  # the signature timestamp's time, when timestamped
     signer: str = ""  # the signer certificate's subject (common name), whether trusted or not
+    # B-LTA: judged as of its timestamps from the validation data the PDF carries.
+    long_term: bool = False
+    # The document timestamps' times, oldest first, when timestamped.
+    document_timestamps: tuple[datetime.datetime, ...] = ()
+    # Until when the newest timestamp proves the signature: its TSA certificate's expiry.
+    proven_until: datetime.datetime | None = None
 
     @property
     def valid(self) -> bool:
@@ -99,33 +145,102 @@ class SignatureCheck:
             and self.timestamped
         )
 
+    @property
+    def level(self) -> str:
+        """The PAdES baseline level the check found (B-LTA, or B-T for a certificate issued
+        before long-term signatures and not renewed yet); blank when not timestamped."""
+        if not self.timestamped:
+            return ""
+        return "B-LTA" if self.long_term else "B-T"
 
-def check_signature(pdf: bytes, reader: PdfFileReader | None = None) -> SignatureCheck:
-    """Check the first (the issuing) signature of a PDF against our trust roots. `reader`: the
-    PDF already opened by the caller (reading it again costs a parse of its structure).
+
+def check_signature(
+    pdf: bytes, reader: PdfFileReader | None = None, *, as_issued: bool = False
+) -> SignatureCheck:
+    """Check the issuing signature of a PDF against our trust data. `reader`: the PDF already
+    opened by the caller (reading it again costs a parse of its structure). `as_issued`: the
+    caller found the bytes to be exactly a file we issued (by the SHA-256 recorded at issuance),
+    so what follows the signed revision is the validation data and document timestamp we wrote
+    ourselves, and the difference analysis of those revisions (a third of a check) is skipped.
+
+    A B-LTA file is judged as of its timestamps (ETSI EN 319 102-1 LTA validation), so that a
+    certificate signed with a key since expired or rotated still verifies; one signed before
+    (B-T, no validation data) is judged now, as it always was.
 
     Never raises on bad input: an upload may be anything, and it gets a check that says "not
     valid". A missing trust root is a configuration error and does raise.
     """
-    trust_roots = _trust_roots()
+    trust.trust_roots()
+    trust.crls()
     try:
         reader = reader or PdfFileReader(BytesIO(pdf), strict=False)
         signatures = reader.embedded_signatures
+        embedded = next(
+            (sig for sig in signatures if sig.sig_object.get("/Type") != "/DocTimeStamp"), None
+        )
+        stamps = [sig for sig in signatures if sig.sig_object.get("/Type") == "/DocTimeStamp"]
     except Exception as exc:  # the parser meets hostile input here and may fail in any way
         logger.info("PDF to check could not be read: %r", exc)
         return SignatureCheck()
-    if not signatures:
+    if embedded is None:
         return SignatureCheck()
-    embedded = signatures[0]
     try:
         signer = _common_name(embedded.signer_cert)
-        # A context per check: pyHanko adds the certificates it meets to the context's registry,
-        # and an upload's certificates must not outlive its request.
-        context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
-        status = _outside_event_loop(validate_pdf_signature, embedded, context)
+        later_stamps = [s for s in stamps if s.signed_revision > embedded.signed_revision]
+        if later_stamps:
+            return _check_long_term(embedded, later_stamps, signer, as_issued=as_issued)
+        return _check_now(embedded, signer)
     except Exception as exc:
         logger.info("Signature could not be checked: %r", exc)
         return SignatureCheck(signed=True)
+
+
+def _check_long_term(
+    embedded: EmbeddedPdfSignature,
+    stamps: list[EmbeddedPdfSignature],
+    signer: str,
+    *,
+    as_issued: bool,
+) -> SignatureCheck:
+    spec = trust.lta_validation_spec()
+    if as_issued:
+        spec = dataclasses.replace(spec, diff_policy=None)
+    # The coroutine is made where it runs: never left unawaited if the call fails first.
+    result = _outside_event_loop(lambda: asyncio.run(ades_lta_validation(embedded, spec)))
+    status = result.api_status
+    if status is None:  # not even the signature's integrity could be established
+        return SignatureCheck(signed=True, signer=signer)
+    passed = result.ades_subindic == AdESPassed.OK
+    stamp = status.timestamp_validity
+    # The chain of document timestamps validated (each covers the one before, back to the
+    # signature): pyHanko then names the oldest. Without it the signature is judged "now" only,
+    # and a break in the chain is a change to the file.
+    chain_sound = result.oldest_evidence_record_timestamp is not None
+    timestamped = bool(passed and stamp and stamp.intact and stamp.valid and chain_sound)
+    newest = max(stamps, key=lambda s: s.signed_revision)
+    return SignatureCheck(
+        signed=True,
+        intact=status.intact and status.valid,
+        whole_file=as_issued or status.modification_level in UNCHANGED,
+        trusted=passed,
+        # Trusted alone is not enough: our CA also issued the TSA's certificate (and may issue
+        # others), and only the company's own signing certificates issue guarantees.
+        by_company=passed and trust.is_company_cert(embedded.signer_cert),
+        timestamped=timestamped,
+        signed_at=stamp.timestamp if timestamped and stamp else None,
+        signer=signer,
+        long_term=True,
+        document_timestamps=(tuple(sorted(_stamp_time(s) for s in stamps)) if timestamped else ()),
+        proven_until=newest.signer_cert.not_valid_after if timestamped else None,
+    )
+
+
+def _check_now(embedded: EmbeddedPdfSignature, signer: str) -> SignatureCheck:
+    """A signature without validation data (B-T): judged at the present time."""
+    # A context per check: pyHanko adds the certificates it meets to the context's registry,
+    # and an upload's certificates must not outlive its request.
+    context = ValidationContext(trust_roots=list(trust.trust_roots()), allow_fetching=False)
+    status = _outside_event_loop(validate_pdf_signature, embedded, context)
     stamp = status.timestamp_validity
     timestamped = bool(stamp and stamp.intact and stamp.valid and stamp.trusted)
     return SignatureCheck(
@@ -133,34 +248,56 @@ def check_signature(pdf: bytes, reader: PdfFileReader | None = None) -> Signatur
         intact=status.intact and status.valid,
         whole_file=status.modification_level in UNCHANGED,
         trusted=status.trusted,
-        # Trusted alone is not enough: our CA also issued the TSA's certificate (and may issue
-        # others), and only the company's own signing certificate issues guarantees.
-        by_company=status.trusted and embedded.signer_cert.dump() == _signing_certs()[0].dump(),
+        by_company=status.trusted and trust.is_company_cert(embedded.signer_cert),
         timestamped=timestamped,
         signed_at=stamp.timestamp if stamp is not None and timestamped else None,
         signer=signer,
     )
 
 
-@functools.cache
+# The end of a revision: its %%EOF marker and the end-of-line after it, if any.
+_REVISION_END = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
+
+
+def revision_digests(pdf: bytes) -> set[str]:
+    """The SHA-256 of the file and of each earlier revision (the bytes up to the end of each
+    %%EOF). A certificate as issued is a prefix of every later copy of it: a document timestamp
+    added afterwards is an incremental update, appended. One pass over the file, however many
+    markers a hostile upload may hold."""
+    digests = {hashlib.sha256(pdf).hexdigest()}
+    running = hashlib.sha256()
+    position = 0
+    for match in _REVISION_END.finditer(pdf):
+        running.update(pdf[position : match.end()])
+        position = match.end()
+        digests.add(running.copy().hexdigest())
+    return digests
+
+
+def _stamp_time(stamp: EmbeddedPdfSignature) -> datetime.datetime:
+    return stamp.signed_data["encap_content_info"]["content"].parsed["gen_time"].native
+
+
+def timestamper() -> timestamps.TimeStamper:
+    """The TSA that timestamps signatures, for a document timestamp added later (renewal): the
+    one configured (TSA_URL), or the local development TSA."""
+    return _signer()[1]
+
+
 def trust_fingerprint() -> str:
-    """A short name for what checks are made against (trust roots, the company's certificate):
-    a result kept under it is not reused once either changes."""
-    material = b"".join(cert.dump() for cert in (*_trust_roots(), _signing_certs()[0]))
-    return hashlib.sha256(material).hexdigest()[:16]
+    """A short name for what checks are made against (guarantees.trust.fingerprint)."""
+    return trust.fingerprint()
 
 
 def reset_signer() -> None:
-    """Forget the loaded keys, certificates and trust roots (they are read again when needed)."""
-    _pdf_signer.cache_clear()
-    _signing_certs.cache_clear()
-    trust_fingerprint.cache_clear()
-    _trust_roots.cache_clear()
+    """Forget the loaded keys, certificates and trust data (they are read again when needed)."""
+    _signer.cache_clear()
+    trust.reset()
 
 
 @receiver(setting_changed)
 def _reset_on_setting_changed(*, setting: str, **kwargs: object) -> None:
-    if setting in PKI_SETTINGS:
+    if setting in trust.PKI_SETTINGS:
         reset_signer()
 
 
@@ -181,35 +318,27 @@ def _outside_event_loop(func: Callable[_P, _R], *args: _P.args, **kwargs: _P.kwa
 
 
 @functools.cache
-def _pdf_signer() -> tuple[signers.PdfSigner, int]:
-    certs = _signing_certs()
+def _signer() -> tuple[signers.SimpleSigner, timestamps.TimeStamper, int]:
+    certs = trust.signing_certs()
     # An ECDSA key: pyHanko parses it again for each signature, which costs microseconds for
     # ECDSA (an RSA key would cost ~34 ms each time).
     key = load_private_key_from_pemder_data(_read(settings.SIGNING_KEY_PATH), passphrase=None)
     # The file may hold the certificate followed by its intermediates; they go into the
     # signature, with the roots, so that a validator can build the chain.
-    chain = SimpleCertificateStore.from_certs([*certs[1:], *_trust_roots()])
+    chain = SimpleCertificateStore.from_certs([*certs[1:], *trust.trust_roots()])
     signer = signers.SimpleSigner(signing_cert=certs[0], signing_key=key, cert_registry=chain)
-    company = settings.SURETY_COMPANY
-    metadata = signers.PdfSignatureMetadata(
-        field_name=SIGNATURE_FIELD,
-        md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES,
-        reason=SIGNATURE_REASON,
-        location=company["address"],
-        name=company["name"],
-    )
     timestamper: timestamps.TimeStamper
     if settings.TSA_URL:
         timestamper = timestamps.HTTPTimeStamper(settings.TSA_URL)
         bytes_reserved = REMOTE_TSA_BYTES_RESERVED
     else:
         timestamper = LocalTimeStamper(
-            tsa_cert=_load_certs(settings.TSA_CERT_PATH)[0],
+            tsa_cert=trust.tsa_certs()[0],
             tsa_key=serialization.load_pem_private_key(_read(settings.TSA_KEY_PATH), password=None),
         )
         bytes_reserved = LOCAL_TSA_BYTES_RESERVED
-    return signers.PdfSigner(metadata, signer, timestamper=timestamper), bytes_reserved
+    # One timestamper for every signature and document timestamp: it keeps its size estimate.
+    return signer, timestamper, bytes_reserved
 
 
 class LocalTimeStamper(timestamps.DummyTimeStamper):
@@ -259,34 +388,8 @@ class LocalTimeStamper(timestamps.DummyTimeStamper):
         return signature, signed_attrs
 
 
-@functools.cache
-def _signing_certs() -> tuple[asn1_x509.Certificate, ...]:
-    """The company's signing certificate, then its intermediates (the signing key is not read:
-    a process that only checks signatures need not have it)."""
-    return tuple(_load_certs(settings.SIGNING_CERT_PATH))
-
-
-@functools.cache
-def _trust_roots() -> tuple[asn1_x509.Certificate, ...]:
-    return tuple(_load_certs(settings.SIGNING_CA_PATH))
-
-
-def _load_certs(path: Path) -> list[asn1_x509.Certificate]:
-    certs = list(load_certs_from_pemder_data(_read(path)))
-    if not certs:
-        raise ImproperlyConfigured(f"{path} holds no certificate.")
-    return certs
-
-
 def _read(path: Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise ImproperlyConfigured(
-            f"{path} is missing: run `manage.py make_dev_ca` to create the development signing "
-            "certificates, or point SIGNING_KEY_PATH, SIGNING_CERT_PATH, SIGNING_CA_PATH, "
-            "TSA_KEY_PATH and TSA_CERT_PATH at the real ones."
-        ) from None
+    return trust.read_pki_file(path)
 
 
 def _common_name(cert: asn1_x509.Certificate) -> str:

@@ -219,8 +219,12 @@ def verify_pdf(data: bytes) -> VerificationResult:
     except Exception as exc:  # a hostile or broken file may fail the parser in any way
         logger.info("Uploaded PDF could not be read: %r", exc)
         return VerificationResult(Verdict.NOT_PDF, digest)
-    issued = _issued(title, digest)
-    check = _cached_check(data, digest, reader) if issued else signing.check_signature(data, reader)
+    issued = _issued(title, data)
+    check = (
+        _cached_check(data, digest, reader, as_issued=issued.sha256 == digest)
+        if issued
+        else signing.check_signature(data, reader)
+    )
     verdict = _verdict(check, issued=issued is not None)
     if verdict == Verdict.UNSIGNED and read_key_notice(data) is not None:
         # The handover notice rather than the certificate: said so, and nothing of what it
@@ -262,13 +266,15 @@ def _title(reader: PdfFileReader) -> str:
     return str(title) if title is not None else ""
 
 
-def _issued(title: str, digest: str) -> Certificate | None:
-    """The electronic version whose stored bytes hash to `digest`.
+def _issued(title: str, data: bytes) -> Certificate | None:
+    """The electronic version `data` is, as issued or with revisions appended since (a later
+    document timestamp): the file as issued hashes to the SHA-256 recorded at issuance.
 
     The lookup goes by the guarantee number in the document's title (a unique index) and then the
     SHA-256 among that guarantee's few versions, so no index on the hash is needed. That misses
-    nothing: a byte-for-byte copy of a file we issued carries the title we wrote into it; a file
-    whose title was changed is not a copy of ours.
+    nothing: a copy of a file we issued carries the title we wrote into it; a file whose title was
+    changed is not a copy of ours. Whether what was appended changes the document is the
+    signature check's to say (whole_file).
     """
     match = _TITLE.fullmatch(title.strip())
     if match is None:
@@ -279,13 +285,15 @@ def _issued(title: str, digest: str) -> Certificate | None:
         .filter(
             guarantee__number=match["number"],
             certificate_format=Guarantee.Format.ELECTRONIC,
-            sha256=digest,
+            sha256__in=signing.revision_digests(data),
         )
         .first()
     )
 
 
-def _cached_check(data: bytes, digest: str, reader: PdfFileReader) -> SignatureCheck:
+def _cached_check(
+    data: bytes, digest: str, reader: PdfFileReader, *, as_issued: bool
+) -> SignatureCheck:
     """check_signature of a file we issued, reused for an hour across processes.
 
     Sound because the check depends only on the bytes (named by their SHA-256) and the trust
@@ -296,6 +304,6 @@ def _cached_check(data: bytes, digest: str, reader: PdfFileReader) -> SignatureC
     key = f"verify:{signing.trust_fingerprint()}:{digest}"
     check = cache.get(key)
     if not isinstance(check, SignatureCheck):
-        check = signing.check_signature(data, reader)
+        check = signing.check_signature(data, reader, as_issued=as_issued)
         cache.set(key, check, CHECK_CACHE_SECONDS)
     return check

@@ -195,10 +195,13 @@ def result_json(result: VerificationResult) -> dict[str, Any]:
             "trusted": check.trusted,
             "by_company": check.by_company,
             "signer": check.signer or None,
+            "level": check.level or None,
         },
         "timestamp": {
             "valid": check.timestamped,
             "time": check.signed_at.isoformat() if check.signed_at else None,
+            "document_timestamps": [at.isoformat() for at in check.document_timestamps],
+            "proven_until": check.proven_until.isoformat() if check.proven_until else None,
         },
         "issued_by_us": result.certificate is not None,
         "guarantee_number": snapshot["number"] if snapshot else None,

@@ -242,13 +242,21 @@ SURETY_COMPANY = {
     "address": env_str("SURETY_COMPANY_ADDRESS", "東京都中央区八丁堀二丁目1番1号"),
 }
 
-# Signing certificates (PAdES B-T): the company's key and certificate, the CA that validates them,
-# and the time-stamping authority. TSA_URL empty: stamp in-process with the local TSA key and
-# certificate (development and tests only; `manage.py make_dev_ca` writes all of these).
+# Signing certificates (PAdES B-LTA): the company's key and certificate, the CA that validates them
+# and its CRL (carried in every certificate PDF), the company's earlier signing certificates (after
+# a key rotation: what they signed is still the company's), and the time-stamping authority.
+# TSA_URL empty: stamp in-process with the local TSA key and certificate (development and tests
+# only). `manage.py make_dev_ca` writes all of these, the CA's key included (it issues the CRL and
+# the next signing certificate on `--rotate`); production has no SIGNING_CA_KEY_PATH file.
 PKI_DIR = Path(env_str("PKI_DIR", str(BASE_DIR / "var" / "pki")))
 SIGNING_KEY_PATH = Path(env_str("SIGNING_KEY_PATH", str(PKI_DIR / "signing-key.pem")))
 SIGNING_CERT_PATH = Path(env_str("SIGNING_CERT_PATH", str(PKI_DIR / "signing-cert.pem")))
 SIGNING_CA_PATH = Path(env_str("SIGNING_CA_PATH", str(PKI_DIR / "ca-cert.pem")))
+SIGNING_CA_KEY_PATH = Path(env_str("SIGNING_CA_KEY_PATH", str(PKI_DIR / "ca-key.pem")))
+SIGNING_CRL_PATH = Path(env_str("SIGNING_CRL_PATH", str(PKI_DIR / "ca.crl")))
+SIGNING_PREVIOUS_CERTS_PATH = Path(
+    env_str("SIGNING_PREVIOUS_CERTS_PATH", str(PKI_DIR / "previous-signing-certs.pem"))
+)
 TSA_URL = env_str("TSA_URL", "")
 TSA_KEY_PATH = Path(env_str("TSA_KEY_PATH", str(PKI_DIR / "tsa-key.pem")))
 TSA_CERT_PATH = Path(env_str("TSA_CERT_PATH", str(PKI_DIR / "tsa-cert.pem")))

@@ -1,9 +1,11 @@
 """manage.py make_dev_ca: the development CA, the company's signing certificate and the TSA's."""
 
+import datetime
 import io
 import stat
 
 import pytest
+import time_machine
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -11,16 +13,19 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-KEYS = ("SIGNING_KEY_PATH", "TSA_KEY_PATH")
+KEYS = ("SIGNING_CA_KEY_PATH", "SIGNING_KEY_PATH", "TSA_KEY_PATH")
 CERTS = ("SIGNING_CA_PATH", "SIGNING_CERT_PATH", "TSA_CERT_PATH")
+PUBLIC = (*CERTS, "SIGNING_CRL_PATH")
 
 
 @pytest.fixture
 def pki(settings, tmp_path):
-    """The PKI settings pointed at an empty directory; the paths by setting name."""
-    paths = {name: tmp_path / "pki" / f"{name.lower()}.pem" for name in KEYS + CERTS}
+    """The PKI settings pointed at an empty directory; the paths by setting name (the previous
+    signing certificates' file is not written until a rotation)."""
+    paths = {name: tmp_path / "pki" / f"{name.lower()}.pem" for name in (*KEYS, *PUBLIC)}
     for name, path in paths.items():
         setattr(settings, name, path)
+    settings.SIGNING_PREVIOUS_CERTS_PATH = tmp_path / "pki" / "previous.pem"
     return paths
 
 
@@ -75,8 +80,8 @@ def test_it_writes_a_ca_and_two_certificates_it_issued(pki, settings):
 def test_private_keys_are_readable_by_their_owner_only(pki):
     make_dev_ca()
 
-    assert [mode(pki[name]) for name in KEYS] == [0o600, 0o600]
-    assert [mode(pki[name]) for name in CERTS] == [0o644, 0o644, 0o644]
+    assert [mode(pki[name]) for name in KEYS] == [0o600, 0o600, 0o600]
+    assert [mode(pki[name]) for name in PUBLIC] == [0o644, 0o644, 0o644, 0o644]
 
 
 def test_a_second_run_leaves_the_files_alone(pki):
@@ -97,7 +102,7 @@ def test_force_writes_a_new_set_with_private_keys_still_private(pki):
 
     assert all(path.read_bytes() != before[name] for name, path in pki.items())
     cert(pki["SIGNING_CERT_PATH"]).verify_directly_issued_by(cert(pki["SIGNING_CA_PATH"]))
-    assert [mode(pki[name]) for name in KEYS] == [0o600, 0o600]
+    assert [mode(pki[name]) for name in KEYS] == [0o600, 0o600, 0o600]
     assert list(pki["SIGNING_KEY_PATH"].parent.glob(".*")) == []  # no temporary files left
 
 
@@ -111,3 +116,75 @@ def test_an_incomplete_set_is_not_patched_up(pki):
 
     assert not pki["TSA_KEY_PATH"].exists()
     assert pki["SIGNING_CA_PATH"].read_bytes() == ca
+
+
+def years(cert: x509.Certificate) -> float:
+    return (cert.not_valid_after_utc - cert.not_valid_before_utc).days / 365
+
+
+def test_it_mirrors_a_real_pki_a_long_lived_ca_with_a_crl_and_short_lived_leaves(pki):
+    make_dev_ca()
+
+    ca = cert(pki["SIGNING_CA_PATH"])
+    assert years(ca) >= 20
+    assert 1.9 < years(cert(pki["SIGNING_CERT_PATH"])) < 2.1
+    assert 9.9 < years(cert(pki["TSA_CERT_PATH"])) < 10.1
+    crl = x509.load_der_x509_crl(pki["SIGNING_CRL_PATH"].read_bytes())
+    assert crl.is_signature_valid(ca.public_key())
+    assert crl.issuer == ca.subject
+    assert list(crl) == []
+    # Each certificate names where its issuer publishes the CRL.
+    for name in ("SIGNING_CERT_PATH", "TSA_CERT_PATH"):
+        points = cert(pki[name]).extensions.get_extension_for_class(x509.CRLDistributionPoints)
+        assert points.value[0].full_name[0].value.endswith("/pki/ca.crl")
+
+
+def test_rotate_makes_a_new_signing_pair_and_keeps_the_old_certificate(pki, settings):
+    make_dev_ca()
+    before = {name: path.read_bytes() for name, path in pki.items()}
+    first = cert(pki["SIGNING_CERT_PATH"])
+
+    assert "新しくしました" in make_dev_ca("--rotate")
+
+    second = cert(pki["SIGNING_CERT_PATH"])
+    assert second != first and second.public_key() != first.public_key()
+    second.verify_directly_issued_by(cert(pki["SIGNING_CA_PATH"]))
+    assert pki["SIGNING_KEY_PATH"].read_bytes() != before["SIGNING_KEY_PATH"]
+    assert mode(pki["SIGNING_KEY_PATH"]) == 0o600
+    for name in ("SIGNING_CA_PATH", "SIGNING_CA_KEY_PATH", "TSA_CERT_PATH", "TSA_KEY_PATH"):
+        assert pki[name].read_bytes() == before[name]
+    previous = settings.SIGNING_PREVIOUS_CERTS_PATH
+    assert x509.load_pem_x509_certificates(previous.read_bytes()) == [first]
+
+    make_dev_ca("--rotate")
+
+    # Newest first, none lost.
+    assert x509.load_pem_x509_certificates(previous.read_bytes()) == [second, first]
+
+
+def test_a_crl_near_its_next_update_is_published_again_and_nothing_else(pki):
+    make_dev_ca()
+    before = {name: path.read_bytes() for name, path in pki.items()}
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=25)
+
+    with time_machine.travel(later, tick=False):
+        assert "CRL" in make_dev_ca()
+
+    crl = x509.load_der_x509_crl(pki["SIGNING_CRL_PATH"].read_bytes())
+    assert crl.last_update_utc > later - datetime.timedelta(hours=1)
+    assert crl.is_signature_valid(cert(pki["SIGNING_CA_PATH"]).public_key())
+    for name in (*KEYS, *CERTS):
+        assert pki[name].read_bytes() == before[name]
+
+
+def test_an_expired_signing_certificate_is_replaced_by_a_run(pki, settings):
+    make_dev_ca()
+    first = cert(pki["SIGNING_CERT_PATH"])
+
+    with time_machine.travel(first.not_valid_after_utc + datetime.timedelta(days=1), tick=False):
+        make_dev_ca()
+
+    assert cert(pki["SIGNING_CERT_PATH"]) != first
+    assert x509.load_pem_x509_certificates(settings.SIGNING_PREVIOUS_CERTS_PATH.read_bytes()) == [
+        first
+    ]

@@ -1,4 +1,4 @@
-"""PAdES B-T signatures: what pyHanko and poppler make of a signed certificate, and what
+"""PAdES B-LTA signatures: what pyHanko and poppler make of a signed certificate, and what
 check_signature tells an obligee about any PDF they upload."""
 
 import asyncio
@@ -11,19 +11,22 @@ from io import BytesIO
 from unittest import mock
 
 import pytest
+from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.timestamps import HTTPTimeStamper, dummy_client
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko_certvalidator import ValidationContext
 from weasyprint import HTML
 
-from guarantees import signing
+from guarantees import signing, trust
 from guarantees.signing import SignatureCheck, check_signature, sign_pdf
 from tests.guarantees.pdfs import flip_byte_in_signed_range, signed_by_another_ca
 
@@ -77,12 +80,20 @@ def pyhanko_status(pdf: bytes):
     return embedded, signing._outside_event_loop(validate_pdf_signature, embedded, context)
 
 
+def lta_validation(pdf: bytes):
+    """pyHanko's own ETSI LTA validation, with our CA as the only trust root and no fetching."""
+    embedded = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
+    spec = trust.lta_validation_spec()
+    return signing._outside_event_loop(lambda: asyncio.run(ades_lta_validation(embedded, spec)))
+
+
 def test_pyhanko_finds_a_trusted_pades_signature_with_a_trusted_timestamp(signed_pdf):
     embedded, status = pyhanko_status(signed_pdf)
 
     assert status.bottom_line
     assert status.intact and status.valid and status.trusted
-    assert status.modification_level == ModificationLevel.NONE
+    # After the signed revision: the validation data and the document timestamp, nothing else.
+    assert status.modification_level == ModificationLevel.LTA_UPDATES
     assert embedded.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     assert embedded.sig_object["/Reason"] == "保証証書の発行"
     assert embedded.sig_object["/Name"] == settings.SURETY_COMPANY["name"]
@@ -104,13 +115,49 @@ def test_pyhanko_finds_a_trusted_pades_signature_with_a_trusted_timestamp(signed
     )
 
 
+def test_the_signature_is_followed_by_validation_data_and_a_document_timestamp(signed_pdf):
+    reader = PdfFileReader(BytesIO(signed_pdf))
+    signature, stamp = reader.embedded_signatures
+
+    assert signature.field_name == "SuretySignature"
+    assert stamp.sig_object["/Type"] == "/DocTimeStamp"
+    assert stamp.sig_object["/SubFilter"] == "/ETSI.RFC3161"
+    assert stamp.signed_revision == signature.signed_revision + 1
+    # The document timestamp covers every byte of the file as issued.
+    *_, last_start, last_length = stamp.sig_object["/ByteRange"]
+    assert last_start + last_length == len(signed_pdf)
+    dss = reader.root["/DSS"]
+    names = {
+        asn1_x509.Certificate.load(cert.get_object().data).subject.native["common_name"]
+        for cert in dss["/Certs"]
+    }
+    assert names == {settings.SURETY_COMPANY["name"], "Net Desk Development TSA"} | (
+        names & {"Net Desk Development CA"}
+    )
+    crls = [crl.get_object().data for crl in dss["/CRLs"]]
+    assert crls == [settings.SIGNING_CRL_PATH.read_bytes()]
+
+
+def test_pyhanko_lta_validation_passes_with_only_our_ca_and_no_network(signed_pdf):
+    result = lta_validation(signed_pdf)
+
+    assert result.ades_subindic == AdESPassed.OK
+    assert result.oldest_evidence_record_timestamp is not None
+    assert result.api_status.modification_level == ModificationLevel.LTA_UPDATES
+
+
 def test_pdfsig_finds_the_signature_valid_and_the_certificate_trusted(signed_pdf, nss_db, tmp_path):
     report = pdfsig(signed_pdf, nss_db, tmp_path)
+    signature, stamp = report.split("Signature #2:")
 
-    assert "Signature Validation: Signature is Valid." in report
-    assert "Certificate Validation: Certificate is Trusted." in report
-    assert "Total document signed" in report
-    assert "Signature Type: ETSI.CAdES.detached" in report
+    assert "Signature Validation: Signature is Valid." in signature
+    assert "Certificate Validation: Certificate is Trusted." in signature
+    assert "Signature Type: ETSI.CAdES.detached" in signature
+    # poppler 22 lists the document timestamp (and finds that it covers the whole file) but
+    # does not validate RFC 3161 document timestamps: pyHanko's LTA validation above does.
+    assert "Signer Certificate Common Name: Net Desk Development TSA" in stamp
+    assert "Total document signed" in stamp
+    assert "Digest Mismatch" not in report and "Signature is Invalid" not in report
 
 
 def test_check_signature_accepts_our_certificate(signed_pdf):
@@ -125,8 +172,14 @@ def test_check_signature_accepts_our_certificate(signed_pdf):
         timestamped=True,
         signed_at=check.signed_at,
         signer=settings.SURETY_COMPANY["name"],
+        long_term=True,
+        document_timestamps=check.document_timestamps,
+        proven_until=load_cert_from_pemder(settings.TSA_CERT_PATH).not_valid_after,
     )
     assert check.valid
+    assert check.level == "B-LTA"
+    [stamped_at] = check.document_timestamps
+    assert check.signed_at <= stamped_at < check.signed_at + datetime.timedelta(seconds=5)
     assert abs(check.signed_at - datetime.datetime.now(datetime.UTC)) < datetime.timedelta(
         minutes=5
     )
@@ -218,14 +271,14 @@ def test_a_certificate_from_another_ca_is_not_trusted(certificate_pdf, settings,
 
 def test_keys_and_certificates_are_read_once_per_process(certificate_pdf, signed_pdf):
     signing.reset_signer()
-    with mock.patch.object(signing, "_read", wraps=signing._read) as read:
+    with mock.patch.object(trust, "_read", wraps=trust._read) as read:
         sign_pdf(certificate_pdf)
         check_signature(signed_pdf)
         first = read.call_count
         sign_pdf(certificate_pdf)
         check_signature(signed_pdf)
 
-    assert first == 5  # signing key and certificate, TSA key and certificate, CA
+    assert first == 6  # signing key and certificate, TSA key and certificate, CA, CRL
     assert read.call_count == first
 
 
@@ -264,7 +317,8 @@ def test_a_configured_tsa_url_stamps_through_that_tsa(certificate_pdf, settings)
     with mock.patch.object(HTTPTimeStamper, "async_request_tsa_response", answer):
         signed = sign_pdf(certificate_pdf)
 
-    assert asked == ["https://tsa.example.jp/tsp"]
+    # The signature's timestamp and the document timestamp (and pyHanko's sizing of the latter).
+    assert set(asked) == {"https://tsa.example.jp/tsp"} and len(asked) >= 2
     assert check_signature(signed).valid
 
 

@@ -10,6 +10,7 @@ import yaml
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from pyhanko.keys import load_cert_from_pemder
 
 from guarantees import rendering, verification
 from guarantees.models import Guarantee
@@ -64,8 +65,14 @@ def test_a_certificate_we_issued_is_valid(api, issued, issued_pdf, post):
         "trusted": True,
         "by_company": True,
         "signer": settings.SURETY_COMPANY["name"],
+        "level": "B-LTA",
     }
-    assert body["timestamp"]["valid"] is True and body["timestamp"]["time"]
+    stamp = body["timestamp"]
+    assert stamp["valid"] is True and stamp["time"]
+    [archived] = stamp["document_timestamps"]
+    assert stamp["time"] <= archived
+    tsa = load_cert_from_pemder(settings.TSA_CERT_PATH)
+    assert stamp["proven_until"] == tsa.not_valid_after.isoformat()
     assert body["certificate"]["amount"] == 20_000_000
     assert body["certificate"]["obligee"] == issued.snapshot["obligee"]["addressee"]
 

@@ -178,7 +178,9 @@ def test_a_signed_pdf_gets_the_valid_badge_and_is_checked_once(
     calls = []
     real = received_selectors.check_signature
     monkeypatch.setattr(
-        received_selectors, "check_signature", lambda content: calls.append(1) or real(content)
+        received_selectors,
+        "check_signature",
+        lambda content, **kwargs: calls.append(1) or real(content, **kwargs),
     )
     for _ in range(2):
         html = shibukawa_client.get(detail(signed.pk)).content.decode()

@@ -1,8 +1,11 @@
-"""A development PKI: a CA, the company's signing certificate and a local time-stamping authority.
+"""A development PKI shaped like a real one: a long-lived CA that publishes a CRL, the company's
+short-lived signing certificate, and a local time-stamping authority of longer life.
 
-Production uses a certificate from a real CA and a real TSA (TSA_URL); this command gives
+Production uses certificates from a real CA and a real TSA (TSA_URL); this command gives
 development and tests the same shapes, issued by one self-signed CA so that pyHanko and poppler
-can validate the whole chain against it.
+can validate both chains against it. `--rotate` replaces the signing key and certificate as a
+company does every year or two; the old certificate is kept with the previous ones, so that the
+certificates it signed are still recognised as the company's.
 """
 
 import datetime
@@ -23,83 +26,184 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-CA_YEARS = 10
-LEAF_YEARS = 5
+CA_YEARS = 30
+# 電子署名法施行規則 allows a signing certificate at most 5 years; 1–3 is usual.
+SIGNING_YEARS = 2
+TSA_YEARS = 10
+# A CA publishes its CRL afresh well before the last one's nextUpdate; the command publishes a new
+# one when the current one is within CRL_RENEW_DAYS of it.
+CRL_DAYS = 30
+CRL_RENEW_DAYS = 7
 
-# The CA's private key is not written: nothing is issued after this command, and a development
-# CA key lying around would only be one more secret. A new set replaces the whole chain.
-SET = ("SIGNING_CA_PATH", "SIGNING_KEY_PATH", "SIGNING_CERT_PATH", "TSA_KEY_PATH", "TSA_CERT_PATH")
+# Written by the first run, all together (--force: a new set replaces them all).
+SET = (
+    "SIGNING_CA_PATH",
+    "SIGNING_CA_KEY_PATH",
+    "SIGNING_CRL_PATH",
+    "SIGNING_KEY_PATH",
+    "SIGNING_CERT_PATH",
+    "TSA_KEY_PATH",
+    "TSA_CERT_PATH",
+)
+PRIVATE = {"SIGNING_CA_KEY_PATH", "SIGNING_KEY_PATH", "TSA_KEY_PATH"}
 
 
 class Command(BaseCommand):
-    help = "開発用の認証局、電子署名用の証明書と鍵、タイムスタンプ局の証明書と鍵を作成します。"
+    help = "開発用の認証局(CRLを含む)、電子署名用の証明書と鍵、タイムスタンプ局の証明書と鍵を作成します。"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--force", action="store_true", help="既存のファイルを新しい一式で置き換えます"
         )
+        parser.add_argument(
+            "--rotate",
+            action="store_true",
+            help="電子署名用の鍵と証明書を新しくします(旧証明書は検証用に残します)",
+        )
 
-    def handle(self, *args: object, force: bool, **options: object) -> None:
+    def handle(self, *args: object, force: bool, rotate: bool, **options: object) -> None:
         paths = {name: Path(getattr(settings, name)) for name in SET}
         existing = [path for path in paths.values() if path.exists()]
-        if existing and not force:
-            missing = [path for path in paths.values() if not path.exists()]
-            if missing:
-                raise CommandError(
-                    "開発用の証明書の一部がありません("
-                    + ", ".join(str(path) for path in missing)
-                    + ")。--force を付けて一式を作り直してください。"
+        if force or not existing:
+            pki = dev_pki(settings.SURETY_COMPANY["name"])
+            for name, pem in pki.items():
+                _write(paths[name], pem, private=name in PRIVATE)
+            # A new CA: certificates of the old one are no longer ours to vouch for.
+            Path(settings.SIGNING_PREVIOUS_CERTS_PATH).unlink(missing_ok=True)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"開発用の証明書を作成しました({paths['SIGNING_CA_PATH'].parent})。"
                 )
-            self.stdout.write(f"開発用の証明書は作成済みです({paths['SIGNING_CA_PATH'].parent})。")
+            )
             return
+        missing = [path for path in paths.values() if not path.exists()]
+        if missing:
+            raise CommandError(
+                "開発用の証明書の一部がありません("
+                + ", ".join(str(path) for path in missing)
+                + ")。--force を付けて一式を作り直してください。"
+            )
+        now = datetime.datetime.now(datetime.UTC)
+        ca = _CA.load(paths)
+        signing_cert = x509.load_pem_x509_certificate(paths["SIGNING_CERT_PATH"].read_bytes())
+        # An expired signing certificate signs nothing more: replacing it is not rewriting a
+        # valid file.
+        if rotate or signing_cert.not_valid_after_utc <= now:
+            key_pem, cert_pem = ca.signing_pair(settings.SURETY_COMPANY["name"], now=now)
+            previous = Path(settings.SIGNING_PREVIOUS_CERTS_PATH)
+            kept = previous.read_bytes() if previous.exists() else b""
+            # Newest first; kept before the new pair is written, so that an interrupted run
+            # never loses the certificate of the key that signed the certificates issued so far.
+            _write(previous, _cert_pem(signing_cert) + kept, private=False)
+            _write(paths["SIGNING_KEY_PATH"], key_pem, private=True)
+            _write(paths["SIGNING_CERT_PATH"], cert_pem, private=False)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"電子署名用の鍵と証明書を新しくしました(旧証明書は {previous} に残しました)。"
+                )
+            )
+        crl = x509.load_der_x509_crl(paths["SIGNING_CRL_PATH"].read_bytes())
+        next_update = crl.next_update_utc
+        if next_update is None or next_update - now < datetime.timedelta(days=CRL_RENEW_DAYS):
+            _write(paths["SIGNING_CRL_PATH"], ca.crl(now=now), private=False)
+            self.stdout.write(self.style.SUCCESS("認証局のCRLを発行し直しました。"))
+        elif not rotate:
+            self.stdout.write(f"開発用の証明書は作成済みです({paths['SIGNING_CA_PATH'].parent})。")
 
-        for name, pem in dev_pki(settings.SURETY_COMPANY["name"]).items():
-            _write(paths[name], pem, private=name.endswith("_KEY_PATH"))
-        self.stdout.write(
-            self.style.SUCCESS(f"開発用の証明書を作成しました({paths['SIGNING_CA_PATH'].parent})。")
+
+class _CA:
+    """The development CA: its certificate and key, issuing certificates and CRLs."""
+
+    def __init__(self, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey):
+        self.cert = cert
+        self.key = key
+
+    @classmethod
+    def load(cls, paths: dict[str, Path]) -> "_CA":
+        key = serialization.load_pem_private_key(
+            paths["SIGNING_CA_KEY_PATH"].read_bytes(), password=None
         )
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return cls(x509.load_pem_x509_certificate(paths["SIGNING_CA_PATH"].read_bytes()), key)
+
+    def issue(
+        self,
+        *,
+        subject: x509.Name,
+        public_key: CertificatePublicKeyTypes,
+        years: int,
+        extensions: list[tuple[x509.ExtensionType, bool]],
+        now: datetime.datetime,
+    ) -> x509.Certificate:
+        return _certificate(
+            subject=subject,
+            public_key=public_key,
+            issuer=(self.cert.subject, self.key),
+            not_after=now + datetime.timedelta(days=365 * years),
+            extensions=[*extensions, (_distribution_point(), False)],
+            now=now,
+        )
+
+    def signing_pair(self, company: str, *, now: datetime.datetime) -> tuple[bytes, bytes]:
+        """A new signing key and its certificate (PEM): the company seals documents, and
+        non-repudiation is what PAdES validators ask of the signer."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = self.issue(
+            subject=_name(company, company),
+            public_key=key.public_key(),
+            years=SIGNING_YEARS,
+            extensions=[
+                (x509.BasicConstraints(ca=False, path_length=None), True),
+                (_key_usage(digital_signature=True, content_commitment=True), True),
+            ],
+            now=now,
+        )
+        return _key_pem(key), _cert_pem(cert)
+
+    def crl(self, *, now: datetime.datetime) -> bytes:
+        """The CA's CRL (DER): nothing revoked, valid CRL_DAYS."""
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.cert.subject)
+            .last_update(now - datetime.timedelta(minutes=5))
+            .next_update(now + datetime.timedelta(days=CRL_DAYS))
+            .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key()),
+                critical=False,
+            )
+        )
+        return builder.sign(self.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
 def dev_pki(company: str) -> dict[str, bytes]:
-    """PEM files by setting name: the CA certificate and two keys with certificates it issued."""
+    """Files by setting name: the CA's certificate, key and CRL, and two keys with certificates
+    it issued."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("Net Desk Development CA", company)
-    ca_cert = _certificate(
-        subject=ca_name,
-        public_key=ca_key.public_key(),
-        issuer=(ca_name, ca_key),
-        not_after=now + datetime.timedelta(days=365 * CA_YEARS),
-        extensions=[
-            (x509.BasicConstraints(ca=True, path_length=0), True),
-            (_key_usage(key_cert_sign=True, crl_sign=True), True),
-        ],
-        now=now,
+    ca = _CA(
+        _certificate(
+            subject=ca_name,
+            public_key=ca_key.public_key(),
+            issuer=(ca_name, ca_key),
+            not_after=now + datetime.timedelta(days=365 * CA_YEARS),
+            extensions=[
+                (x509.BasicConstraints(ca=True, path_length=0), True),
+                (_key_usage(key_cert_sign=True, crl_sign=True), True),
+            ],
+            now=now,
+        ),
+        ca_key,
     )
-    issuer = (ca_name, ca_key)
-    leaf_until = now + datetime.timedelta(days=365 * LEAF_YEARS)
-
-    # The company seals documents: non-repudiation is what PAdES validators ask of the signer.
-    signing_key = ec.generate_private_key(ec.SECP256R1())
-    signing_cert = _certificate(
-        subject=_name(company, company),
-        public_key=signing_key.public_key(),
-        issuer=issuer,
-        not_after=leaf_until,
-        extensions=[
-            (x509.BasicConstraints(ca=False, path_length=None), True),
-            (_key_usage(digital_signature=True, content_commitment=True), True),
-        ],
-        now=now,
-    )
+    signing_key, signing_cert = ca.signing_pair(company, now=now)
 
     # RSA: pyHanko's in-process timestamper signs with RSA only.
     tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    tsa_cert = _certificate(
+    tsa_cert = ca.issue(
         subject=_name("Net Desk Development TSA", company),
         public_key=tsa_key.public_key(),
-        issuer=issuer,
-        not_after=leaf_until,
+        years=TSA_YEARS,
         extensions=[
             (x509.BasicConstraints(ca=False, path_length=None), True),
             (_key_usage(digital_signature=True), True),
@@ -109,12 +213,31 @@ def dev_pki(company: str) -> dict[str, bytes]:
         now=now,
     )
     return {
-        "SIGNING_CA_PATH": _cert_pem(ca_cert),
-        "SIGNING_KEY_PATH": _key_pem(signing_key),
-        "SIGNING_CERT_PATH": _cert_pem(signing_cert),
+        "SIGNING_CA_PATH": _cert_pem(ca.cert),
+        "SIGNING_CA_KEY_PATH": _key_pem(ca_key),
+        "SIGNING_CRL_PATH": ca.crl(now=now),
+        "SIGNING_KEY_PATH": signing_key,
+        "SIGNING_CERT_PATH": signing_cert,
         "TSA_KEY_PATH": _key_pem(tsa_key),
         "TSA_CERT_PATH": _cert_pem(tsa_cert),
     }
+
+
+def _distribution_point() -> x509.CRLDistributionPoints:
+    """Where the CA says its CRL is published. Validators are never let to fetch it (the CRL is
+    read from SIGNING_CRL_PATH and carried in each certificate PDF), but a certificate that names
+    a CRL is one whose revocation status a validator must check, which is the point."""
+    url = f"{settings.SITE_URL.rstrip('/')}/pki/ca.crl"
+    return x509.CRLDistributionPoints(
+        [
+            x509.DistributionPoint(
+                full_name=[x509.UniformResourceIdentifier(url)],
+                relative_name=None,
+                reasons=None,
+                crl_issuer=None,
+            )
+        ]
+    )
 
 
 def _name(common_name: str, organization: str) -> x509.Name:
