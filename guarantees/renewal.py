@@ -121,6 +121,7 @@ class _Run:
         # One context for the run: the same CA, CRL and certificates for every file, and what
         # pyHanko validated for one it need not validate again for the next.
         self.context = trust.validation_context()
+        self.paths: dict = {}
         self.content_type = ContentType.objects.get_for_model(Certificate)
 
     def fail(self, certificate: Certificate, reason: str) -> None:
@@ -192,7 +193,7 @@ class _Run:
                 Certificate.objects.filter(pk=certificate.pk).update(proven_until=until)
                 self.run.skipped += 1
                 return None
-        renewal = signing.renew_pdf(pdf, self.context)
+        renewal = signing.renew_pdf(pdf, self.context, self.paths)
         return _Renewed(
             certificate=certificate,
             name=_new_name(certificate),
@@ -249,9 +250,7 @@ class _Run:
         with transaction.atomic():
             for item in items:
                 certificate = item.certificate
-                if not Certificate.objects.filter(
-                    pk=certificate.pk, pending_pdf=item.name
-                ).update(
+                if not Certificate.objects.filter(pk=certificate.pk, pending_pdf=item.name).update(
                     pdf=item.name,
                     pending_pdf="",
                     pending_sha256="",
@@ -354,8 +353,7 @@ def _new_name(certificate: Certificate) -> str:
     number = certificate.guarantee.number
     stamp = timezone.now().strftime("%Y%m%d")
     return (
-        f"certificates/{number}/{number}-v{certificate.version}-r{stamp}-"
-        f"{secrets.token_hex(4)}.pdf"
+        f"certificates/{number}/{number}-v{certificate.version}-r{stamp}-{secrets.token_hex(4)}.pdf"
     )
 
 

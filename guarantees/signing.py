@@ -271,7 +271,9 @@ class Renewal:
     upgraded: bool
 
 
-def renew_pdf(pdf: bytes, context: ValidationContext | None = None) -> Renewal:
+def renew_pdf(
+    pdf: bytes, context: ValidationContext | None = None, paths: dict | None = None
+) -> Renewal:
     """`pdf` with fresh validation data and a new document timestamp, appended as an incremental
     update (what PdfTimeStamper.update_archival_timestamp_chain does, in one revision: the
     validation data goes in before the timestamp, which covers every byte of the file).
@@ -282,13 +284,16 @@ def renew_pdf(pdf: bytes, context: ValidationContext | None = None) -> Renewal:
     as they are, so the file as issued stays a prefix of every renewed copy.
 
     `context`: a validation context to reuse across a batch (trust.validation_context() by
-    default). Raises when the validation data cannot be gathered (an expired or unknown
+    default); `paths`: a dict kept with it, where the validated chains of TSA certificates are
+    kept for the next file stamped by the same TSA. Raises when the validation data cannot be gathered (an expired or unknown
     certificate, no current CRL) or the TSA does not answer.
     """
-    return _outside_event_loop(_run, _renew(pdf, context or trust.validation_context()))
+    return _outside_event_loop(
+        _run, _renew(pdf, context or trust.validation_context(), {} if paths is None else paths)
+    )
 
 
-async def _renew(pdf: bytes, context: ValidationContext) -> Renewal:
+async def _renew(pdf: bytes, context: ValidationContext, known: dict) -> Renewal:
     from pyhanko.sign.general import extract_certificate_info
     from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
     from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validation_info
@@ -298,7 +303,12 @@ async def _renew(pdf: bytes, context: ValidationContext) -> Renewal:
     if stamps:
         # The chain of the newest timestamp only: the ones before are covered by it, with the
         # validation data each renewal added for them in its time.
-        paths = await collect_validation_info(stamps[-1], context, skip_timestamp=True)
+        tsa_cert = stamps[-1].signer_cert
+        if tsa_cert.sha256 not in known:
+            known[tsa_cert.sha256] = await collect_validation_info(
+                stamps[-1], context, skip_timestamp=True
+            )
+        paths = list(known[tsa_cert.sha256])
     else:
         signatures = reader.embedded_regular_signatures
         if not signatures:
@@ -309,7 +319,9 @@ async def _renew(pdf: bytes, context: ValidationContext) -> Renewal:
         paths = await collect_validation_info(signatures[0], context)
     _, timestamper, bytes_reserved = _signer()
     keeping = _KeepingToken(timestamper)
-    paths += [path async for path in timestamper.validation_paths(context)]
+    if timestamper not in known:
+        known[timestamper] = [path async for path in timestamper.validation_paths(context)]
+    paths += known[timestamper]
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     # The certificates of every path. Our CA's current CRL only for a B-T file, whose signer's
     # chain has none yet (its certificate was just checked valid): a CRL published once the
@@ -319,7 +331,7 @@ async def _renew(pdf: bytes, context: ValidationContext) -> Renewal:
     DocumentSecurityStore.supply_dss_in_writer(
         writer, None, paths=paths, crls=() if stamps else list(context.crls)
     )
-    output = await PdfTimeStamper(keeping).async_timestamp_pdf(  # type: ignore[arg-type]
+    output = await PdfTimeStamper(keeping).async_timestamp_pdf(
         writer, "sha256", None, bytes_reserved=bytes_reserved, in_place=True
     )
     assert keeping.token is not None

@@ -6,6 +6,7 @@ killed at any step is finished by the next), and is audited and reported in the 
 import datetime
 import hashlib
 import io
+import re
 from io import BytesIO
 
 import pytest
@@ -21,15 +22,25 @@ from core.models import AuditEntry
 from guarantees import renewal, signing, trust
 from guarantees.models import Certificate, RenewalRun
 from guarantees.signing import check_signature
+from tests.accounts.otp import login_verified_staff
+from tests.guarantees import test_long_term, test_signing
 from tests.guarantees.pdfs import with_content_added
-from tests.guarantees.test_long_term import issued_b_t, obligee_client, own_pki  # noqa: F401
-from tests.guarantees.test_signing import lta_validation, nss_db, pdfsig  # noqa: F401
+from tests.guarantees.test_signing import lta_validation, pdfsig
+from tests.processing import conftest as processing
 
 pytestmark = pytest.mark.django_db
 
+# Fixtures shared with the tests of long-term signatures and of signing, and the staff groups.
+own_pki = test_long_term.own_pki
+obligee_client = test_long_term.obligee_client
+issued_b_t = test_long_term.issued_b_t
+nss_db = test_signing.nss_db
+groups = processing.groups
+head_office_staff = processing.head_office_staff
+
 
 @pytest.fixture
-def b_t(issued_b_t):  # noqa: F811
+def b_t(issued_b_t):
     """A certificate signed B-T before long-term signatures, as the migration that added
     proven_until left it (empty)."""
     certificate, pdf = issued_b_t
@@ -97,7 +108,14 @@ def test_nothing_is_renewed_far_from_any_expiry(issued, issued_pdf, media):
 
 
 def test_within_the_margin_with_a_new_tsa_each_certificate_gets_exactly_one_timestamp(
-    own_pki, issued, issued_pdf, media, client, obligee_client, nss_db, tmp_path  # noqa: F811
+    own_pki,
+    issued,
+    issued_pdf,
+    media,
+    client,
+    obligee_client,
+    nss_db,
+    tmp_path,
 ):
     # A superseded version is renewed too: the obligee keeps it.
     Certificate.objects.filter(pk=issued.pk).update(superseded_at=issued.issued_at)
@@ -169,7 +187,9 @@ def test_within_the_margin_with_a_new_tsa_each_certificate_gets_exactly_one_time
     ),
 )
 def test_past_the_old_tsa_certificates_expiry_the_renewed_file_is_still_proven(
-    own_pki, issued, media  # noqa: F811
+    own_pki,
+    issued,
+    media,
 ):
     with near_tsa_expiry():
         old_expiry = tsa_expiry()
@@ -184,7 +204,10 @@ def test_past_the_old_tsa_certificates_expiry_the_renewed_file_is_still_proven(
 
 
 def test_without_a_new_tsa_certificate_nothing_is_renewed_and_the_run_says_why(
-    own_pki, issued, issued_pdf, media  # noqa: F811
+    own_pki,
+    issued,
+    issued_pdf,
+    media,
 ):
     with near_tsa_expiry():
         result = run()
@@ -194,7 +217,7 @@ def test_without_a_new_tsa_certificate_nothing_is_renewed_and_the_run_says_why(
     assert stored(issued) == issued_pdf
 
 
-def test_a_certificate_signed_b_t_is_brought_up_to_b_lta(b_t, media, nss_db, tmp_path):  # noqa: F811
+def test_a_certificate_signed_b_t_is_brought_up_to_b_lta(b_t, media, nss_db, tmp_path):
     certificate, pdf = b_t
     assert certificate.proven_until is None
 
@@ -222,7 +245,9 @@ class Killed(BaseException):
 
 
 def test_killed_between_writing_and_recording_the_next_run_finishes_it(
-    b_t, media, monkeypatch  # noqa: F811
+    b_t,
+    media,
+    monkeypatch,
 ):
     certificate, pdf = b_t
     original = certificate.pdf.name
@@ -252,7 +277,9 @@ def test_killed_between_writing_and_recording_the_next_run_finishes_it(
 
 
 def test_killed_half_way_through_writing_the_next_run_renews_afresh(
-    b_t, media, monkeypatch  # noqa: F811
+    b_t,
+    media,
+    monkeypatch,
 ):
     certificate, pdf = b_t
     original = certificate.pdf.name
@@ -278,7 +305,9 @@ def test_killed_half_way_through_writing_the_next_run_renews_afresh(
 
 
 def test_killed_before_the_replaced_file_was_deleted_the_next_run_deletes_it(
-    b_t, media, monkeypatch  # noqa: F811
+    b_t,
+    media,
+    monkeypatch,
 ):
     certificate, _pdf = b_t
 
@@ -301,7 +330,7 @@ def test_killed_before_the_replaced_file_was_deleted_the_next_run_deletes_it(
     assert not certificate.replaced_pdf
 
 
-def test_a_second_run_while_one_is_going_on_does_nothing(b_t, media):  # noqa: F811
+def test_a_second_run_while_one_is_going_on_does_nothing(b_t, media):
     cache.set(renewal.LOCK_KEY, "another", 60)
 
     assert renewal.renewal_run() is None
@@ -309,7 +338,10 @@ def test_a_second_run_while_one_is_going_on_does_nothing(b_t, media):  # noqa: F
 
 
 def test_a_content_change_hidden_in_a_later_revision_is_caught(
-    own_pki, issued, issued_pdf, media  # noqa: F811
+    own_pki,
+    issued,
+    issued_pdf,
+    media,
 ):
     with near_tsa_expiry():
         rotate_tsa()
@@ -332,9 +364,8 @@ def test_a_content_change_hidden_in_a_later_revision_is_caught(
     assert stored(issued) == changed
 
 
-def test_one_failure_does_not_stop_the_others_and_is_reported(b_t, issue_for, alice, media):  # noqa: F811
-    certificate, _pdf = b_t
-    broken = issue_for(alice)  # a factory certificate: its file is not there
+def test_one_failure_does_not_stop_the_others_and_is_reported(b_t, issue_for, alice, media):
+    broken = issue_for(alice)  # a factory certificate: its file is not signed
     Certificate.objects.filter(pk=broken.pk).update(proven_until=None)
 
     result = renewal.renewal_run(batch_size=1)
@@ -343,3 +374,75 @@ def test_one_failure_does_not_stop_the_others_and_is_reported(b_t, issue_for, al
     assert result.failures[0]["certificate"] == broken.pk
     assert result.failures[0]["reason"]
     assert result.failures[0]["name"].endswith("第1版")
+
+
+def test_head_office_sees_each_run_with_its_failures_and_nobody_edits_one(
+    client, head_office_staff
+):
+    run = RenewalRun.objects.create(
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        margin_days=180,
+        renewed=3,
+        failed=1,
+        failures=[{"certificate": 1, "name": "GM-2026-000001 第1版", "reason": "ValueError: x"}],
+    )
+    login_verified_staff(client, head_office_staff)
+
+    listed = client.get(reverse("admin:guarantees_renewalrun_changelist")).content.decode()
+    detail = client.get(
+        reverse("admin:guarantees_renewalrun_change", args=[run.pk])
+    ).content.decode()
+
+    assert "タイムスタンプ更新の実行" in listed
+    assert "GM-2026-000001 第1版" in detail and "ValueError: x" in detail
+    assert 'name="_save"' not in detail
+    assert client.get(reverse("admin:guarantees_renewalrun_add")).status_code == 403
+
+
+def queue(client) -> dict[str, str]:
+    html = client.get(reverse("admin:index")).content.decode()
+    return dict(re.findall(r'data-testid="queue-(\w+)">([\d,]+)件<', html))
+
+
+def test_the_work_queue_counts_failures_and_certificates_left_unrenewed(
+    client, head_office_staff, b_t, issue_for, alice, media
+):
+    login_verified_staff(client, head_office_staff)
+    # Before any run: the B-T certificate is due.
+    assert queue(client).get("renewal_overdue") == "1"
+    assert "renewal_failed" not in queue(client)
+
+    broken = issue_for(alice)
+    Certificate.objects.filter(pk=broken.pk).update(proven_until=None)
+    run()
+
+    shown = queue(client)
+    assert shown["renewal_failed"] == "1"
+    assert shown["renewal_overdue"] == "1"  # the broken one; the B-T one is renewed
+
+    Certificate.objects.filter(pk=broken.pk).delete()
+    run()
+    assert not {"renewal_failed", "renewal_overdue"} & set(queue(client))
+
+
+def test_make_dev_ca_rotates_the_tsa_and_keeps_the_old_certificate_for_validation(
+    own_pki,
+):
+    old_cert, old_key = trust.tsa_certs()[0], (own_pki / "tsa-key.pem").read_bytes()
+    signing_cert = trust.signing_certs()[0]
+
+    rotate_tsa()
+
+    new_certs = trust.tsa_certs()
+    assert new_certs[0].dump() != old_cert.dump() and new_certs[1].dump() == old_cert.dump()
+    assert (own_pki / "tsa-key.pem").read_bytes() != old_key
+    assert new_certs[0].not_valid_after > old_cert.not_valid_after
+    assert trust.signing_certs()[0].dump() == signing_cert.dump()  # the signing pair stays
+    assert check_signature(signing.sign_pdf(_page())).valid  # stamped by the new TSA
+
+
+def _page() -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string="<p>保証証書</p>").write_pdf()
