@@ -2,6 +2,7 @@
 read-only, for head office: when each ran, what it renewed, and why a certificate failed."""
 
 from django.contrib import admin
+from django.db.models import Subquery
 from django.template.defaultfilters import truncatechars
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,10 @@ class RenewalRunAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    def get_queryset(self, request):
+        newest = RenewalRun.objects.order_by("-started_at", "-id").values("pk")[:1]
+        return super().get_queryset(request).annotate(newest=Subquery(newest))
+
     def has_add_permission(self, request):
         return False  # runs are recorded by the task
 
@@ -49,8 +54,7 @@ class RenewalRunAdmin(admin.ModelAdmin):
         if run.finished_at is not None:
             return run.finished_at
         # The newest run may still be going on; an older one without an end was stopped.
-        newest = RenewalRun.objects.values_list("pk", flat=True).first()
-        return _("実行中") if run.pk == newest else _("中断")
+        return _("実行中") if run.pk == getattr(run, "newest", None) else _("中断")
 
     @admin.display(description=_("備考"))
     def note_short(self, run: RenewalRun) -> str:

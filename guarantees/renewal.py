@@ -194,6 +194,10 @@ class _Run:
                 self.run.skipped += 1
                 return None
         renewal = signing.renew_pdf(pdf, self.context, self.paths)
+        if self.tsa_expiry is None:
+            # A remote TSA: its certificate is known from its first token; a timestamp of it
+            # would not prove the next certificates any longer than they are.
+            self.tsa_expiry = renewal.proven_until
         return _Renewed(
             certificate=certificate,
             name=_new_name(certificate),
@@ -317,13 +321,14 @@ def renewal_run(*, batch_size: int | None = None) -> RenewalRun | None:
         leftovers = list(_select(left_unfinished()))
         if leftovers:
             work.batch(leftovers)
+        handled = {certificate.pk for certificate in leftovers}
         last_pk = 0
         while True:
             batch = list(_select(due(limit).filter(pk__gt=last_pk))[:batch_size])
             if not batch:
                 break
             last_pk = batch[-1].pk
-            work.batch(batch)
+            work.batch([certificate for certificate in batch if certificate.pk not in handled])
             cache.touch(LOCK_KEY, LOCK_SECONDS)
             run.save(update_fields=["renewed", "upgraded", "skipped", "failed", "failures"])
         run.finished_at = timezone.now()

@@ -387,9 +387,17 @@ def test_head_office_sees_each_run_with_its_failures_and_nobody_edits_one(
         failed=1,
         failures=[{"certificate": 1, "name": "GM-2026-000001 第1版", "reason": "ValueError: x"}],
     )
+    # One stopped half-way the night before; one going on now.
+    RenewalRun.objects.create(
+        started_at=timezone.now() - datetime.timedelta(days=1), margin_days=180
+    )
+    RenewalRun.objects.create(
+        started_at=timezone.now() + datetime.timedelta(seconds=1), margin_days=180
+    )
     login_verified_staff(client, head_office_staff)
 
     listed = client.get(reverse("admin:guarantees_renewalrun_changelist")).content.decode()
+    assert "実行中" in listed and "中断" in listed
     detail = client.get(
         reverse("admin:guarantees_renewalrun_change", args=[run.pk])
     ).content.decode()
