@@ -287,16 +287,19 @@ class _Run:
             AuditEntry.objects.bulk_create(entries)
 
     def drop_replaced(self, items: list[_Renewed]) -> None:
-        """Step 3: the replaced files, now that the new ones are recorded."""
+        """Step 3: the replaced files, now that the new ones are recorded; then the names
+        cleared, in one transaction (one commit a batch, not one a certificate)."""
+        dropped = []
         for item in items:
             if not item.name:
                 continue
             replaced = item.certificate.pdf.name
             if replaced and replaced != item.name:
                 _delete(replaced)
-            Certificate.objects.filter(pk=item.certificate.pk, replaced_pdf=replaced).update(
-                replaced_pdf=""
-            )
+            dropped.append((item.certificate.pk, replaced))
+        with transaction.atomic():
+            for pk, replaced in dropped:
+                Certificate.objects.filter(pk=pk, replaced_pdf=replaced).update(replaced_pdf="")
 
 
 def renewal_run(*, batch_size: int | None = None) -> RenewalRun | None:
