@@ -457,3 +457,12 @@ def _page() -> bytes:
     from weasyprint import HTML
 
     return HTML(string="<p>保証証書</p>").write_pdf()
+
+
+def test_the_command_runs_the_renewal_now(b_t, media):
+    out = io.StringIO()
+
+    call_command("renew_certificates", stdout=out)
+
+    assert "更新 1件(うちB-LTA化 1件)、対象外 0件、失敗 0件。" in out.getvalue()
+    assert RenewalRun.objects.get().renewed == 1
