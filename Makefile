@@ -42,6 +42,7 @@ test: debs-test setup
 bench: debs-bench setup
 	$(PY) bench/run.py
 	$(PY) bench/issuance.py
+	$(PY) bench/renewal.py
 	$(PY) bench/obligee.py
 
 lint: setup typecheck

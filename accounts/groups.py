@@ -43,6 +43,8 @@ _HEAD_OFFICE_PERMISSIONS = [
     # the change permission allows 再送信 of a failed one (notifications.admin).
     ("notifications", "view_outboxmessage"),
     ("notifications", "change_outboxmessage"),
+    # The renewal of document timestamps covers every branch's certificates: its runs, read-only.
+    ("guarantees", "view_renewalrun"),
 ]
 
 

@@ -82,6 +82,8 @@ ACTION_LABELS = {
     "email.sent": _("メールを送信"),
     "email.failed": _("メールの送信に失敗"),
     "email.requeued": _("メールを再送信"),
+    "certificate.renewed": _("%(guarantee)sの保証証書(第%(version)s版)にタイムスタンプを追加"),
+    "renewal.finished": _("タイムスタンプの更新を実行"),
 }
 
 # The admin's own edits (core.admin.AuditedAdmin) are recorded as "<model>.<what>".

@@ -263,6 +263,22 @@ class Certificate(models.Model):
     # Paper only: when the branch recorded that the printed certificate was handed over.
     handed_over_at = models.DateTimeField(_("交付日時"), null=True, blank=True)
     superseded_at = models.DateTimeField(_("変更日時"), null=True, blank=True)
+    # Electronic only: until when the newest timestamp of the stored file proves it (its TSA
+    # certificate's expiry). The renewal task selects by a range on it, never by parsing files;
+    # empty for a file without a document timestamp (signed B-T, before long-term signatures),
+    # which the renewal brings up to B-LTA. `pdf` is then the renewed file; `sha256` stays that
+    # of the signed revision, the file as issued, which every later copy starts with.
+    proven_until = models.DateTimeField(_("証明期限"), null=True, blank=True, db_index=True)
+    renewed_at = models.DateTimeField(_("タイムスタンプ更新日時"), null=True, blank=True)
+    # The SHA-256 of the renewed file `pdf` names (blank: the file as issued, `sha256`): a stored
+    # file changed behind our back is refused rather than stamped over.
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    # A renewed file written (or being written) under a new name and not recorded yet, with the
+    # SHA-256 it must have: a run killed before recording it is finished by the next one.
+    pending_pdf = models.CharField(max_length=200, blank=True)
+    pending_sha256 = models.CharField(max_length=64, blank=True)
+    # The file a renewal replaced, until it is deleted (kept while the new one is not recorded).
+    replaced_pdf = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["guarantee_id", "version"]
@@ -391,3 +407,34 @@ class Amendment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.guarantee} ({self.requested_at:%Y-%m-%d})"
+
+
+class RenewalRun(models.Model):
+    """One run of the renewal of document timestamps (guarantees.renewal): when, how many
+    certificates it renewed, skipped and failed, and why each failure failed. Written by the
+    task only; the admin shows it read-only."""
+
+    started_at = models.DateTimeField(_("開始日時"), db_index=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    # The margin the run applied: certificates proven until before started_at + margin were due.
+    margin_days = models.PositiveIntegerField(_("更新の余裕(日)"))
+    renewed = models.PositiveIntegerField(_("更新"), default=0)
+    # Of the renewed: certificates signed B-T, brought up to B-LTA.
+    upgraded = models.PositiveIntegerField(_("うちB-LTA化"), default=0)
+    skipped = models.PositiveIntegerField(_("対象外"), default=0)
+    failed = models.PositiveIntegerField(_("失敗"), default=0)
+    # [{"certificate": id, "name": "GM-2026-000001 第1版", "reason": "..."}], the first
+    # FAILURES_KEPT of them.
+    failures = models.JSONField(_("失敗の内容"), default=list, blank=True)
+    # A problem of the whole run (e.g. the TSA certificate itself expires within the margin).
+    note = models.TextField(_("備考"), blank=True)
+
+    FAILURES_KEPT = 200
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("タイムスタンプ更新の実行")
+        verbose_name_plural = _("タイムスタンプ更新の実行")
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y/%m/%d %H:%M}"

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
@@ -282,6 +282,118 @@ def timestamper() -> timestamps.TimeStamper:
     """The TSA that timestamps signatures, for a document timestamp added later (renewal): the
     one configured (TSA_URL), or the local development TSA."""
     return _signer()[1]
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """A certificate PDF with one more document timestamp (guarantees.renewal)."""
+
+    pdf: bytes
+    # The new timestamp's TSA certificate's expiry: until when the renewed file is proven.
+    proven_until: datetime.datetime
+    # The file had no document timestamp (signed B-T): the renewal made it B-LTA.
+    upgraded: bool
+
+
+def renew_pdf(
+    pdf: bytes, context: ValidationContext | None = None, paths: dict | None = None
+) -> Renewal:
+    """`pdf` with fresh validation data and a new document timestamp, appended as an incremental
+    update (what PdfTimeStamper.update_archival_timestamp_chain does, in one revision: the
+    validation data goes in before the timestamp, which covers every byte of the file).
+
+    A file with document timestamps gets the validation data of its newest one (the TSA's chain
+    and our CA's CRL, as they are now) and of the new one; a file signed B-T, without any, gets
+    that of the signature and its timestamp: it is B-LTA from then on. The bytes before are left
+    as they are, so the file as issued stays a prefix of every renewed copy.
+
+    `context`: a validation context to reuse across a batch (trust.validation_context() by
+    default); `paths`: a dict kept with it, where the validated chains of TSA certificates are
+    kept for the next file stamped by the same TSA. Raises when the validation data cannot be gathered (an expired or unknown
+    certificate, no current CRL) or the TSA does not answer.
+    """
+    context = context or trust.validation_context()
+    known = {} if paths is None else paths
+    return _outside_event_loop(lambda: asyncio.run(_renew(pdf, context, known)))
+
+
+async def _renew(pdf: bytes, context: ValidationContext, known: dict) -> Renewal:
+    from pyhanko.sign.general import extract_certificate_info
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.validation.dss import DocumentSecurityStore, collect_validation_info
+
+    reader = PdfFileReader(BytesIO(pdf))
+    stamps = reader.embedded_timestamp_signatures
+    if stamps:
+        # The chain of the newest timestamp only: the ones before are covered by it, with the
+        # validation data each renewal added for them in its time.
+        tsa_cert = stamps[-1].signer_cert
+        if tsa_cert.sha256 not in known:
+            known[tsa_cert.sha256] = await collect_validation_info(
+                stamps[-1], context, skip_timestamp=True
+            )
+        paths = list(known[tsa_cert.sha256])
+    else:
+        signatures = reader.embedded_regular_signatures
+        if not signatures:
+            raise ValueError("the PDF carries no signature")
+        # The signer's chain and its signature timestamp's, checked now: the signing
+        # certificate must still be valid (certificates signed B-T are at most a few years old
+        # when long-term signatures start).
+        paths = await collect_validation_info(signatures[0], context)
+    _, timestamper, bytes_reserved = _signer()
+    keeping = _KeepingToken(timestamper)
+    if timestamper not in known:
+        known[timestamper] = [path async for path in timestamper.validation_paths(context)]
+    paths += known[timestamper]
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    # The certificates of every path. Our CA's current CRL only for a B-T file, whose signer's
+    # chain has none yet (its certificate was just checked valid): a CRL published once the
+    # signing certificate has expired says nothing of it, yet being the newest it would be the
+    # one a validator's time-slide judges the signature by — at a time its certificate had
+    # expired. The TSA's chains are judged without revocation data (trust.TSA_REVOCATION).
+    DocumentSecurityStore.supply_dss_in_writer(
+        writer, None, paths=paths, crls=() if stamps else list(context.crls)
+    )
+    output = await PdfTimeStamper(cast(timestamps.TimeStamper, keeping)).async_timestamp_pdf(
+        writer, "sha256", None, bytes_reserved=bytes_reserved, in_place=True
+    )
+    assert keeping.token is not None
+    tsa_cert = extract_certificate_info(keeping.token["content"]).signer_cert
+    return Renewal(
+        pdf=output.getvalue(), proven_until=tsa_cert.not_valid_after, upgraded=not stamps
+    )
+
+
+class _KeepingToken:
+    """A timestamper that remembers the last token it gave (its TSA certificate says until when
+    the renewed file is proven), without reading the renewed file again."""
+
+    def __init__(self, inner: timestamps.TimeStamper):
+        self._inner = inner
+        self.token: cms.ContentInfo | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        self.token = await self._inner.async_timestamp(message_digest, md_algorithm)
+        return self.token
+
+
+def proven_until(pdf: bytes) -> datetime.datetime | None:
+    """Until when the newest document timestamp of `pdf` proves it (its TSA certificate's
+    expiry); None without a document timestamp (a B-T file). Reads, does not validate."""
+    stamps = PdfFileReader(BytesIO(pdf), strict=False).embedded_timestamp_signatures
+    return stamps[-1].signer_cert.not_valid_after if stamps else None
+
+
+def timestamper_expiry() -> datetime.datetime | None:
+    """When the certificate of the TSA that stamps renewals expires: known for the local TSA,
+    None for a remote one (its certificate comes with each token)."""
+    if settings.TSA_URL:
+        return None
+    return trust.tsa_certs()[0].not_valid_after
 
 
 def trust_fingerprint() -> str:

@@ -85,3 +85,13 @@ def expire_guarantees() -> list[int]:
     from guarantees import lifecycle
 
     return lifecycle.guarantees_expire()
+
+
+@shared_task
+def renew_certificates() -> int | None:
+    """The nightly renewal of document timestamps (guarantees.renewal); the id of its
+    RenewalRun, None when another run was going on."""
+    from guarantees import renewal
+
+    run = renewal.renewal_run()
+    return run.pk if run else None

@@ -54,11 +54,16 @@ def new_version(
         )
     token = secrets.token_urlsafe(16)  # 128 bits
     pdf = rendering.render_certificate(snapshot, verify_url=verify_url(token))
-    key_fields: dict[str, str] = {}
+    key_fields: dict[str, object] = {}
     if signed:
         pdf = signing.sign_pdf(pdf)
         body = keys.new_key()
-        key_fields = {"key_digest": keys.key_digest(body), "key_encrypted": keys.encrypt_key(body)}
+        key_fields = {
+            "key_digest": keys.key_digest(body),
+            "key_encrypted": keys.encrypt_key(body),
+            # Until when its document timestamp proves it: the renewal's selection.
+            "proven_until": signing.timestamper_expiry() or signing.proven_until(pdf),
+        }
     name = certificate_file_name(guarantee.number, version)
     if default_storage.exists(name):
         default_storage.delete(name)  # a killed earlier attempt's file (never committed)

@@ -50,9 +50,11 @@ def selection_is_readable(model: type[models.Model], values: list[str]) -> bool:
 
 def work_queue_links(user: User) -> list[dict[str, Any]]:
     """The rows of the home page's work queue for `user` (none without the right to see
-    applications): label, count and the address of the list filtered to them."""
+    applications): label, count and the address of the list filtered to them; and for those who
+    see the renewal's runs, its problems when there are any."""
+    renewal = renewal_links(user) if user.has_perm("guarantees.view_renewalrun") else []
     if not user.has_perm("applications.view_application"):
-        return []
+        return renewal
     from applications.admin import GUARANTEE_QUEUE_LABELS
     from applications.selectors import work_queue
 
@@ -72,6 +74,23 @@ def work_queue_links(user: User) -> list[dict[str, Any]]:
             "url": f"{changelist}?{urlencode(query)}",
         }
         for key, label, query in rows
+    ] + renewal
+
+
+def renewal_links(user: User) -> list[dict]:
+    """The renewal of document timestamps, on the work queue only when something needs looking
+    at: failures in its last run, certificates it should have renewed and has not."""
+    from guarantees import renewal
+
+    url = reverse("admin:guarantees_renewalrun_changelist")
+    rows = [
+        ("renewal_failed", _("タイムスタンプ更新の失敗(前回の実行)"), renewal.last_run_failures()),
+        ("renewal_overdue", _("タイムスタンプ更新が遅れている保証証書"), renewal.overdue_count()),
+    ]
+    return [
+        {"key": key, "label": label, "count": count, "shown": f"{count:,}", "url": url}
+        for key, label, count in rows
+        if count
     ]
 
 

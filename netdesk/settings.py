@@ -212,6 +212,14 @@ OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 60)
 # queued a moment ago may simply be waiting for a worker).
 ISSUANCE_SWEEP_SECONDS = env_int("ISSUANCE_SWEEP_SECONDS", 60)
 ISSUANCE_SWEEP_GRACE_SECONDS = env_int("ISSUANCE_SWEEP_GRACE_SECONDS", 120)
+# Renewal of document timestamps (guarantees.renewal): a certificate whose newest timestamp's TSA
+# certificate expires within RENEWAL_MARGIN_DAYS gets a new one, at RENEWAL_HOUR (Japan time)
+# each night (every RENEWAL_EVERY_SECONDS instead when set: tests), RENEWAL_BATCH_SIZE
+# certificates a batch.
+RENEWAL_MARGIN_DAYS = env_int("RENEWAL_MARGIN_DAYS", 180)
+RENEWAL_HOUR = env_int("RENEWAL_HOUR", 1)
+RENEWAL_EVERY_SECONDS = env_int("RENEWAL_EVERY_SECONDS", 0)
+RENEWAL_BATCH_SIZE = env_int("RENEWAL_BATCH_SIZE", 200)
 CELERY_BEAT_SCHEDULE = {
     # E-mails due: retries after their back-off, and messages whose send task was never queued.
     "outbox-sweep": {
@@ -232,6 +240,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "guarantees.tasks.expire_guarantees",
         "schedule": crontab(hour=0, minute=30),
         "options": {"expires": 23 * 60 * 60},
+    },
+    # Document timestamps renewed before they stop proving anything; the first run also brings
+    # certificates signed B-T up to B-LTA. Run again, it finds nothing due.
+    "certificate-renewal": {
+        "task": "guarantees.tasks.renew_certificates",
+        "schedule": RENEWAL_EVERY_SECONDS or crontab(hour=RENEWAL_HOUR, minute=0),
+        "options": {"expires": RENEWAL_EVERY_SECONDS or 23 * 60 * 60},
     },
 }
 

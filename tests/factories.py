@@ -192,6 +192,14 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     key_encrypted = factory.LazyAttribute(
         lambda o: keys.encrypt_key(o.key) if o.certificate_format == "electronic" else ""
     )
+    # Proven by a document timestamp of a TSA certificate valid for years (electronic only).
+    proven_until = factory.LazyAttribute(
+        lambda o: (
+            o.issued_at + datetime.timedelta(days=3650)
+            if o.certificate_format == "electronic"
+            else None
+        )
+    )
 
 
 def make_sent_application(user, **fields) -> Application:

@@ -40,6 +40,7 @@ from applications.models import Application
 from fees.models import FeeTable
 from guarantees import issuance, keys, receiving
 from guarantees import services as guarantee_services
+from guarantees.models import RenewalRun
 from notifications.models import OutboxMessage
 from tests.accounts.otp import authenticator_for, backup_codes_for, login_verified_staff
 from tests.factories import (
@@ -273,6 +274,8 @@ ADMIN_MODELS = {
     ("axes", "accessfailurelog"):      AdminModel("access_failure",       "",      "",      ""),
     # 通知メール: every branch's customers, so head office only, read-only (再送信 is an action).
     ("notifications", "outboxmessage"): AdminModel("outbox_message",      "",      "",      "v"),
+    # タイムスタンプ更新の実行: every branch's certificates, so head office only, read-only.
+    ("guarantees", "renewalrun"):      AdminModel("renewal_run",          "",      "",      "v"),
 }
 # fmt: on
 
@@ -426,6 +429,7 @@ def build_world(capture_on_commit) -> SimpleNamespace:
         obligee_x=obligee_x.pk,
         fee_table=FeeTable.objects.order_by("pk").first().pk,
         outbox_message=OutboxMessage.objects.filter(recipient=contractor_a.email).first().pk,
+        renewal_run=RenewalRun.objects.create(started_at=timezone.now(), margin_days=180).pk,
         branch_staff_group=groups[BRANCH_STAFF].pk,
         staff_1_authenticator=authenticator_for(staff_1).pk,
         staff_1_backup_codes=backup_codes_for(staff_1, ["k7q2m4xz"]).pk,

@@ -5,7 +5,9 @@ Production uses certificates from a real CA and a real TSA (TSA_URL); this comma
 development and tests the same shapes, issued by one self-signed CA so that pyHanko and poppler
 can validate both chains against it. `--rotate` replaces the signing key and certificate as a
 company does every year or two; the old certificate is kept with the previous ones, so that the
-certificates it signed are still recognised as the company's.
+certificates it signed are still recognised as the company's. `--rotate-tsa` replaces the TSA's
+key and certificate before the old certificate's expiry, so that the renewal of document
+timestamps (guarantees.renewal) has a TSA whose timestamps prove the certificates for longer.
 """
 
 import datetime
@@ -60,8 +62,15 @@ class Command(BaseCommand):
             action="store_true",
             help="電子署名用の鍵と証明書を新しくします(旧証明書は検証用に残します)",
         )
+        parser.add_argument(
+            "--rotate-tsa",
+            action="store_true",
+            help="タイムスタンプ局の鍵と証明書を新しくします(旧証明書は検証用に残します)",
+        )
 
-    def handle(self, *args: object, force: bool, rotate: bool, **options: object) -> None:
+    def handle(
+        self, *args: object, force: bool, rotate: bool, rotate_tsa: bool = False, **options: object
+    ) -> None:
         paths = {name: Path(getattr(settings, name)) for name in SET}
         existing = [path for path in paths.values() if path.exists()]
         if force or not existing:
@@ -102,12 +111,26 @@ class Command(BaseCommand):
                     f"電子署名用の鍵と証明書を新しくしました(旧証明書は {previous} に残しました)。"
                 )
             )
+        if rotate_tsa:
+            # A TSA certificate nearing its expiry is replaced by a new one before the timestamps
+            # it made stop proving anything: renewals stamp with the new one from then on. The
+            # old certificates follow the new one in the file, still known to validation.
+            key_pem, cert_pem = ca.tsa_pair(settings.SURETY_COMPANY["name"], now=now)
+            kept = paths["TSA_CERT_PATH"].read_bytes()
+            _write(paths["TSA_CERT_PATH"], cert_pem + kept, private=False)
+            _write(paths["TSA_KEY_PATH"], key_pem, private=True)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "タイムスタンプ局の鍵と証明書を新しくしました"
+                    f"(旧証明書は {paths['TSA_CERT_PATH']} に続けて残しました)。"
+                )
+            )
         crl = x509.load_der_x509_crl(paths["SIGNING_CRL_PATH"].read_bytes())
         next_update = crl.next_update_utc
         if next_update is None or next_update - now < datetime.timedelta(days=CRL_RENEW_DAYS):
             _write(paths["SIGNING_CRL_PATH"], ca.crl(now=now), private=False)
             self.stdout.write(self.style.SUCCESS("認証局のCRLを発行し直しました。"))
-        elif not rotate:
+        elif not rotate and not rotate_tsa:
             self.stdout.write(f"開発用の証明書は作成済みです({paths['SIGNING_CA_PATH'].parent})。")
 
 
@@ -160,6 +183,24 @@ class _CA:
         )
         return _key_pem(key), _cert_pem(cert)
 
+    def tsa_pair(self, company: str, *, now: datetime.datetime) -> tuple[bytes, bytes]:
+        """A new key of the local time-stamping authority and its certificate (PEM). RSA:
+        pyHanko's in-process timestamper signs with RSA only."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cert = self.issue(
+            subject=_name("Net Desk Development TSA", company),
+            public_key=key.public_key(),
+            years=TSA_YEARS,
+            extensions=[
+                (x509.BasicConstraints(ca=False, path_length=None), True),
+                (_key_usage(digital_signature=True), True),
+                # RFC 3161 §2.3: a TSA certificate has exactly this purpose, marked critical.
+                (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),
+            ],
+            now=now,
+        )
+        return _key_pem(key), _cert_pem(cert)
+
     def crl(self, *, now: datetime.datetime) -> bytes:
         """The CA's CRL (DER): nothing revoked, valid CRL_DAYS."""
         builder = (
@@ -198,28 +239,15 @@ def dev_pki(company: str) -> dict[str, bytes]:
     )
     signing_key, signing_cert = ca.signing_pair(company, now=now)
 
-    # RSA: pyHanko's in-process timestamper signs with RSA only.
-    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    tsa_cert = ca.issue(
-        subject=_name("Net Desk Development TSA", company),
-        public_key=tsa_key.public_key(),
-        years=TSA_YEARS,
-        extensions=[
-            (x509.BasicConstraints(ca=False, path_length=None), True),
-            (_key_usage(digital_signature=True), True),
-            # RFC 3161 §2.3: a TSA certificate has exactly this purpose, marked critical.
-            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True),
-        ],
-        now=now,
-    )
+    tsa_key, tsa_cert = ca.tsa_pair(company, now=now)
     return {
         "SIGNING_CA_PATH": _cert_pem(ca.cert),
         "SIGNING_CA_KEY_PATH": _key_pem(ca_key),
         "SIGNING_CRL_PATH": ca.crl(now=now),
         "SIGNING_KEY_PATH": signing_key,
         "SIGNING_CERT_PATH": signing_cert,
-        "TSA_KEY_PATH": _key_pem(tsa_key),
-        "TSA_CERT_PATH": _cert_pem(tsa_cert),
+        "TSA_KEY_PATH": tsa_key,
+        "TSA_CERT_PATH": tsa_cert,
     }
 
 
