@@ -46,7 +46,7 @@ def work_queue_links(user) -> list[dict]:
     applications): label, count and the address of the list filtered to them."""
     if not user.has_perm("applications.view_application"):
         return []
-    from applications.admin import GUARANTEE_QUEUE_LABELS
+    from applications.admin_filters import GUARANTEE_QUEUE_LABELS
     from applications.selectors import work_queue
 
     counts = work_queue(user)
