@@ -70,48 +70,19 @@ class GuaranteeActionsMixin:
             return self.admin_site.admin_view(view)
 
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/approve/",
-                wrap(self.approve_view),
-                name=f"{prefix}_approve",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/issue/",
-                wrap(self.issue_view),
-                name=f"{prefix}_issue",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/issue/retry/",
-                wrap(self.issue_retry_view),
-                name=f"{prefix}_issue_retry",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/handover/",
-                wrap(self.handover_view),
-                name=f"{prefix}_handover",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/amend/",
-                wrap(self.amend_view),
-                name=f"{prefix}_amend",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/cancel/",
-                wrap(self.cancel_view),
-                name=f"{prefix}_cancel",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/fee-statement.pdf",
-                wrap(self.fee_statement_pdf_view),
-                name=f"{prefix}_fee_statement_pdf",
-            ),
-            path(
-                "<int:pk>/certificates/<int:certificate_pk>.pdf",
-                wrap(self.certificate_pdf_view),
-                name=f"{prefix}_certificate_pdf",
-            ),
-        ]
+        guarantee = "<int:pk>/guarantees/<int:guarantee_pk>"
+        routes = [
+            (f"{guarantee}/approve/", self.approve_view, "approve"),
+            (f"{guarantee}/issue/", self.issue_view, "issue"),
+            (f"{guarantee}/issue/retry/", self.issue_retry_view, "issue_retry"),
+            (f"{guarantee}/handover/", self.handover_view, "handover"),
+            (f"{guarantee}/amend/", self.amend_view, "amend"),
+            (f"{guarantee}/cancel/", self.cancel_view, "cancel"),
+            (f"{guarantee}/fee-statement.pdf", self.fee_statement_pdf_view, "fee_statement_pdf"),
+            ("<int:pk>/certificates/<int:certificate_pk>.pdf", self.certificate_pdf_view,
+             "certificate_pdf"),
+        ]  # fmt: skip
+        return [path(route, wrap(view), name=f"{prefix}_{name}") for route, view, name in routes]
 
     def _guarantee_or_404(self, request, pk: int, guarantee_pk: int):
         """The application (as _application_or_404) and its guarantee `guarantee_pk`."""
