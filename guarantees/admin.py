@@ -19,9 +19,14 @@ Every action calls a guarantee service, which locks the application first itself
 input and reports the outcome.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -61,6 +66,13 @@ def _issued_message(requested: Guarantee) -> str | tuple[str, int]:
 class GuaranteeActionsMixin:
     """The guarantee actions, mixed into the ModelAdmin of the applications (see the module's
     docstring for what that ModelAdmin provides)."""
+
+    # The pages of one application's actions, provided by the ModelAdmin of the applications.
+    _application_or_404: Callable[..., Any]
+    _viewable_application_or_404: Callable[..., Any]
+    _run: Callable[..., bool]
+    _page: Callable[..., TemplateResponse]
+    _back: Callable[..., HttpResponseRedirect]
 
     def guarantee_urls(self):
         """The actions' URLs, named as Django names a ModelAdmin's own
