@@ -110,7 +110,9 @@ def test_stock_admin_shows_the_branch_admins_columns_and_filters(bench_urls, cli
     for filter_class in ApplicationAdmin.list_filter:
         if isinstance(filter_class, type):
             title = str(filter_class.title)
-            assert f'data-filter-title="{title}"' in ours and f'data-filter-title="{title}"' in stock
+            assert (
+                f'data-filter-title="{title}"' in ours and f'data-filter-title="{title}"' in stock
+            )
     for column in ["column-guarantees_display", "column-status_display", "action-checkbox"]:
         assert column in ours and column in stock
     assert "護岸工事" in ours and "護岸工事" in stock
