@@ -9,9 +9,10 @@ PORT ?= 8000
 DEV_ENV := DEBUG=1 PORT=$(PORT)
 APT_GET := $(if $(filter 0,$(shell id -u)),apt-get,sudo apt-get)
 # System packages: the Japanese font (PDFs), the monospaced font of the printed 認証キー,
+# harfbuzz-subset (WeasyPrint subsets fonts with it; without it WeasyPrint warns on import),
 # gettext (message catalogues), poppler (PDF checks);
 # for the tests also certutil (an NSS database for pdfsig's trust) and zbarimg (QR codes).
-RUN_DEBS := fonts-ipaexfont fonts-dejavu-core gettext poppler-utils
+RUN_DEBS := fonts-ipaexfont fonts-dejavu-core libharfbuzz-subset0 gettext poppler-utils
 TEST_DEBS := $(RUN_DEBS) chromium libnss3-tools zbar-tools
 BENCH_DEBS := $(TEST_DEBS) wrk
 

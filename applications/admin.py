@@ -1,12 +1,14 @@
-"""Branch processing (営業部・支店) in the Django admin: scoped lists, read-only detail, actions.
+"""Branch processing (営業部・支店) in the Django admin: the scoped list, the read-only detail and
+the actions on an application (受付, 差戻し, お客様へのお知らせ, 社内メモ).
 
-Every action calls a service; the admin only collects input and reports the outcome.
+The actions on one of its guarantees (承諾, 発行, 交付, 変更, 解約) are pages of the application
+too, mixed in from guarantees/admin.py; the list's filters are in admin_filters.py, the text
+actions' forms in admin_forms.py. Every action calls a service; the admin only collects input
+and reports the outcome.
 """
 
 import re
-import uuid
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,20 +22,25 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Branch
 from applications import selectors, services
+from applications.admin_filters import (
+    BranchFilter,
+    GuaranteeQueueFilter,
+    ObligeeFilter,
+    StatusFilter,
+)
+from applications.admin_forms import CustomerMessageForm, NoteForm, ReturnForm
 from applications.models import Application
-from applications.rules import share_base
 from core.csv import SafeWriter
-from core.http import pdf_response
 from core.numbers import percentage
 from core.paginator import SEARCH_COUNT_LIMIT, CappedCountPaginator
 from core.templatetags.netdesk import label, minute, yen
-from core.text import reject_bidi_controls, to_halfwidth_ascii
-from guarantees import issuance, lifecycle
-from guarantees import services as guarantee_services
-from guarantees.forms import AmendmentForm, CancellationForm
-from guarantees.models import Certificate, Guarantee
+from core.text import to_halfwidth_ascii
+from guarantees.admin import GuaranteeActionsMixin
+from guarantees.models import Guarantee
+from guarantees.rules import share_base
+
+TEMPLATES = "admin/applications/application/"
 
 # An application number (A2026-000123) or a guarantee number (GM-2026-000123, or with a branch
 # code of digits: 03-2026-000123), or their start.
@@ -42,198 +49,8 @@ NUMBER_PATTERN = re.compile(r"^[A-Z0-9]+(-\d*)+$")
 SERIAL_PATTERN = re.compile(r"^\d{6}$")
 
 
-class BranchFilter(admin.SimpleListFilter):
-    """営業部・支店: only the branches this staff member may see."""
-
-    title = _("申込送信先")
-    parameter_name = "branch"
-
-    def lookups(self, request, model_admin):
-        if request.user.has_perm("applications.view_all_branches"):
-            branches = Branch.objects.all()
-        else:
-            branches = Branch.objects.filter(pk=request.user.branch_id)
-        return [(str(branch.pk), branch.name) for branch in branches]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(branch_id=self.value()) if self.value() else queryset
-
-
-class StatusFilter(admin.SimpleListFilter):
-    """手続状況, opening on the work to do (送信済 and 審査中), with a choice for everything.
-
-    A search looks through every status unless one is chosen: a clerk who types a number wants
-    that application, whatever became of it.
-    """
-
-    title = _("手続状況")
-    parameter_name = "status"
-    WORK_TO_DO = "todo"
-    EVERYTHING = "all"
-
-    def lookups(self, request, model_admin):
-        return [
-            (self.WORK_TO_DO, _("要対応(送信済・審査中)")),
-            *((s.value, s.label) for s in Application.Status if s != Application.Status.DRAFT),
-            (self.EVERYTHING, _("すべて")),
-        ]
-
-    def value(self):
-        value = super().value()
-        if value in {key for key, _title in self.lookup_choices}:
-            return value
-        # A search, or a queue of guarantees chosen (from the home page), looks at every status.
-        queue = self.request.GET.get(GuaranteeQueueFilter.parameter_name)
-        if self.request.GET.get("q", "").strip() or queue in selectors.GUARANTEE_QUEUES:
-            return self.EVERYTHING
-        return self.WORK_TO_DO
-
-    def choices(self, changelist):
-        choices = super().choices(changelist)
-        next(choices)  # Django's "All": here no choice means the work to do, "すべて" is listed
-        yield from choices
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.EVERYTHING:
-            return queryset
-        if value == self.WORK_TO_DO:
-            return queryset.filter(status__in=Application.WORK_TO_DO)
-        return queryset.filter(status=value)
-
-
-class GuaranteeQueueFilter(admin.SimpleListFilter):
-    """保証の状況: applications with an approved guarantee waiting for the branch (the work
-    queue of the admin's home page links here)."""
-
-    title = _("保証の状況")
-    parameter_name = "guarantee"
-
-    def lookups(self, request, model_admin):
-        return [(queue, label) for queue, label in GUARANTEE_QUEUE_LABELS.items()]
-
-    def queryset(self, request, queryset):
-        if self.value() not in selectors.GUARANTEE_QUEUES:
-            return queryset
-        return selectors.applications_in_queue(queryset, self.value())
-
-
-GUARANTEE_QUEUE_LABELS = {
-    "approved": _("承諾(入金・発行待ち)"),
-    "handover": _("交付待ち(証書(紙))"),
-    "failed": _("発行失敗"),
-}
-
-
-class ObligeeFilter(admin.SimpleListFilter):
-    """発注者 by name: a text box, since a list of 1,800 obligees helps nobody."""
-
-    title = _("発注者")
-    parameter_name = "obligee"
-    template = "admin/input_filter.html"
-
-    def lookups(self, request, model_admin):
-        return [("", "")]  # the filter renders its own input
-
-    def choices(self, changelist):
-        # The other filters and the search travel along as hidden inputs.
-        others = [(k, v) for k, v in changelist.params.items() if k != self.parameter_name]
-        yield {"value": self.value() or "", "others": others, "parameter": self.parameter_name}
-
-    def queryset(self, request, queryset):
-        value = (self.value() or "").strip()
-        return queryset.filter(obligee__name__contains=value) if value else queryset
-
-
-def _staff_text_field(label, help_text):
-    return forms.CharField(
-        label=label,
-        help_text=help_text,
-        max_length=services.STAFF_TEXT_MAX_LENGTH,
-        validators=[reject_bidi_controls],
-        widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
-    )
-
-
-class TokenForm(forms.Form):
-    # A double click posts the same token twice; the service records the text once.
-    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-
-
-# The forms of the three text actions; each names its page, its button, its outcome and the
-# service it calls.
-
-
-class CustomerMessageForm(TokenForm):
-    title = _("お客様へお知らせを送る")
-    submit = _("お客様へ送る")
-    success = _("申込 %(number)s のお客様へお知らせを送りました。")
-    message = _staff_text_field(
-        _("お客様へのお知らせ"),
-        _("お客様の画面の「弊社からお客様へのお知らせ」に表示されます。"),
-    )
-
-    def run(self, *, application_id, user):
-        data = self.cleaned_data
-        return services.application_post_message(
-            application_id=application_id, user=user, message=data["message"], token=data["token"]
-        )
-
-
-class NoteForm(TokenForm):
-    title = _("社内メモを書く(お客様には表示されません)")
-    submit = _("社内メモを記録する")
-    success = _("申込 %(number)s に社内メモを記録しました(お客様には表示されません)。")
-    note = _staff_text_field(
-        _("社内メモ"),
-        _("社内だけの記録です。お客様には表示されず、手続の経過に残ります。"),
-    )
-
-    def run(self, *, application_id, user):
-        data = self.cleaned_data
-        return services.application_add_note(
-            application_id=application_id, user=user, note=data["note"], token=data["token"]
-        )
-
-
-class ReturnForm(forms.Form):
-    title = _("差戻し")
-    submit = _("差し戻す")
-    success = _("申込 %(number)s を差し戻しました。")
-    message = _staff_text_field(
-        _("差戻しの理由(お客様へのお知らせ)"),
-        _("お客様の画面の「弊社からお客様へのお知らせ」に表示され、メールでもお知らせします。"),
-    )
-
-    def run(self, *, application_id, user):
-        return services.application_return(
-            application_id=application_id, user=user, message=self.cleaned_data["message"]
-        )
-
-
 # While an electronic guarantee is being issued, the list says so instead of its status.
 ISSUANCE_STATE_LABELS = {"pending": _("発行処理中"), "failed": _("発行失敗")}
-
-
-def _issued_message(requested: Guarantee) -> str:
-    """What staff read after 発行 (or 再発行を試みる) of an electronic guarantee: where it stands
-    once the request is committed — a worker in this process has issued it already (or failed),
-    one elsewhere is still at it (the page then updates itself)."""
-    guarantee = Guarantee.objects.get(pk=requested.pk)
-    values = {"number": guarantee.number}
-    if guarantee.status == Guarantee.Status.ISSUED:
-        return _("電子保証 %(number)s を発行しました(発行済)。") % values
-    if guarantee.issuance_state == "failed":
-        return (
-            _("電子保証 %(number)s の発行に失敗しました。理由を確認してください。") % values,
-            messages.ERROR,
-        )
-    return (
-        _(
-            "電子保証 %(number)s の発行処理を開始しました(発行処理中)。完了するとこの画面に発行済と表示されます。"
-        )
-        % values
-    )
 
 
 def _yes_no(value: bool) -> str:
@@ -241,7 +58,7 @@ def _yes_no(value: bool) -> str:
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(GuaranteeActionsMixin, admin.ModelAdmin):
     list_display = [
         "number",
         "status_display",
@@ -487,7 +304,8 @@ class ApplicationAdmin(admin.ModelAdmin):
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
         )
 
-    # Actions on one application
+    # Actions on one application; those on one of its guarantees are GuaranteeActionsMixin's,
+    # which the helpers below serve too.
 
     def get_urls(self):
         def wrap(view):
@@ -506,58 +324,13 @@ class ApplicationAdmin(admin.ModelAdmin):
                 name="applications_application_message",
             ),
             path("<int:pk>/note/", wrap(self.note_view), name="applications_application_note"),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/approve/",
-                wrap(self.approve_view),
-                name="applications_application_approve",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/issue/",
-                wrap(self.issue_view),
-                name="applications_application_issue",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/issue/retry/",
-                wrap(self.issue_retry_view),
-                name="applications_application_issue_retry",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/handover/",
-                wrap(self.handover_view),
-                name="applications_application_handover",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/amend/",
-                wrap(self.amend_view),
-                name="applications_application_amend",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/cancel/",
-                wrap(self.cancel_view),
-                name="applications_application_cancel",
-            ),
-            path(
-                "<int:pk>/guarantees/<int:guarantee_pk>/fee-statement.pdf",
-                wrap(self.fee_statement_pdf_view),
-                name="applications_application_fee_statement_pdf",
-            ),
-            path(
-                "<int:pk>/certificates/<int:certificate_pk>.pdf",
-                wrap(self.certificate_pdf_view),
-                name="applications_application_certificate_pdf",
-            ),
         ]
-        return [*own, *super().get_urls()]
+        return [*own, *self.guarantee_urls(), *super().get_urls()]
 
     def _application_or_404(self, request, pk: int) -> Application:
         if not self.has_process_permission(request):
             raise PermissionDenied
         return get_object_or_404(self.get_queryset(request), pk=pk)
-
-    def _guarantee_or_404(self, request, pk: int, guarantee_pk: int):
-        """The application (as _application_or_404) and its guarantee `guarantee_pk`."""
-        application = self._application_or_404(request, pk)
-        return application, get_object_or_404(application.guarantees.all(), pk=guarantee_pk)
 
     def _viewable_application_or_404(self, request, pk: int) -> Application:
         # The documents need what the application's page needs: the branch scope alone would let
@@ -594,7 +367,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             **self._wide,
             **context,
         }
-        return TemplateResponse(request, f"admin/applications/application/{template}", context)
+        return TemplateResponse(request, template, context)
 
     def accept_view(self, request, pk):
         application = self._application_or_404(request, pk)
@@ -605,218 +378,6 @@ class ApplicationAdmin(admin.ModelAdmin):
                 _("申込 %(number)s を受け付けました(審査中)。") % {"number": application.number},
             )
         return self._back(application)
-
-    def approve_view(self, request, pk, guarantee_pk):
-        """GET: what 承諾 will assign (number 予定, fee and its breakdown); POST: approve."""
-        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
-        if request.method == "POST":
-            self._run(
-                request,
-                lambda: guarantee_services.guarantee_approve(
-                    guarantee_id=guarantee.pk, user=request.user
-                ),
-                lambda approved: (
-                    _("%(kind)sを承諾しました(保証契約番号 %(number)s、保証料 %(fee)s)。")
-                    % {
-                        "kind": label(approved, "kind"),
-                        "number": approved.number,
-                        "fee": yen(approved.fee),
-                    }
-                ),
-            )
-            return self._back(application)
-        preview = guarantee_services.guarantee_approval_preview(
-            guarantee=guarantee, application=application
-        )
-        return self._page(
-            request,
-            "approve_confirm.html",
-            application,
-            _("%(kind)sの承諾") % {"kind": label(guarantee, "kind")},
-            guarantee=guarantee,
-            preview=preview,
-            share=percentage(guarantee.amount, share_base(application, guarantee.kind)),
-        )
-
-    def issue_view(self, request, pk, guarantee_pk):
-        """GET: what 発行 will do (electronic: sign and key by the worker; paper: a PDF to
-        print); POST: issue."""
-        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
-        if request.method == "POST":
-            self._run(
-                request,
-                lambda: issuance.issue_request(guarantee_id=guarantee.pk, user=request.user),
-                _issued_message
-                if guarantee.is_electronic
-                else _(
-                    "証書(紙) %(number)s を印刷用に作成しました。印刷して交付したら「交付を記録する」を押してください。"
-                )
-                % {"number": guarantee.number},
-            )
-            return self._back(application)
-        return self._page(
-            request,
-            "issue_confirm.html",
-            application,
-            _("%(kind)sの発行") % {"kind": label(guarantee, "kind")},
-            guarantee=guarantee,
-            refusal=guarantee.issue_refusal(printed=guarantee.certificates.exists()),
-        )
-
-    def issue_retry_view(self, request, pk, guarantee_pk):
-        """再発行を試みる (POST): queue a failed electronic issuance again."""
-        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
-        if request.method == "POST":
-            self._run(
-                request,
-                lambda: issuance.issue_retry(guarantee_id=guarantee.pk, user=request.user),
-                _issued_message,
-            )
-        return self._back(application)
-
-    def handover_view(self, request, pk, guarantee_pk):
-        """GET: confirm that the printed certificate was handed over; POST: record it (発行済)."""
-        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
-        if request.method == "POST":
-            self._run(
-                request,
-                lambda: issuance.paper_handover(guarantee_id=guarantee.pk, user=request.user),
-                _("証書(紙) %(number)s の交付を記録しました(発行済)。")
-                % {"number": guarantee.number},
-            )
-            return self._back(application)
-        return self._page(
-            request,
-            "handover_confirm.html",
-            application,
-            _("%(kind)sの証書(紙)の交付") % {"kind": label(guarantee, "kind")},
-            guarantee=guarantee,
-            certificate=guarantee.certificates.order_by("-version").first(),
-        )
-
-    def amend_view(self, request, pk, guarantee_pk):
-        """変更: the form (the version in force's values), then a confirmation listing each change
-        (old → new); confirmed, the worker issues the next version with a new key."""
-        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
-        current = guarantee.current_version
-        success = _(
-            "%(number)s の変更を受け付けました。変更後の保証証書(第%(version)s版)を発行しています。"
-        ) % {"number": guarantee.number, "version": (current.version + 1) if current else 1}
-        if request.method == "POST" and lifecycle.amendment_recorded(
-            guarantee, request.POST.get("token")
-        ):
-            # The same confirmation again (a double click, the back button): already done.
-            self.message_user(request, success, messages.SUCCESS)
-            return self._back(application)
-        today = timezone.localdate()
-        refusal = guarantee.amend_refusal(today=today)
-        form = AmendmentForm(
-            request.POST or None,
-            guarantee=guarantee,
-            snapshot=current.snapshot if current else {},
-            today=today,
-        )
-        return self._confirmed(
-            request,
-            application,
-            form,
-            refusal=refusal,
-            template="amend_form.html",
-            title=_("%(kind)sの変更") % {"kind": label(guarantee, "kind")},
-            run=lambda data: lifecycle.amendment_request(
-                guarantee_id=guarantee.pk,
-                user=request.user,
-                changes=form.changes,
-                reason=data["reason"],
-                token=data["token"],
-            ),
-            success=success,
-            guarantee=guarantee,
-            current=current,
-        )
-
-    def cancel_view(self, request, pk, guarantee_pk):
-        """解約: the date and the reason, then a confirmation; confirmed, the guarantee is 解約."""
-        application, guarantee = self._guarantee_or_404(request, pk, guarantee_pk)
-        today = timezone.localdate()
-        form = CancellationForm(request.POST or None, guarantee=guarantee, today=today)
-        return self._confirmed(
-            request,
-            application,
-            form,
-            refusal=guarantee.cancel_refusal(),
-            template="cancel_form.html",
-            title=_("%(kind)sの解約") % {"kind": label(guarantee, "kind")},
-            run=lambda data: lifecycle.guarantee_cancel(
-                guarantee_id=guarantee.pk,
-                user=request.user,
-                cancelled_on=data["cancelled_on"],
-                reason=data["reason"],
-            ),
-            success=_("%(number)s を解約しました。") % {"number": guarantee.number},
-            guarantee=guarantee,
-        )
-
-    def _confirmed(self, request, application, form, *, refusal, template, title, run, success,
-                   **context):  # fmt: skip
-        """A form that is confirmed before it is run: GET shows it; a valid POST shows what will
-        happen (the values carried in hidden fields); a POST with `confirm` runs it. A service
-        refusal (the state changed meanwhile, or a rule) comes back as messages on the form."""
-        confirming = False
-        # A confirmed POST goes to the service even when the page would refuse: the service
-        # decides under its lock, and answers a repeated confirmation as the first one.
-        if request.method == "POST" and form.is_valid():
-            if "confirm" not in request.POST:
-                confirming = refusal is None and "correct" not in request.POST
-            else:
-                try:
-                    run(form.cleaned_data)
-                except ValidationError as exc:
-                    if hasattr(exc, "error_dict"):
-                        for name, errors in exc.error_dict.items():
-                            form.add_error(name if name in form.fields else None, errors)
-                    else:
-                        for message in exc.messages:
-                            self.message_user(request, message, messages.ERROR)
-                        return self._back(application)
-                else:
-                    self.message_user(request, success, messages.SUCCESS)
-                    return self._back(application)
-        return self._page(
-            request,
-            template,
-            application,
-            title,
-            form=form,
-            refusal=refusal,
-            confirming=confirming,
-            **context,
-        )
-
-    def fee_statement_pdf_view(self, request, pk, guarantee_pk):
-        """保証料計算書 (PDF) of an approved guarantee, e.g. to print when the contractor asked
-        for it on paper (保証料計算書(紙) 希望する)."""
-        application = self._viewable_application_or_404(request, pk)
-        guarantee = get_object_or_404(
-            application.guarantees.exclude(fee_breakdown=None), pk=guarantee_pk
-        )
-        return pdf_response(
-            issuance.fee_statement(guarantee), f"fee-statement-{guarantee.number}.pdf", inline=True
-        )
-
-    def certificate_pdf_view(self, request, pk, certificate_pk):
-        """A certificate version's PDF, for the branch (paper ones are printed from here)."""
-        application = self._viewable_application_or_404(request, pk)
-        certificate = get_object_or_404(
-            Certificate.objects.filter(guarantee__application=application), pk=certificate_pk
-        )
-        with certificate.pdf.open("rb") as stored:
-            content = stored.read()
-        return pdf_response(
-            content,
-            f"{certificate.guarantee.number}-v{certificate.version}.pdf",
-            inline=True,
-        )
 
     def return_view(self, request, pk):
         return self._text_form(request, pk, ReturnForm)
@@ -841,7 +402,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         )
         if done:
             return self._back(application)
-        return self._page(request, "message_form.html", application, form.title, form=form)
+        return self._page(
+            request, TEMPLATES + "message_form.html", application, form.title, form=form
+        )
 
     def changelist_view(self, request, extra_context=None):
         return super().changelist_view(request, {**(extra_context or {}), **self._wide})

@@ -5,7 +5,7 @@ import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTransform
 from django.shortcuts import get_object_or_404
@@ -17,7 +17,7 @@ from applications.models import Application, CompanyMessage
 from core.audit import action_label, audit_entries_for
 from core.kinds import GuaranteeKind
 from core.models import AuditEntry
-from guarantees.models import Certificate, Guarantee, Receipt
+from guarantees.models import Certificate, Guarantee
 from guarantees.received import FIELDS, Change, Version, versions_of
 from guarantees.selectors import received_on
 from obligees.models import Obligee
@@ -143,16 +143,6 @@ def dashboard_rows(applications: QuerySet[Application]) -> list[dict[str, Any]]:
 CERTIFICATE_COLUMNS = ["version", "issued_at", "handed_over_at"]
 
 
-def _first_received() -> Subquery:
-    """When an obligee first received the certificate version a row joins (受領): a subquery in
-    the query 申込一覧 already runs, so 発注者受領済 costs no query per row."""
-    return Subquery(
-        Receipt.objects.filter(certificate_id=OuterRef("certificates__id"))
-        .order_by("received_at")
-        .values("received_at")[:1]
-    )
-
-
 def guarantees_by_application(
     application_ids: list[int], *, certificates: bool = False
 ) -> dict[int, list[dict]]:
@@ -180,24 +170,40 @@ def guarantees_by_application(
         return by_application
     # A plain LEFT JOIN to every version, the superseded ones dropped here: a FilteredRelation
     # on the version in force reads the same rows but costs more to build than the query takes.
+    # The same for its receipts (受領): joined, not a subquery per row, whose building cost more
+    # than the rest of the query; a version received by two obligees comes twice, and the first
+    # receipt counts.
     columns = {f"certificate_{name}": f"certificates__{name}" for name in CERTIFICATE_COLUMNS}
     columns["certificate_pk"] = "certificates__id"
+    columns["certificate_received_at"] = "certificates__receipts__received_at"
     rows = guarantees.values(
         *fields,
         *columns.values(),
         "certificates__superseded_at",
-        certificate_received_at=_first_received(),
         # After an amendment the contract amount the version states, not the one sent.
         certificate_contract_amount=KeyTransform(
             "contract_amount", KeyTransform("works", "certificates__snapshot")
         ),
     )
     for guarantee in rows:
-        if guarantee.pop("certificates__superseded_at") is None:
-            for name, column in columns.items():
-                guarantee[name] = guarantee.pop(column)
-            by_application[guarantee["application_id"]].append(guarantee)
+        if guarantee.pop("certificates__superseded_at") is not None:
+            continue
+        for name, column in columns.items():
+            guarantee[name] = guarantee.pop(column)
+        listed = by_application[guarantee["application_id"]]
+        pk = guarantee["certificate_pk"]
+        if listed and pk is not None and listed[-1]["certificate_pk"] == pk:
+            listed[-1]["certificate_received_at"] = _earliest(
+                listed[-1]["certificate_received_at"], guarantee["certificate_received_at"]
+            )
+            continue
+        listed.append(guarantee)
     return by_application
+
+
+def _earliest(*moments: datetime.datetime | None) -> datetime.datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return min(known) if known else None
 
 
 def contractor_timeline(application: Application) -> list[dict[str, Any]]:

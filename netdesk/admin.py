@@ -55,7 +55,7 @@ def work_queue_links(user: User) -> list[dict[str, Any]]:
     renewal = renewal_links(user) if user.has_perm("guarantees.view_renewalrun") else []
     if not user.has_perm("applications.view_application"):
         return renewal
-    from applications.admin import GUARANTEE_QUEUE_LABELS
+    from applications.admin_filters import GUARANTEE_QUEUE_LABELS
     from applications.selectors import work_queue
 
     counts = work_queue(user)

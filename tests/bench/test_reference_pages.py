@@ -70,3 +70,49 @@ def test_stock_admin_lists_what_the_branch_admin_lists(bench_urls, client, alice
     assert "群馬の工事" in html and "栃木の工事" not in html
     # Read-only, like the branch admin: no way to add or delete from the bench's site.
     assert "delete_selected" not in html and "/add/" not in html
+
+
+def test_stock_admin_declares_the_branch_admins_list():
+    """The peer is the same list, not a plainer one: it differs only in what the branch admin
+    does beyond the database (its site and its changelist view's context)."""
+    from applications.admin import ApplicationAdmin
+    from bench.admin import StockApplicationAdmin
+
+    for name in [
+        "list_display",
+        "list_filter",
+        "search_fields",
+        "ordering",
+        "actions",
+        "list_per_page",
+        "list_select_related",
+        "paginator",
+        "show_full_result_count",
+        "get_queryset",
+        "get_search_results",
+        "get_paginator",
+        "get_list_display",
+        "get_list_filter",
+        "guarantees_display",
+    ]:
+        assert getattr(StockApplicationAdmin, name) == getattr(ApplicationAdmin, name), name
+    assert "changelist_view" not in vars(StockApplicationAdmin)
+
+
+def test_stock_admin_shows_the_branch_admins_columns_and_filters(bench_urls, client, alice):
+    from applications.admin import ApplicationAdmin
+
+    make_sent_application(alice, works_name="護岸工事")
+    staff = UserFactory(contractor=None, is_staff=True, is_superuser=True)
+    login_verified_staff(client, staff)
+    ours = client.get("/admin/applications/application/").content.decode()
+    stock = client.get(STOCK_LIST).content.decode()
+    for filter_class in ApplicationAdmin.list_filter:
+        if isinstance(filter_class, type):
+            title = str(filter_class.title)
+            assert (
+                f'data-filter-title="{title}"' in ours and f'data-filter-title="{title}"' in stock
+            )
+    for column in ["column-guarantees_display", "column-status_display", "action-checkbox"]:
+        assert column in ours and column in stock
+    assert "護岸工事" in ours and "護岸工事" in stock

@@ -210,6 +210,30 @@ def test_receipts_cost_the_dashboard_no_query(client, alice, bob, issue_for):
     assert html.count('data-testid="handover"') == 1
 
 
+def test_a_version_received_twice_is_listed_once_with_its_first_receipt(
+    client, alice, certificate, issue_for
+):
+    from tests.factories import ObligeeFactory
+
+    other = issue_for(alice)
+    receive(certificate, at=timezone.now() - datetime.timedelta(days=3))
+    obligee = ObligeeFactory()
+    Receipt.objects.create(
+        certificate=certificate,
+        obligee=obligee,
+        received_by=UserFactory(obligee=obligee, contractor=None),
+        received_at=timezone.now(),
+    )
+    client.force_login(alice)
+    html = client.get(reverse("applications:dashboard")).content.decode()
+
+    row = dashboard_row(html, certificate.guarantee.number)
+    assert row.count(certificate.guarantee.number) == 1
+    first = timezone.localdate() - datetime.timedelta(days=3)
+    assert f"{first:%Y/%m/%d}" in row and html.count('data-testid="received"') == 1
+    assert other.guarantee.number in html
+
+
 def test_the_dashboard_states_the_amended_contract_amount(client, alice, certificate):
     amend(certificate, contract_amount=35_000_000, amount=14_000_000)
     client.force_login(alice)
