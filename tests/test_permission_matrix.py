@@ -40,6 +40,7 @@ from applications.models import Application
 from fees.models import FeeTable
 from guarantees import issuance, keys, receiving
 from guarantees import services as guarantee_services
+from members.services import invite
 from notifications.models import OutboxMessage
 from tests.accounts.otp import authenticator_for, backup_codes_for, login_verified_staff
 from tests.factories import (
@@ -141,6 +142,23 @@ URLS = {
     "obligee_portal:receive":        get(OK,    DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
     # No file chosen: back to the list, which says so.
     "obligee_portal:receive_notices": post(LOGIN, DENY,  DENY,  GO,    GO,    DENY,  DENY,  DENY),
+
+    # 利用者管理: the organisation's 管理者 (A, B, X and Y are each their organisation's); staff are
+    # sent to the admin. Another organisation's person or invitation is a 404.
+    "members:people":                get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "members:timeline":              get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    # Nothing posted: the page again, with the form's errors.
+    "members:invite":               post(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "members:invitation_resend":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="invitation"),
+    "members:invitation_revoke":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="invitation"),
+    "members:person":                get(LOGIN, OK,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    "members:person_role":          post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    "members:person_deactivate":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    "members:person_reactivate":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    # The invitation's link: on to the form without the token in the address; the form, with no
+    # invitation in the session, says that the link is not valid (to anyone: it tells nothing).
+    "members:accept_link":           get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    token="invitation_token"),
+    "members:accept":                get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
 
     # Public pages. The verification page and API show what the certificate prints to whoever
     # holds its token or its PDF.
@@ -408,6 +426,10 @@ def build_world(capture_on_commit) -> SimpleNamespace:
     # A password-reset link of A's company. Not A's own: each sign-in of the matrix changes A's
     # last login, which ends every link made before it.
     resetting = UserFactory(contractor=company_a)
+    colleague = UserFactory(contractor=company_a, role="viewer")
+    invitation = invite(
+        email="invitee@example.jp", role="viewer", contractor=company_a, invited_by=contractor_a
+    )
     attempt = {"username": contractor_a.email, "ip_address": "192.0.2.20", "user_agent": "test"}
     today = timezone.localdate()
     return SimpleNamespace(
@@ -421,6 +443,9 @@ def build_world(capture_on_commit) -> SimpleNamespace:
         certificate_pdf=certificate_pdf,
         verify_token=certificate.verify_token,
         contractor_a_user=contractor_a.pk,
+        contractor_a_colleague=colleague.pk,
+        invitation=invitation.pk,
+        invitation_token=invitation.token,
         contractor_a_company=company_a.pk,
         branch_1=branch_1.pk,
         obligee_x=obligee_x.pk,
