@@ -105,3 +105,27 @@ def role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
 def role_refused(request: HttpRequest) -> HttpResponseBase:
     """403 with the page that names the user's role and what it does not allow."""
     return render(request, "accounts/role_refused.html", status=403)
+
+
+class _Rights:
+    """What the signed-in user may do, as templates ask it: {% if may.apply %}."""
+
+    def __init__(self, user: AnyUser) -> None:
+        self._user = user
+
+    @property
+    def apply(self) -> bool:
+        return can_apply(self._user)
+
+    @property
+    def reveal_key(self) -> bool:
+        return can_reveal_key(self._user)
+
+    @property
+    def manage_people(self) -> bool:
+        return is_org_admin(self._user)
+
+
+def rights(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: `may`, so that menus and buttons offer only what the role allows."""
+    return {"may": _Rights(getattr(request, "user", None))}

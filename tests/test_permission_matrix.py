@@ -3,7 +3,9 @@
 One world is built: contractor A's application, sent to branch 1 for obligee X, whose electronic
 advance-payment guarantee is approved, issued (signed, with its 認証キー) and received by X. Every
 URL the resolver knows (the admin's included) is then asked by each of eight personas with the
-ids of those objects, one test per URL, and its answer compared with the table below:
+ids of those objects, one test per URL, and its answer compared with the table below; then by
+the role personas (ROLE_PERSONAS: A's 申込担当 and 閲覧のみ, X's 担当者), whose answers follow their
+organisation's column except where ROLE_EXCEPTIONS says otherwise:
 
     OK     200
     LOGIN  302 to a sign-in page (/accounts/login/ or /admin/login/)
@@ -295,6 +297,39 @@ ADMIN_MODELS = {
 # fmt: on
 
 
+# The roles (accounts.roles). A's 申込担当 and 閲覧のみ and X's 担当者 get what their organisation's
+# persona in the table gets (A and X are 管理者), except where listed: 閲覧のみ sees applications
+# but neither creates, edits, sends, copies, withdraws nor deletes one, nor shows a key or makes
+# its handover notice; only a 管理者 manages people.
+ROLE_PERSONAS = {
+    "contractor_a_applicant": "contractor_a",
+    "contractor_a_viewer": "contractor_a",
+    "obligee_x_clerk": "obligee_x",
+}
+NOT_VIEWER = {"contractor_a_viewer": DENY}
+ADMIN_ONLY = {"contractor_a_applicant": DENY, "contractor_a_viewer": DENY, "obligee_x_clerk": DENY}
+ROLE_EXCEPTIONS = {
+    "applications:new": NOT_VIEWER,
+    "applications:edit": NOT_VIEWER,
+    "applications:confirm": NOT_VIEWER,
+    "applications:submit": NOT_VIEWER,
+    "applications:copy": NOT_VIEWER,
+    "applications:withdraw": NOT_VIEWER,
+    "applications:delete": NOT_VIEWER,
+    "guarantees:certificate_key": NOT_VIEWER,
+    "guarantees:certificate_key_notice": NOT_VIEWER,
+    "members:people": ADMIN_ONLY,
+    "members:timeline": ADMIN_ONLY,
+    "members:invite": ADMIN_ONLY,
+    "members:invitation_resend": ADMIN_ONLY,
+    "members:invitation_revoke": ADMIN_ONLY,
+    "members:person": ADMIN_ONLY,
+    "members:person_role": ADMIN_ONLY,
+    "members:person_deactivate": ADMIN_ONLY,
+    "members:person_reactivate": ADMIN_ONLY,
+}
+
+
 def admin_cases() -> dict[str, Case]:
     """The Case of every admin URL ADMIN_MODELS describes, keyed as the resolver lists them."""
     cases = {}
@@ -384,6 +419,9 @@ def build_world(capture_on_commit) -> SimpleNamespace:
         obligee_y=UserFactory(contractor=None, obligee=obligee_y),
         staff_1=UserFactory(contractor=None, is_staff=True, branch=branch_1),
         staff_2=UserFactory(contractor=None, is_staff=True, branch=branch_2),
+        contractor_a_applicant=UserFactory(contractor=company_a, role="applicant"),
+        contractor_a_viewer=UserFactory(contractor=company_a, role="viewer"),
+        obligee_x_clerk=UserFactory(contractor=None, obligee=obligee_x, role="clerk"),
         head_office=UserFactory(
             contractor=None, is_staff=True, branch=BranchFactory(code="HQ", name="本店営業部")
         ),
@@ -537,6 +575,18 @@ def every_key() -> list[str]:
     return sorted(project_urls().keys() | all_cases().keys())
 
 
+def expected_answers(key: str) -> list[tuple[str, str]]:
+    """(persona, answer) for the eight personas of the table, then for the role personas: the
+    answer of the persona whose organisation they share unless ROLE_EXCEPTIONS says otherwise."""
+    case = all_cases()[key]
+    answers = list(zip(PERSONAS, case.expect, strict=True))
+    base = dict(answers)
+    exceptions = ROLE_EXCEPTIONS.get(key, {})
+    return answers + [
+        (persona, exceptions.get(persona, base[like])) for persona, like in ROLE_PERSONAS.items()
+    ]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", every_key())
 def test_every_persona_gets_the_answer_the_table_expects(key, world):
@@ -545,13 +595,12 @@ def test_every_persona_gets_the_answer_the_table_expects(key, world):
     assert key in urls, f"classified URL that no longer exists: {key}"
     cache.clear()  # rate limits count in the cache, which outlives the test's transaction
     case = cases[key]
-    clients = {persona: signed_in(world, persona) for persona in PERSONAS}
-    wrong = []
     path = fill(urls[key], {name: getattr(world, attr) for name, attr in case.kwargs.items()})
     # (resolve() leaves out a regex's "^" where it joins the routes)
     assert resolve(path).route == urls[key].replace("^", ""), f"{key}: {path} is another's"
-    for persona, expected in zip(PERSONAS, case.expect, strict=True):
-        response = ask(clients[persona], case, path, world)
+    wrong = []
+    for persona, expected in expected_answers(key):
+        response = ask(signed_in(world, persona), case, path, world)
         text = body(response)
         asked = f"{case.method.upper()} {path} as {persona}"
         if answer(response) != expected:
@@ -562,3 +611,9 @@ def test_every_persona_gets_the_answer_the_table_expects(key, world):
             if shown:
                 wrong.append(f"{asked}: shows A's {', '.join(shown)}")
     assert not wrong, f"{len(wrong)} answers differ from the table:\n" + "\n".join(wrong)
+
+
+def test_role_exceptions_name_urls_and_role_personas():
+    assert set(ROLE_EXCEPTIONS) <= set(all_cases())
+    for answers in ROLE_EXCEPTIONS.values():
+        assert set(answers) <= set(ROLE_PERSONAS)
