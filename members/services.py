@@ -52,12 +52,13 @@ def _locked(organisation: Organisation) -> Organisation:
     return type(organisation).objects.select_for_update().get(pk=organisation.pk)
 
 
-def _roles_of(organisation: Organisation) -> list[str]:
+def roles_of(organisation: Organisation) -> list[tuple[str, str]]:
+    """The roles (value, label) the organisation gives its people."""
     probe = User(
         contractor=organisation if isinstance(organisation, Contractor) else None,
         obligee=organisation if isinstance(organisation, Obligee) else None,
     )
-    return [value for value, _label in probe.roles_offered()]
+    return probe.roles_offered()
 
 
 def _role_label(role: str) -> str:
@@ -91,7 +92,7 @@ def invite(
         EmailValidator()(email)
     except Exception as exc:
         raise ServiceError(_("メールアドレスを正しく入力してください。"), code="email") from exc
-    if role not in _roles_of(organisation):
+    if role not in dict(roles_of(organisation)):
         raise ServiceError(_("この組織で選べる役割ではありません。"), code="role")
     note = note.strip()[:200]
     with transaction.atomic():
@@ -319,7 +320,7 @@ LAST_ADMIN = gettext_lazy(
 
 def role_change(*, person_id: int, role: str, organisation: Organisation, user: User) -> User:
     """Give one of the organisation's people another role; the organisation keeps a 管理者."""
-    if role not in _roles_of(organisation):
+    if role not in dict(roles_of(organisation)):
         raise ServiceError(_("この組織で選べる役割ではありません。"), code="role")
     with transaction.atomic():
         person = _person_locked(person_id, organisation)

@@ -121,10 +121,7 @@ def _organisation(request: AuthenticatedHttpRequest) -> services.Organisation:
 
 
 def _roles(organisation: services.Organisation) -> list[tuple[str, str]]:
-    return services.User(
-        contractor=organisation if isinstance(organisation, services.Contractor) else None,
-        obligee=organisation if isinstance(organisation, services.Obligee) else None,
-    ).roles_offered()
+    return services.roles_of(organisation)
 
 
 def _people_page(

@@ -291,6 +291,9 @@ ADMIN_MODELS = {
     ("axes", "accessattempt"):         AdminModel("access_attempt",       "",      "",      "vd"),
     ("axes", "accesslog"):             AdminModel("access_log",           "",      "",      ""),
     ("axes", "accessfailurelog"):      AdminModel("access_failure",       "",      "",      ""),
+    # 招待: head office invites an obligee's or a company's first 管理者 (re-send and revoke are
+    # actions of the list; nothing is edited or deleted).
+    ("members", "invitation"):          AdminModel("invitation",          "",      "",      "vac"),
     # 通知メール: every branch's customers, so head office only, read-only (再送信 is an action).
     ("notifications", "outboxmessage"): AdminModel("outbox_message",      "",      "",      "v"),
 }
