@@ -38,7 +38,8 @@ class InvitationAddForm(forms.ModelForm):
         contractor, obligee = cleaned.get("contractor"), cleaned.get("obligee")
         if (contractor is None) == (obligee is None):
             raise forms.ValidationError(_("発注者か請負者のどちらか一方を選んでください。"))
-        organisation = contractor or obligee
+        # (one of the two, as just checked)
+        organisation: services.Organisation = contractor or obligee  # type: ignore[assignment]
         role, email = cleaned.get("role"), cleaned.get("email")
         offered = [value for value, _label in services.roles_of(organisation)]
         if role and role not in offered:
@@ -50,10 +51,6 @@ class InvitationAddForm(forms.ModelForm):
                 "email", _("有効な招待があります。一覧の操作「再送信」をご利用ください。")
             )
         return cleaned
-
-    def _post_clean(self) -> None:
-        # The model's constraints are checked by the service, which makes the row itself.
-        pass
 
 
 @admin.register(Invitation)
@@ -121,9 +118,11 @@ class InvitationAdmin(admin.ModelAdmin):
             invited_by=request.user,  # type: ignore[arg-type]
             note=data.get("note", ""),
         )
+        # The page goes on with the row the service made (its message, its history entry).
         obj.pk = made.pk
         obj.token_digest = made.token_digest
         obj.expires_at = made.expires_at
+        obj.created_at = obj.sent_at = made.sent_at
 
     def has_delete_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
         return False  # the history of who was invited stays; revoke ends a link
