@@ -97,7 +97,16 @@ def invite(
     note = note.strip()[:200]
     with transaction.atomic():
         _locked(organisation)
-        if people_of(organisation).filter(email=email, is_active=True).exists():
+        member = people_of(organisation).filter(email=email).first()
+        if member is not None and not member.is_active:
+            raise StateError(
+                _(
+                    "%(email)s は利用停止中のこの組織の利用者です。招待ではなく、利用者の画面で利用を再開してください。"
+                )
+                % {"email": email},
+                code="deactivated",
+            )
+        if member is not None:
             raise StateError(
                 _("%(email)s はすでにこの組織の利用者です。") % {"email": email}, code="member"
             )

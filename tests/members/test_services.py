@@ -139,6 +139,9 @@ def test_a_second_pending_invitation_or_a_present_member_is_refused(company, ali
         invite(company, alice)
     with pytest.raises(StateError, match="すでにこの組織"):
         invite(company, alice, email=bob.email)
+    services.person_deactivate(person_id=bob.pk, organisation=company, user=alice)
+    with pytest.raises(StateError, match="利用を再開"):
+        invite(company, alice, email=bob.email)
 
 
 def test_the_last_admin_can_neither_step_down_nor_leave(company, alice, bob):
