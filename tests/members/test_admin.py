@@ -70,3 +70,15 @@ def test_resend_and_revoke_are_actions(client, head_office):
     client.post(url, {"action": "revoke", "_selected_action": [invitation.pk]})
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
+
+
+def test_the_outbox_shows_head_office_the_invitation_without_its_token(client, head_office):
+    invitation = services.invite(
+        email="a@example.jp", role="admin", obligee=ElectronicObligeeFactory(), invited_by=None
+    )
+    message = OutboxMessage.objects.get(template="member_invitation")
+    assert invitation.token in message.body_text  # the recipient gets the link
+    page = client.get(reverse("admin:notifications_outboxmessage_change", args=[message.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "/members/invitations/＊＊＊/" in html
+    assert invitation.token not in html
