@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 from notifications import services
 from notifications.models import OutboxMessage
 
-
 # A link's secret part (an invitation's or a confirmation's token: 32 random bytes and more, in
 # URL-safe base64). Whoever reads the outbox must not be able to follow the link in place of its
 # recipient — choose the invited person's password, confirm someone else's address.
