@@ -1,5 +1,6 @@
-"""Who may do what in their own organisation: one small question per right, asked by views,
-templates (through the user) and services alike, so that a role means the same everywhere.
+"""Who may do what in their own organisation: one small question per right, asked by the views
+(role_required) and by the templates (`may`, the context processor below), so that a page never
+offers what its URL refuses.
 
 Contractor users: 管理者 (people and everything), 申込担当 (apply, keys and documents), 閲覧のみ
 (see only). Obligee users: 管理者 (people, receiving) and 担当者 (receiving, searching,
@@ -75,14 +76,6 @@ def can_receive(user: AnyUser) -> bool:
         and person.obligee_id is not None
         and person.role in (Role.ADMIN, Role.CLERK)
     )
-
-
-def roles_for(*, contractor: object = None, obligee: object = None) -> list[tuple[str, str]]:
-    """The roles (value, label) an organisation gives, for forms: a contractor's or an obligee's."""
-    from accounts.models import CONTRACTOR_ROLES, OBLIGEE_ROLES
-
-    values = CONTRACTOR_ROLES if contractor is not None else OBLIGEE_ROLES if obligee else []
-    return [(value, str(Role(value).label)) for value in values]
 
 
 def role_required(check: Callable[[Any], bool]) -> Callable[[View], View]:
