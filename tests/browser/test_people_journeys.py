@@ -132,7 +132,9 @@ def test_a_viewer_sees_an_application_but_is_refused_sending_it(
     assert draft.status == Application.Status.DRAFT
 
 
-def test_a_leaver_is_deactivated_mid_session(page: Page, new_context, live_server, contractor_user):
+def test_a_leaver_is_deactivated_mid_session(
+    page: Page, new_context, live_server, contractor_user, screenshot_dir
+):
     leaver = UserFactory(
         email="taishoku@example.jp",
         full_name="退職 予定",
@@ -149,6 +151,7 @@ def test_a_leaver_is_deactivated_mid_session(page: Page, new_context, live_serve
     page.get_by_role("button", name="利用を停止する").click()
     expect(page.locator(".alert-success")).to_contain_text("利用を停止しました")
     expect(page.get_by_test_id(f"person-{leaver.email}")).to_contain_text("利用停止")
+    page.screenshot(path=screenshot_dir / "members-people.png", full_page=True)
 
     # The leaver's next click: the sign-in page, and their password no longer opens the portal.
     leaving.get_by_role("link", name="保証料計算書一覧").first.click()
