@@ -56,23 +56,27 @@ class UserAdmin(DjangoUserAdmin):
         "contractor",
         "obligee",
         "branch",
+        "role",
         "is_staff",
         "is_active",
     ]
     list_select_related = ["contractor", "obligee", "branch"]
-    list_filter = ["is_staff", "is_active", "branch", "groups"]
+    list_filter = ["is_staff", "is_active", "role", "branch", "groups"]
     search_fields = ["email", "full_name", "contractor__name", "obligee__name"]
     autocomplete_fields = ["contractor"]
     raw_id_fields = ["obligee"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("所属"), {"fields": ["full_name", "contractor", "obligee", "branch"]}),
+        (_("所属"), {"fields": ["full_name", "contractor", "obligee", "role", "branch"]}),
         (_("権限"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         (_("日時"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
-        (_("所属"), {"fields": ["full_name", "contractor", "obligee", "branch", "is_staff"]}),
+        (
+            _("所属"),
+            {"fields": ["full_name", "contractor", "obligee", "role", "branch", "is_staff"]},
+        ),
     ]
     readonly_fields = ["last_login", "date_joined"]
 

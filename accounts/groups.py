@@ -35,6 +35,9 @@ _HEAD_OFFICE_PERMISSIONS = [
         for verb in ("view", "add", "change")
         for model in ("user", "contractor", "branch")
     ],
+    # Invitations (members.admin): an obligee's or a company's first 管理者; change allows the
+    # actions 再送信 and 取消し, nothing of an invitation is edited.
+    *[("members", f"{verb}_invitation") for verb in ("view", "add", "change")],
     ("otp_totp", "view_totpdevice"),
     ("otp_static", "view_staticdevice"),
     ("axes", "view_accessattempt"),

@@ -1,8 +1,10 @@
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -70,6 +72,11 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
 
+# The roles of each persona, in the order forms offer them (the least powerful last).
+CONTRACTOR_ROLES = ["admin", "applicant", "viewer"]
+OBLIGEE_ROLES = ["admin", "clerk"]
+
+
 class User(AbstractUser):
     """A person who signs in with an e-mail address.
 
@@ -107,6 +114,22 @@ class User(AbstractUser):
         related_name="staff",
     )
 
+    class Role(models.TextChoices):
+        """What a person may do in their organisation. Contractor users take one of 管理者,
+        申込担当 and 閲覧のみ; obligee users 管理者 or 担当者; staff none (their rights are the
+        admin's groups)."""
+
+        ADMIN = "admin", _("管理者")
+        APPLICANT = "applicant", _("申込担当")
+        VIEWER = "viewer", _("閲覧のみ")
+        CLERK = "clerk", _("担当者")
+
+    role = models.CharField(_("役割"), max_length=16, choices=Role.choices, blank=True, default="")
+    # Raised to end every session of the user at once (deactivation): it is part of the hash each
+    # session carries, like the password, so an old session no longer matches even after the
+    # user is reactivated.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
@@ -121,7 +144,17 @@ class User(AbstractUser):
                 name="user_single_persona",
                 condition=~(Q(contractor__isnull=False) & Q(obligee__isnull=False))
                 & ~(Q(is_staff=True) & (Q(contractor__isnull=False) | Q(obligee__isnull=False))),
-            )
+            ),
+            # Each persona takes only its own roles: a role that means nothing for the user's
+            # organisation (an obligee's 申込担当) cannot be stored, whichever path wrote it.
+            models.CheckConstraint(
+                name="user_role_fits_persona",
+                condition=(
+                    Q(contractor__isnull=False, role__in=CONTRACTOR_ROLES)
+                    | Q(obligee__isnull=False, role__in=OBLIGEE_ROLES)
+                    | Q(contractor__isnull=True, obligee__isnull=True, role="")
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +174,41 @@ class User(AbstractUser):
         """How pages greet the user (the admin's header among them): by name, else the address.
         AbstractUser's would be first_name, which these accounts leave empty."""
         return self.full_name or self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        if not self.session_generation:
+            # Unchanged for users never signed out this way: no session ends when this ships.
+            # (Django's private method, which its type stubs leave out)
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def roles_offered(self) -> list[tuple[str, str]]:
+        """The roles (value, label) this user's organisation gives its people."""
+        values = (
+            CONTRACTOR_ROLES
+            if self.contractor_id is not None
+            else OBLIGEE_ROLES
+            if self.obligee_id is not None
+            else []
+        )
+        return [(value, str(self.Role(value).label)) for value in values]
+
+    def clean(self) -> None:
+        super().clean()
+        offered = [value for value, _label in self.roles_offered()]
+        if offered and self.role not in offered:
+            raise ValidationError(
+                {"role": _("所属する組織に合った役割を選んでください。")}, code="role"
+            )
+        if not offered and self.role:
+            raise ValidationError(
+                {"role": _("請負者・発注者の利用者だけが役割を持ちます。")}, code="role"
+            )
 
     @property
     def is_contractor_user(self) -> bool:

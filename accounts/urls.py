@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.forms import EmailAuthenticationForm
-from accounts.views import PasswordResetView
+from accounts.views import PasswordResetConfirmView, PasswordResetView
 
 app_name = "accounts"
 
@@ -31,7 +31,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        PasswordResetConfirmView.as_view(
             success_url=reverse_lazy("accounts:password_reset_complete")
         ),
         name="password_reset_confirm",

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpResponse
@@ -28,3 +30,12 @@ class PasswordResetView(auth_views.PasswordResetView):
             return super().form_valid(form)
         form.add_error(None, PASSWORD_RESET_THROTTLED)
         return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password page, which refuses the link of a deactivated account: a leaver's
+    old link must not work again on the day they are let back in."""
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        return user if user is not None and user.is_active else None

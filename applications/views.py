@@ -20,6 +20,7 @@ from django.views.i18n import set_language
 from accounts.decorators import contractor_required
 from accounts.http import AuthenticatedHttpRequest, is_signed_in
 from accounts.models import User
+from accounts.roles import can_apply, role_required
 from applications import rules, selectors, services
 from applications.forms import ApplicationForm
 from applications.models import Application
@@ -170,12 +171,14 @@ def key_handover_text(version: int) -> str:
 
 @never_cache
 @contractor_required
+@role_required(can_apply)
 def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _application_form(request, application=None)
 
 
 @never_cache
 @contractor_required
+@role_required(can_apply)
 def application_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """複写して新規作成: a new application's form filled in from an earlier one of the company.
     Nothing is saved until the user saves; the draft then records where it was copied from."""
@@ -185,6 +188,7 @@ def application_copy(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 @never_cache
 @contractor_required
+@role_required(can_apply)
 def application_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     if not application.is_editable:
@@ -317,6 +321,7 @@ def _new_application_initial(user: User) -> dict[str, Any]:
 
 @never_cache
 @contractor_required
+@role_required(can_apply)
 def application_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """申込確認: the read-only summary, with 修正する and 送信する."""
     application = selectors.application_for_user_or_404(request.user, pk)
@@ -350,6 +355,7 @@ def application_print(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @require_POST
 @contractor_required
+@role_required(can_apply)
 def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     if application.status == Application.Status.SENT:
@@ -399,6 +405,7 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 @require_POST
 @contractor_required
+@role_required(can_apply)
 def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     try:
@@ -412,6 +419,7 @@ def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
 
 @require_POST
 @contractor_required
+@role_required(can_apply)
 def application_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = selectors.application_for_user_or_404(request.user, pk)
     try:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import contractor_required
 from accounts.models import User
+from accounts.roles import can_reveal_key, role_required
 from core.errors import ServiceError
 from core.http import pdf_response
 from core.middleware import answers_any_path
@@ -55,6 +56,7 @@ def certificate_pdf(request: ContractorRequest, pk: int) -> FileResponse:
 @never_cache  # no-store: the page that shows the key is kept by no cache, the browser's included
 @sensitive_post_parameters("password")
 @contractor_required
+@role_required(can_reveal_key)
 def certificate_key(request: ContractorRequest, pk: int) -> HttpResponse:
     """認証キーを表示: the password again (POST), then the key, on this response only."""
     certificate = selectors.electronic_certificate_for_user_or_404(request.user, pk)
@@ -99,6 +101,7 @@ def certificate_key(request: ContractorRequest, pk: int) -> HttpResponse:
 @require_POST
 @never_cache
 @contractor_required
+@role_required(can_reveal_key)
 def certificate_key_notice(request: ContractorRequest, pk: int) -> HttpResponseBase:
     """「電子保証証書閲覧用『認証キー』等のお知らせ」 (PDF), from the page showing the key."""
     certificate = selectors.electronic_certificate_for_user_or_404(request.user, pk)

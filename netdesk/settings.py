@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "guarantees",
     "fees",
     "notifications",
+    "members",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "accounts.roles.rights",
             ],
             "builtins": ["core.templatetags.netdesk"],
         },
@@ -425,6 +427,11 @@ RATE_LIMITS = {
     # 保証証書PDFの確認 (the page and POST /api/verify/) per IP address a minute: checking a
     # signature costs CPU, and an e-procurement system checks one file at a time.
     "verify-ip": (env_int("VERIFY_LIMIT_PER_IP", 60), 60),
+    # Invitations: e-mails sent (invite, re-send) an hour per address and per IP address, and
+    # invitation links opened or posted per IP address in 15 minutes.
+    "invitation-send-address": (env_int("INVITATION_LIMIT_PER_ADDRESS", 5), 3600),
+    "invitation-send-ip": (env_int("INVITATION_LIMIT_PER_IP", 50), 3600),
+    "invitation-link-ip": (env_int("INVITATION_LINK_LIMIT_PER_IP", 30), 900),
 }
 # 保証証書PDFの確認: the largest file checked (a certificate is about 70 KB; checking costs CPU in
 # proportion to the size), and how many checks one process runs at once (more are refused with

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("obligees/", include("obligees.urls")),
     path("obligee/", include("obligee_portal.urls")),
+    path("members/", include("members.urls")),
     path("fees/", include("fees.urls")),
     path("", include("guarantees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

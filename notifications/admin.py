@@ -4,6 +4,8 @@ Messages go to contractors of every branch and carry no branch of their own, so 
 the outbox permissions (head office, accounts.groups) see them.
 """
 
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import truncatechars
@@ -12,6 +14,15 @@ from django.utils.translation import ngettext
 
 from notifications import services
 from notifications.models import OutboxMessage
+
+# A link's secret part (an invitation's or a confirmation's token: 32 random bytes and more, in
+# URL-safe base64). Whoever reads the outbox must not be able to follow the link in place of its
+# recipient — choose the invited person's password, confirm someone else's address.
+_TOKEN = re.compile(r"(?<=/)[A-Za-z0-9_-]{32,}(?=/)")
+
+
+def hide_tokens(text: str) -> str:
+    return _TOKEN.sub("＊＊＊", text)
 
 
 @admin.register(OutboxMessage)
@@ -38,8 +49,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "template",
         "recipient",
         "subject",
-        "body_text",
-        "body_html",
+        "body_text_shown",
+        "body_html_shown",
         "attempts",
         "last_error",
         "next_attempt_at",
@@ -48,6 +59,14 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "dedup_key",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("本文(テキスト)"))
+    def body_text_shown(self, message: OutboxMessage) -> str:
+        return hide_tokens(message.body_text)
+
+    @admin.display(description=_("本文(HTML)"))
+    def body_html_shown(self, message: OutboxMessage) -> str:
+        return hide_tokens(message.body_html)
 
     # The list needs the whole width at 1366 px: without the app menu beside it.
     _wide = {"is_nav_sidebar_enabled": False}

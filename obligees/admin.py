@@ -5,6 +5,8 @@ import jaconv
 from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AuditedAdminMixin
@@ -55,7 +57,24 @@ class ObligeeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "name", "kana", "category", "prefecture", "address"]}),
         (_("電子保証"), {"fields": ["e_advance_since", "e_contract_since"]}),
+        (_("利用者"), {"fields": ["people"]}),
     ]
+    readonly_fields = ["people"]
+
+    @admin.display(description=_("利用者"))
+    def people(self, obligee: Obligee) -> str:
+        """How many people the obligee has, and the way to invite its first 管理者 (the
+        invitation admin, by its URL name: this app imports no other)."""
+        if obligee.pk is None:
+            return "-"
+        count = obligee.users.filter(is_active=True).count()
+        link = f"{reverse('admin:members_invitation_add')}?obligee={obligee.pk}&role=admin"
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("%(count)d名") % {"count": count},
+            link,
+            _("管理者を招待する") if not count else _("利用者を招待する"),
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Obligee], search_term: str

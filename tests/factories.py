@@ -55,6 +55,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.jp")
     full_name = factory.Sequence(lambda n: f"利用者{n}")
     contractor = factory.SubFactory(ContractorFactory)
+    obligee = None
+    # A contractor's or an obligee's user is its 管理者 unless a test says otherwise; staff and
+    # users of no organisation have no role.
+    role = factory.LazyAttribute(lambda o: "admin" if o.contractor or o.obligee else "")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -5,7 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from accounts.models import Branch
+from accounts.models import Branch, User
 from applications.models import Application
 from guarantees.models import Certificate
 from obligees.models import Obligee
@@ -19,7 +19,22 @@ DEMO_EMAILS = [
     "takasaki@example.jp",
     "staff-gunma@example.jp",
     "headoffice@example.jp",
+    "applicant@example.jp",
+    "viewer@example.jp",
+    "shibukawa-clerk@example.jp",
 ]
+# The demo accounts of organisations are their 管理者; one more person of each other role.
+DEMO_ROLES = {
+    "contractor@example.jp": "admin",
+    "contractor2@example.jp": "admin",
+    "shibukawa@example.jp": "admin",
+    "takasaki@example.jp": "admin",
+    "applicant@example.jp": "applicant",
+    "viewer@example.jp": "viewer",
+    "shibukawa-clerk@example.jp": "clerk",
+    "staff-gunma@example.jp": "",
+    "headoffice@example.jp": "",
+}
 
 
 def test_demo_data_loads_twice_without_changing_anything(settings):
@@ -30,6 +45,7 @@ def test_demo_data_loads_twice_without_changing_anything(settings):
         assert email in out.getvalue()
         request = RequestFactory().post("/accounts/login/")
         assert authenticate(request, username=email, password="netdesk-demo") is not None
+    assert dict(User.objects.values_list("email", "role")) == DEMO_ROLES
     assert set(Branch.objects.values_list("name", flat=True)) >= {"群馬支店", "栃木支店"}
     shibukawa = Obligee.objects.get(name="渋川市")
     assert shibukawa.e_advance_since.isoformat() == "2022-05-09"

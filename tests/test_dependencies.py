@@ -2,6 +2,7 @@
 the apps below it.
 
     applications, obligee_portal → guarantees → obligees, fees, notifications, accounts → core
+    members → obligees, notifications, accounts → core
 """
 
 import ast
@@ -24,6 +25,8 @@ MAY_IMPORT = {
     "guarantees": BELOW_GUARANTEES,
     "applications": ["guarantees", *BELOW_GUARANTEES],
     "obligee_portal": ["guarantees", *BELOW_GUARANTEES],
+    # 利用者管理: invitations and people, beside guarantees (nothing below imports it).
+    "members": ["accounts", "obligees", "notifications", "core"],
 }
 PROJECT_APPS = set(MAY_IMPORT)
 

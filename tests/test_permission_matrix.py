@@ -3,7 +3,9 @@
 One world is built: contractor A's application, sent to branch 1 for obligee X, whose electronic
 advance-payment guarantee is approved, issued (signed, with its 認証キー) and received by X. Every
 URL the resolver knows (the admin's included) is then asked by each of eight personas with the
-ids of those objects, one test per URL, and its answer compared with the table below:
+ids of those objects, one test per URL, and its answer compared with the table below; then by
+the role personas (ROLE_PERSONAS: A's 申込担当 and 閲覧のみ, X's 担当者), whose answers follow their
+organisation's column except where ROLE_EXCEPTIONS says otherwise:
 
     OK     200
     LOGIN  302 to a sign-in page (/accounts/login/ or /admin/login/)
@@ -41,6 +43,7 @@ from fees.models import FeeTable
 from guarantees import issuance, keys, receiving
 from guarantees import services as guarantee_services
 from guarantees.models import RenewalRun
+from members.services import invite
 from notifications.models import OutboxMessage
 from tests.accounts.otp import authenticator_for, backup_codes_for, login_verified_staff
 from tests.factories import (
@@ -142,6 +145,23 @@ URLS = {
     "obligee_portal:receive":        get(OK,    DENY,  DENY,  OK,    OK,    DENY,  DENY,  DENY),
     # No file chosen: back to the list, which says so.
     "obligee_portal:receive_notices": post(LOGIN, DENY,  DENY,  GO,    GO,    DENY,  DENY,  DENY),
+
+    # 利用者管理: the organisation's 管理者 (A, B, X and Y are each their organisation's); staff are
+    # sent to the admin. Another organisation's person or invitation is a 404.
+    "members:people":                get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "members:timeline":              get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    # Nothing posted: the page again, with the form's errors.
+    "members:invite":               post(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "members:invitation_resend":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="invitation"),
+    "members:invitation_revoke":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="invitation"),
+    "members:person":                get(LOGIN, OK,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    "members:person_role":          post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    "members:person_deactivate":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    "members:person_reactivate":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    # The invitation's link: on to the form without the token in the address; the form, with no
+    # invitation in the session, says that the link is not valid (to anyone: it tells nothing).
+    "members:accept_link":           get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    token="invitation_token"),
+    "members:accept":                get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
 
     # Public pages. The verification page and API show what the certificate prints to whoever
     # holds its token or its PDF.
@@ -272,12 +292,48 @@ ADMIN_MODELS = {
     ("axes", "accessattempt"):         AdminModel("access_attempt",       "",      "",      "vd"),
     ("axes", "accesslog"):             AdminModel("access_log",           "",      "",      ""),
     ("axes", "accessfailurelog"):      AdminModel("access_failure",       "",      "",      ""),
+    # 招待: head office invites an obligee's or a company's first 管理者 (re-send and revoke are
+    # actions of the list; nothing is edited or deleted).
+    ("members", "invitation"):          AdminModel("invitation",          "",      "",      "vac"),
     # 通知メール: every branch's customers, so head office only, read-only (再送信 is an action).
     ("notifications", "outboxmessage"): AdminModel("outbox_message",      "",      "",      "v"),
     # タイムスタンプ更新の実行: every branch's certificates, so head office only, read-only.
     ("guarantees", "renewalrun"):      AdminModel("renewal_run",          "",      "",      "v"),
 }
 # fmt: on
+
+
+# The roles (accounts.roles). A's 申込担当 and 閲覧のみ and X's 担当者 get what their organisation's
+# persona in the table gets (A and X are 管理者), except where listed: 閲覧のみ sees applications
+# but neither creates, edits, sends, copies, withdraws nor deletes one, nor shows a key or makes
+# its handover notice; only a 管理者 manages people.
+ROLE_PERSONAS = {
+    "contractor_a_applicant": "contractor_a",
+    "contractor_a_viewer": "contractor_a",
+    "obligee_x_clerk": "obligee_x",
+}
+NOT_VIEWER = {"contractor_a_viewer": DENY}
+ADMIN_ONLY = {"contractor_a_applicant": DENY, "contractor_a_viewer": DENY, "obligee_x_clerk": DENY}
+ROLE_EXCEPTIONS = {
+    "applications:new": NOT_VIEWER,
+    "applications:edit": NOT_VIEWER,
+    "applications:confirm": NOT_VIEWER,
+    "applications:submit": NOT_VIEWER,
+    "applications:copy": NOT_VIEWER,
+    "applications:withdraw": NOT_VIEWER,
+    "applications:delete": NOT_VIEWER,
+    "guarantees:certificate_key": NOT_VIEWER,
+    "guarantees:certificate_key_notice": NOT_VIEWER,
+    "members:people": ADMIN_ONLY,
+    "members:timeline": ADMIN_ONLY,
+    "members:invite": ADMIN_ONLY,
+    "members:invitation_resend": ADMIN_ONLY,
+    "members:invitation_revoke": ADMIN_ONLY,
+    "members:person": ADMIN_ONLY,
+    "members:person_role": ADMIN_ONLY,
+    "members:person_deactivate": ADMIN_ONLY,
+    "members:person_reactivate": ADMIN_ONLY,
+}
 
 
 def admin_cases() -> dict[str, Case]:
@@ -369,6 +425,9 @@ def build_world(capture_on_commit) -> SimpleNamespace:
         obligee_y=UserFactory(contractor=None, obligee=obligee_y),
         staff_1=UserFactory(contractor=None, is_staff=True, branch=branch_1),
         staff_2=UserFactory(contractor=None, is_staff=True, branch=branch_2),
+        contractor_a_applicant=UserFactory(contractor=company_a, role="applicant"),
+        contractor_a_viewer=UserFactory(contractor=company_a, role="viewer"),
+        obligee_x_clerk=UserFactory(contractor=None, obligee=obligee_x, role="clerk"),
         head_office=UserFactory(
             contractor=None, is_staff=True, branch=BranchFactory(code="HQ", name="本店営業部")
         ),
@@ -411,6 +470,10 @@ def build_world(capture_on_commit) -> SimpleNamespace:
     # A password-reset link of A's company. Not A's own: each sign-in of the matrix changes A's
     # last login, which ends every link made before it.
     resetting = UserFactory(contractor=company_a)
+    colleague = UserFactory(contractor=company_a, role="viewer")
+    invitation = invite(
+        email="invitee@example.jp", role="viewer", contractor=company_a, invited_by=contractor_a
+    )
     attempt = {"username": contractor_a.email, "ip_address": "192.0.2.20", "user_agent": "test"}
     today = timezone.localdate()
     return SimpleNamespace(
@@ -424,6 +487,9 @@ def build_world(capture_on_commit) -> SimpleNamespace:
         certificate_pdf=certificate_pdf,
         verify_token=certificate.verify_token,
         contractor_a_user=contractor_a.pk,
+        contractor_a_colleague=colleague.pk,
+        invitation=invitation.pk,
+        invitation_token=invitation.token,
         contractor_a_company=company_a.pk,
         branch_1=branch_1.pk,
         obligee_x=obligee_x.pk,
@@ -516,6 +582,18 @@ def every_key() -> list[str]:
     return sorted(project_urls().keys() | all_cases().keys())
 
 
+def expected_answers(key: str) -> list[tuple[str, str]]:
+    """(persona, answer) for the eight personas of the table, then for the role personas: the
+    answer of the persona whose organisation they share unless ROLE_EXCEPTIONS says otherwise."""
+    case = all_cases()[key]
+    answers = list(zip(PERSONAS, case.expect, strict=True))
+    base = dict(answers)
+    exceptions = ROLE_EXCEPTIONS.get(key, {})
+    return answers + [
+        (persona, exceptions.get(persona, base[like])) for persona, like in ROLE_PERSONAS.items()
+    ]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", every_key())
 def test_every_persona_gets_the_answer_the_table_expects(key, world):
@@ -524,13 +602,12 @@ def test_every_persona_gets_the_answer_the_table_expects(key, world):
     assert key in urls, f"classified URL that no longer exists: {key}"
     cache.clear()  # rate limits count in the cache, which outlives the test's transaction
     case = cases[key]
-    clients = {persona: signed_in(world, persona) for persona in PERSONAS}
-    wrong = []
     path = fill(urls[key], {name: getattr(world, attr) for name, attr in case.kwargs.items()})
     # (resolve() leaves out a regex's "^" where it joins the routes)
     assert resolve(path).route == urls[key].replace("^", ""), f"{key}: {path} is another's"
-    for persona, expected in zip(PERSONAS, case.expect, strict=True):
-        response = ask(clients[persona], case, path, world)
+    wrong = []
+    for persona, expected in expected_answers(key):
+        response = ask(signed_in(world, persona), case, path, world)
         text = body(response)
         asked = f"{case.method.upper()} {path} as {persona}"
         if answer(response) != expected:
@@ -541,3 +618,9 @@ def test_every_persona_gets_the_answer_the_table_expects(key, world):
             if shown:
                 wrong.append(f"{asked}: shows A's {', '.join(shown)}")
     assert not wrong, f"{len(wrong)} answers differ from the table:\n" + "\n".join(wrong)
+
+
+def test_role_exceptions_name_urls_and_role_personas():
+    assert set(ROLE_EXCEPTIONS) <= set(all_cases())
+    for answers in ROLE_EXCEPTIONS.values():
+        assert set(answers) <= set(ROLE_PERSONAS)

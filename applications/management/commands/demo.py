@@ -58,10 +58,22 @@ OBLIGEE_USERS = [
     ("shibukawa@example.jp", "102083", "渋川市 契約検査課 担当"),
     ("takasaki@example.jp", "102024", "高崎市 契約課 担当"),
 ]
+# More people of 〇〇建設 and 渋川市, one per role (the accounts above are their 管理者).
+CONTRACTOR_PEOPLE = [
+    ("applicant@example.jp", "〇〇建設 株式会社", "申込 次郎", "applicant"),
+    ("viewer@example.jp", "〇〇建設 株式会社", "閲覧 三郎", "viewer"),
+]
+OBLIGEE_PEOPLE = [
+    ("shibukawa-clerk@example.jp", "102083", "渋川市 契約検査課 受領担当", "clerk"),
+]
 STAFF = [
     ("staff-gunma@example.jp", "GM", "群馬支店 審査担当", BRANCH_STAFF),
     ("headoffice@example.jp", "HQ", "本店 業務部 担当", HEAD_OFFICE),
 ]
+
+
+def label(role: str) -> str:
+    return str(User.Role(role).label)
 
 
 class Command(BaseCommand):
@@ -113,9 +125,20 @@ class Command(BaseCommand):
                     "representative": representative,
                 },
             )
-            self._user(email, full_name=person, contractor=contractor)
+            self._user(email, full_name=person, contractor=contractor, role=User.Role.ADMIN)
         for email, code, person in OBLIGEE_USERS:
-            self._user(email, full_name=person, obligee=Obligee.objects.get(code=code))
+            self._user(
+                email,
+                full_name=person,
+                obligee=Obligee.objects.get(code=code),
+                role=User.Role.ADMIN,
+            )
+        for email, company, person, role in CONTRACTOR_PEOPLE:
+            self._user(
+                email, full_name=person, contractor=Contractor.objects.get(name=company), role=role
+            )
+        for email, code, person, role in OBLIGEE_PEOPLE:
+            self._user(email, full_name=person, obligee=Obligee.objects.get(code=code), role=role)
         for email, branch_code, person, group in STAFF:
             user = self._user(email, full_name=person, branch=branches[branch_code], is_staff=True)
             user.groups.set([groups[group]])
@@ -259,7 +282,14 @@ class Command(BaseCommand):
     def _print_sign_ins(self, second_factors: list[tuple[str, str, list[str]]]) -> None:
         self.stdout.write(self.style.SUCCESS("\nDemo sign-ins (password for all: netdesk-demo):"))
         rows = [(email, company) for email, company, *_ in CONTRACTORS]
+        rows += [
+            (email, f"{company} {label(role)}") for email, company, _p, role in CONTRACTOR_PEOPLE
+        ]
         rows += [(email, f"発注者 {person.split()[0]}") for email, _code, person in OBLIGEE_USERS]
+        rows += [
+            (email, f"発注者 {person.split()[0]} {label(role)}")
+            for email, _code, person, role in OBLIGEE_PEOPLE
+        ]
         rows += [(email, person) for email, _branch, person, _group in STAFF]
         for email, who in rows:
             self.stdout.write(f"  {email:<26} {who}")
