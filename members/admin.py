@@ -39,6 +39,7 @@ class InvitationAddForm(forms.ModelForm):
         if (contractor is None) == (obligee is None):
             raise forms.ValidationError(_("発注者か請負者のどちらか一方を選んでください。"))
         organisation = contractor or obligee
+        assert organisation is not None  # exactly one of them, checked above
         role, email = cleaned.get("role"), cleaned.get("email")
         offered = [value for value, _label in services.roles_of(organisation)]
         if role and role not in offered:
