@@ -180,7 +180,12 @@ def email_change_confirm(*, token: str) -> User:
 
 
 class EmailChangeForm(forms.Form):
-    new_email = forms.EmailField(label=gettext_lazy("新しいメールアドレス"), max_length=254)
+    # Read as text first: full-width input (a Japanese IME) is folded before it is validated.
+    new_email = forms.CharField(
+        label=gettext_lazy("新しいメールアドレス"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     password = forms.CharField(
         label=gettext_lazy("現在のパスワード"),
         strip=False,

@@ -115,6 +115,7 @@ def test_deactivation_ends_the_leavers_session_at_once(admin_client, bob):
     assert leaver.get(reverse("applications:dashboard")).status_code == 302
     assert leaver.post(reverse("accounts:login"), signing_in).status_code == 302
 
+
 def test_a_deactivated_persons_old_reset_link_is_dead(client, alice, bob):
     from django.contrib.auth.tokens import default_token_generator
     from django.utils.encoding import force_bytes
