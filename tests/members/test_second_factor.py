@@ -245,7 +245,7 @@ def test_new_backup_codes_replace_the_old_ones(client, alice):
 
 def test_turning_off_asks_for_the_password_and_a_code(client, alice):
     client.force_login(alice)
-    device, codes = enrol(client, alice)
+    _device, codes = enrol(client, alice)
     url = reverse("account:second_factor_off")
     response = client.post(url, {"off-password": "wrong", "off-code": codes[0]})
     assert response.status_code == 200 and "password" in response.context["off_form"].errors
