@@ -38,6 +38,9 @@ class Contractor(models.Model):
     home_branch = models.ForeignKey(
         Branch, verbose_name=_("担当営業部・支店"), on_delete=models.PROTECT, null=True, blank=True
     )
+    # Set by the company's 管理者: every user must sign in with a second factor (those without
+    # one are led to set it up before anything else).
+    second_factor_required = models.BooleanField(_("二段階認証を必須にする"), default=False)
 
     class Meta:
         ordering = ["kana", "name"]
@@ -217,3 +220,30 @@ class User(AbstractUser):
     @property
     def is_obligee_user(self) -> bool:
         return self.obligee_id is not None
+
+
+class EmailChange(models.Model):
+    """A request to change a user's e-mail address, waiting for the link sent to the new address.
+
+    Only the SHA-256 digest of the link's token is stored. The link works once (used_at, set by a
+    conditional UPDATE), until expires_at, and only while the account still has the address it
+    had when the change was asked for (old_email).
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("利用者"), on_delete=models.CASCADE, related_name="email_changes"
+    )
+    old_email = models.EmailField(_("変更前のメールアドレス"))
+    new_email = models.EmailField(_("新しいメールアドレス"))
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("依頼日時"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("有効期限"))
+    used_at = models.DateTimeField(_("変更日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("メールアドレスの変更")
+        verbose_name_plural = _("メールアドレスの変更")
+
+    def __str__(self) -> str:
+        return f"{self.old_email} → {self.new_email}"

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts.forms import EmailAuthenticationForm
+from accounts.second_factor import SignInView, login_code
 from accounts.views import PasswordResetConfirmView, PasswordResetView
 
 app_name = "accounts"
@@ -9,11 +10,10 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
-        ),
+        SignInView.as_view(authentication_form=EmailAuthenticationForm),
         name="login",
     ),
+    path("login/code/", login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

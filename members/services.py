@@ -399,4 +399,12 @@ def describe(data: dict[str, Any]) -> str:
         parts.append(f"{_role_label(data['from'])} → {_role_label(data['role'])}")
     elif data.get("role") in User.Role.values:
         parts.append(_role_label(data["role"]))
+    # One's own account (members.account): the address asked for, the one it replaced, and the
+    # organisation's second-factor requirement.
+    if data.get("new_email"):
+        parts.append(_("新: %(email)s") % {"email": data["new_email"]})
+    if data.get("previous"):
+        parts.append(_("旧: %(email)s") % {"email": data["previous"]})
+    if "required" in data:
+        parts.append(_("必須") if data["required"] else _("任意"))
     return " / ".join(parts)

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # After OTPMiddleware (it asks whether the session is verified by a device).
+    "members.second_factor.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.IdleTimeoutMiddleware",
     "core.middleware.ControlCharacterMiddleware",
@@ -432,6 +434,14 @@ RATE_LIMITS = {
     "invitation-send-address": (env_int("INVITATION_LIMIT_PER_ADDRESS", 5), 3600),
     "invitation-send-ip": (env_int("INVITATION_LIMIT_PER_IP", 50), 3600),
     "invitation-link-ip": (env_int("INVITATION_LINK_LIMIT_PER_IP", 30), 900),
+    # One's own account: wrong second-factor codes (sign-in, enrolment, turning it off) per user
+    # and per IP address in 15 minutes; e-mail address changes asked an hour per user and per IP
+    # address; their links opened or posted per IP address in 15 minutes.
+    "second-factor-user": (env_int("SECOND_FACTOR_LIMIT_PER_USER", 5), 900),
+    "second-factor-ip": (env_int("SECOND_FACTOR_LIMIT_PER_IP", 30), 900),
+    "email-change-user": (env_int("EMAIL_CHANGE_LIMIT_PER_USER", 3), 3600),
+    "email-change-ip": (env_int("EMAIL_CHANGE_LIMIT_PER_IP", 20), 3600),
+    "email-change-link-ip": (env_int("EMAIL_CHANGE_LINK_LIMIT_PER_IP", 30), 900),
 }
 # 保証証書PDFの確認: the largest file checked (a certificate is about 70 KB; checking costs CPU in
 # proportion to the size), and how many checks one process runs at once (more are refused with

@@ -42,6 +42,8 @@ class Obligee(models.Model):
         _("都道府県"), choices=PREFECTURE_CHOICES, null=True, blank=True
     )
     address = models.CharField(_("所在地"), max_length=200, blank=True)
+    # Set by the obligee's 管理者: every user must sign in with a second factor.
+    second_factor_required = models.BooleanField(_("二段階認証を必須にする"), default=False)
     e_advance_since = models.DateField(
         _("電子保証(前払金保証)対応開始日"),
         null=True,

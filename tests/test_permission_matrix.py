@@ -158,6 +158,24 @@ URLS = {
     "members:person_role":          post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
     "members:person_deactivate":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
     "members:person_reactivate":    post(LOGIN, GO,    HIDE,  HIDE,  HIDE,  ADMIN, ADMIN, ADMIN, pk="contractor_a_colleague"),
+    # アカウント設定: every contractor and obligee user's own (each sees only their own account,
+    # so no id is ever asked); staff keep theirs in the admin. With nothing posted, the forms
+    # answer with their errors; the organisation's requirement, unchanged, leads back.
+    "account:home":                  get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "account:password":              get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "account:email":                 get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "account:second_factor":         get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "account:second_factor_enrol":   get(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "account:backup_codes":         post(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "account:second_factor_off":    post(LOGIN, OK,    OK,    OK,    OK,    ADMIN, ADMIN, ADMIN),
+    "account:organisation_second_factor":
+                                    post(LOGIN, GO,    GO,    GO,    GO,    ADMIN, ADMIN, ADMIN),
+    # The address change's link (any token: it is only kept in the session) and its page, which
+    # without a valid link says so to anyone; the sign-in's code step, with no password step
+    # behind it, goes back to the sign-in.
+    "account:email_confirm_link":    get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    token="invitation_token"),
+    "account:email_confirm":         get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "accounts:login_code":           get(LOGIN, GO,    GO,    GO,    GO,    GO,    GO,    GO),
     # The invitation's link: on to the form without the token in the address; the form, with no
     # invitation in the session, says that the link is not valid (to anyone: it tells nothing).
     "members:accept_link":           get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    token="invitation_token"),
@@ -333,6 +351,7 @@ ROLE_EXCEPTIONS = {
     "members:person_role": ADMIN_ONLY,
     "members:person_deactivate": ADMIN_ONLY,
     "members:person_reactivate": ADMIN_ONLY,
+    "account:organisation_second_factor": ADMIN_ONLY,
 }
 
 

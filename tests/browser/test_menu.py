@@ -59,7 +59,10 @@ def test_the_menu_works_from_the_keyboard(page: Page, contractor_user, form_fact
     menu_button(page).focus()
     page.keyboard.press("Enter")
     expect(menu_button(page)).to_have_attribute("aria-expanded", "true")
-    # Tab goes from the button into the menu, in the order it shows.
+    # Tab goes from the button into the menu, in the order it shows: the user's name (which
+    # leads to アカウント設定) first.
+    page.keyboard.press("Tab")
+    expect(page.get_by_test_id("menu-account")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="全体トップへ")).to_be_focused()
     page.keyboard.press("Tab")
