@@ -9,6 +9,7 @@ urlpatterns = [
     path("obligees/", include("obligees.urls")),
     path("obligee/", include("obligee_portal.urls")),
     path("members/", include("members.urls")),
+    path("registrations/", include("registrations.urls")),
     path("fees/", include("fees.urls")),
     path("", include("guarantees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
