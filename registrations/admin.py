@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -180,9 +181,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         ]
         if not rows:
             return gettext("なし")
-        return format_html_join(
-            format_html("<br>"), '<strong>{}</strong>: <a href="{}">{}</a>', rows
-        )
+        return format_html_join(mark_safe("<br>"), '<strong>{}</strong>: <a href="{}">{}</a>', rows)
 
     @admin.display(description=_("申込者のメールアドレス"))
     def known_address_display(self, registration: Registration) -> str:
