@@ -40,8 +40,10 @@ class ApproveForm(forms.Form):
         ]
         if not companies:
             choices.append((NEW_COMPANY, gettext("申込の内容で請負者を新しく登録する")))
-        self.fields["company"].choices = choices
-        self.fields["company"].initial = choices[0][0]
+        field = self.fields["company"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+        field.initial = choices[0][0]
 
 
 class RefuseForm(forms.Form):
@@ -129,7 +131,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [name for _title, options in self.fieldsets for name in options["fields"]]
+        return [str(name) for _title, options in self.fieldsets for name in options["fields"]]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # companies apply on the public page

@@ -11,9 +11,7 @@ def corporate_check_digit(base: str) -> int:
     """The check digit of a 12-digit base number (ASCII digits)."""
     if len(base) != CORPORATE_NUMBER_LENGTH - 1 or not (base.isascii() and base.isdigit()):
         raise ValueError(base)
-    total = sum(
-        int(digit) * (1 if n % 2 else 2) for n, digit in enumerate(reversed(base), start=1)
-    )
+    total = sum(int(digit) * (1 if n % 2 else 2) for n, digit in enumerate(reversed(base), start=1))
     return 9 - total % 9
 
 

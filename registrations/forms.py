@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import normalise_email
 from accounts.models import Branch
 from core.text import normalise_phone, reject_bidi_controls, to_halfwidth_ascii
-from registrations.checks import CORPORATE_NUMBER_LENGTH, PERMIT_NUMBER_MAX, corporate_number_is_valid
+from registrations.checks import (
+    CORPORATE_NUMBER_LENGTH,
+    PERMIT_NUMBER_MAX,
+    corporate_number_is_valid,
+)
 from registrations.models import PREFECTURE_CHOICES, Registration
 
 _PHONE = re.compile(r"^[0-9-]+$")
@@ -39,13 +43,9 @@ def phone_error(value: str) -> str | None:
     """A Japanese phone number: digits and hyphens, 10 or 11 digits, a number plan that exists."""
     digits = value.replace("-", "")
     if not _PHONE.match(value) or not 10 <= len(digits) <= 11 or not digits.startswith("0"):
-        return str(
-            _("電話番号は市外局番から、数字とハイフンで入力してください(10桁または11桁)。")
-        )
+        return str(_("電話番号は市外局番から、数字とハイフンで入力してください(10桁または11桁)。"))
     if not phonenumbers.is_valid_number(phonenumbers.parse(digits, "JP")):
-        return str(
-            _("この電話番号は日本の電話番号として正しくありません。番号をご確認ください。")
-        )
+        return str(_("この電話番号は日本の電話番号として正しくありません。番号をご確認ください。"))
     return None
 
 
@@ -54,7 +54,9 @@ class RegistrationForm(forms.ModelForm):
         label=_("担当営業部・支店"),
         queryset=Branch.objects.filter(is_active=True),
         empty_label=_("選択してください"),
-        help_text=_("お取引いただく営業部・支店を選んでください。審査はその営業部・支店が行います。"),
+        help_text=_(
+            "お取引いただく営業部・支店を選んでください。審査はその営業部・支店が行います。"
+        ),
     )
     permit_prefecture = forms.ChoiceField(
         label=_("許可した知事の都道府県"),

@@ -201,9 +201,7 @@ def registration_approve(
                 .first()
             )
             if company is None:
-                raise ServiceError(
-                    _("法人番号が同じ請負者を選んでください。"), code="contractor"
-                )
+                raise ServiceError(_("法人番号が同じ請負者を選んでください。"), code="contractor")
         else:
             existing = Contractor.objects.filter(corporate_number=number).first()
             if existing is not None:
@@ -304,4 +302,4 @@ def registration_refuse(*, registration_id: int, user: User, reason: str) -> Reg
 
 def waiting_count(user: User) -> int:
     """How many registrations wait for `user`'s decision (the admin's work queue)."""
-    return registrations_for_staff(user).waiting().count()
+    return registrations_for_staff(user).filter(status=Registration.Status.WAITING).count()

@@ -48,9 +48,7 @@ def apply(request: HttpRequest) -> HttpResponse:
 def sent(request: HttpRequest) -> HttpResponse:
     """The answer to the form: the link is on its way (said alike for any address)."""
     email = request.session.get("_registrations_sent_to", "")
-    return render(
-        request, "registrations/sent.html", {"email": email, "hours": CONFIRMATION_HOURS}
-    )
+    return render(request, "registrations/sent.html", {"email": email, "hours": CONFIRMATION_HOURS})
 
 
 @never_cache

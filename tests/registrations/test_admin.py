@@ -74,7 +74,13 @@ def test_the_page_shows_what_to_check(client, gunma, gunma_staff):
     registration = make_registration(gunma)
     login_verified_staff(client, gunma_staff)
     page = client.get(change_url(registration)).content.decode()
-    for words in [VALID_NUMBER, "群馬県知事 許可(般)第012345号", "正しい", "承認する", "お断りする"]:
+    for words in [
+        VALID_NUMBER,
+        "群馬県知事 許可(般)第012345号",
+        "正しい",
+        "承認する",
+        "お断りする",
+    ]:
         assert words in page
 
 
@@ -111,9 +117,7 @@ def test_approving_creates_the_company_and_invites_its_first_admin(client, gunma
     assert "member.invited" in actions
 
 
-def test_approving_links_to_the_existing_company_with_the_same_number(
-    client, gunma, gunma_staff
-):
+def test_approving_links_to_the_existing_company_with_the_same_number(client, gunma, gunma_staff):
     existing = ContractorFactory(name="◇◇土木(株)", corporate_number=VALID_NUMBER)
     registration = make_registration(gunma)
     login_verified_staff(client, gunma_staff)

@@ -171,7 +171,9 @@ def test_applications_are_limited_per_address(client, registration_data, setting
     assert "しばらく受け付けを停止" in response.content.decode()
     assert Registration.objects.count() == 2
     # Another address from the same place is still taken.
-    assert client.post(APPLY, registration_data(applicant_email="b@x.example.jp")).status_code == 302
+    assert (
+        client.post(APPLY, registration_data(applicant_email="b@x.example.jp")).status_code == 302
+    )
 
 
 def test_applications_are_limited_per_ip_address(client, registration_data, settings):
