@@ -66,6 +66,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         "status",
         "duplicate_display",
     ]
+    list_display_links = ["confirmed_at", "company_name"]
     list_filter = ["status"]
     list_select_related = ["branch"]
     search_fields = ["company_name", "company_kana", "corporate_number", "applicant_email"]
