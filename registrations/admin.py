@@ -12,12 +12,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Contractor, User
+from core.audit import action_label, audit_entries_for
 from registrations import services
 from registrations.checks import corporate_number_is_valid
 from registrations.models import Registration
@@ -111,6 +113,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                     "decided_by",
                     "refusal_reason",
                     "contractor",
+                    "history_display",
                 ]
             },
         ),
@@ -194,6 +197,21 @@ class RegistrationAdmin(admin.ModelAdmin):
         return gettext("すでに利用者です(%(who)s)") % {
             "who": user.contractor or user.obligee or gettext("職員")
         }
+
+    @admin.display(description=_("手続の経過"))
+    def history_display(self, registration: Registration) -> str:
+        entries = audit_entries_for(registration)
+        rows = [
+            (
+                timezone.localtime(entry.created_at).strftime("%Y/%m/%d %H:%M"),
+                action_label(entry),
+                entry.user or registration.applicant_email,
+            )
+            for entry in entries
+        ]
+        if not rows:
+            return "-"
+        return format_html_join(mark_safe("<br>"), "{} {}({})", rows)
 
     # The decisions
 

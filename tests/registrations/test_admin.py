@@ -184,6 +184,9 @@ def test_refusing_mails_the_reason(client, gunma, gunma_staff):
     assert not Contractor.objects.exists() and not Invitation.objects.exists()
     entry = AuditEntry.objects.get(action="registration.refused")
     assert entry.user == gunma_staff
+    # The registration's page tells its story.
+    page = client.get(change_url(registration)).content.decode()
+    assert "利用申込のメールアドレスを確認" in page and "利用申込をお断り" in page
     # Refused twice: a message.
     again = client.post(url, {"reason": "もう一度"}, follow=True).content.decode()
     assert "お断りのため、処理できません" in again
