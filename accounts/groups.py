@@ -17,6 +17,9 @@ _BRANCH_PERMISSIONS = [
     ("fees", "view_feetable"),
     ("fees", "view_feetier"),
     ("fees", "view_feeperiodfactor"),
+    # 利用申込 sent to the branch: change allows 承認 and お断り, nothing of it is edited.
+    ("registrations", "view_registration"),
+    ("registrations", "change_registration"),
 ]
 _HEAD_OFFICE_PERMISSIONS = [
     *_BRANCH_PERMISSIONS,

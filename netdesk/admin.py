@@ -50,34 +50,47 @@ def selection_is_readable(model: type[models.Model], values: list[str]) -> bool:
 
 def work_queue_links(user: User) -> list[dict[str, Any]]:
     """The rows of the home page's work queue for `user` (none without the right to see
-    applications): label, count and the address of the list filtered to them; and for those who
-    see the renewal's runs, its problems when there are any."""
+    applications): label, count and the address of the list filtered to them; the 利用申込
+    waiting; and for those who see the renewal's runs, its problems when there are any."""
     renewal = renewal_links(user) if user.has_perm("guarantees.view_renewalrun") else []
-    if not user.has_perm("applications.view_application"):
-        return renewal
-    from applications.admin_filters import GUARANTEE_QUEUE_LABELS
-    from applications.selectors import work_queue
+    rows: list[tuple[str, Any, int, str]] = []
+    if user.has_perm("applications.view_application"):
+        from applications.admin_filters import GUARANTEE_QUEUE_LABELS
+        from applications.selectors import work_queue
 
-    counts = work_queue(user)
-    changelist = reverse("admin:applications_application_changelist")
-    rows = [
-        ("sent", _("送信済"), {"status": "sent"}),
-        ("reviewing", _("審査中"), {"status": "reviewing"}),
-        *((queue, label, {"guarantee": queue}) for queue, label in GUARANTEE_QUEUE_LABELS.items()),
-    ]
+        counts = work_queue(user)
+        changelist = reverse("admin:applications_application_changelist")
+        rows += [
+            (key, label, counts[key], f"{changelist}?{urlencode(query)}")
+            for key, label, query in [
+                ("sent", _("送信済"), {"status": "sent"}),
+                ("reviewing", _("審査中"), {"status": "reviewing"}),
+                *(
+                    (queue, label, {"guarantee": queue})
+                    for queue, label in GUARANTEE_QUEUE_LABELS.items()
+                ),
+            ]
+        ]
+    if user.has_perm("registrations.view_registration"):
+        # 利用申込 whose address was confirmed, waiting for the branch's decision.
+        from registrations.services import waiting_count
+
+        changelist = reverse("admin:registrations_registration_changelist")
+        rows.append(
+            (
+                "registrations",
+                _("利用申込(審査待ち)"),
+                waiting_count(user),
+                f"{changelist}?{urlencode({'status__exact': 'waiting'})}",
+            )
+        )
     return [
-        {
-            "key": key,
-            "label": label,
-            "count": counts[key],
-            "shown": f"{counts[key]:,}",
-            "url": f"{changelist}?{urlencode(query)}",
-        }
-        for key, label, query in rows
+        {"key": key, "label": label, "count": count, "shown": f"{count:,}", "url": url}
+        for key, label, count, url in rows
     ] + renewal
 
 
-def renewal_links(user: User) -> list[dict]:
+def renewal_links(user: User) -> list[dict[str, Any]]:
     """The renewal of document timestamps, on the work queue only when something needs looking
     at: failures in its last run, certificates it should have renewed and has not."""
     from guarantees import renewal

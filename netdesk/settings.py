@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "fees",
     "notifications",
     "members",
+    "registrations",
 ]
 
 MIDDLEWARE = [
@@ -442,6 +443,11 @@ RATE_LIMITS = {
     "email-change-user": (env_int("EMAIL_CHANGE_LIMIT_PER_USER", 3), 3600),
     "email-change-ip": (env_int("EMAIL_CHANGE_LIMIT_PER_IP", 20), 3600),
     "email-change-link-ip": (env_int("EMAIL_CHANGE_LINK_LIMIT_PER_IP", 30), 900),
+    # 利用申込: applications sent an hour per address and per IP address, and confirmation links
+    # opened or posted per IP address in 15 minutes.
+    "registration-address": (env_int("REGISTRATION_LIMIT_PER_ADDRESS", 3), 3600),
+    "registration-ip": (env_int("REGISTRATION_LIMIT_PER_IP", 10), 3600),
+    "registration-link-ip": (env_int("REGISTRATION_LINK_LIMIT_PER_IP", 30), 900),
 }
 # 保証証書PDFの確認: the largest file checked (a certificate is about 70 KB; checking costs CPU in
 # proportion to the size), and how many checks one process runs at once (more are refused with

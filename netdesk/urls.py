@@ -10,6 +10,7 @@ urlpatterns = [
     path("obligee/", include("obligee_portal.urls")),
     path("members/", include("members.urls")),
     path("account/", include("members.account_urls")),
+    path("registrations/", include("registrations.urls")),
     path("fees/", include("fees.urls")),
     path("", include("guarantees.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -3,6 +3,7 @@ the apps below it.
 
     applications, obligee_portal → guarantees → obligees, fees, notifications, accounts → core
     members → obligees, notifications, accounts → core
+    registrations → members
 """
 
 import ast
@@ -27,6 +28,8 @@ MAY_IMPORT = {
     "obligee_portal": ["guarantees", *BELOW_GUARANTEES],
     # 利用者管理: invitations and people, beside guarantees (nothing below imports it).
     "members": ["accounts", "obligees", "notifications", "core"],
+    # 利用申込: a company applies; its approval invites the first 管理者 through members.
+    "registrations": ["members", "accounts", "obligees", "notifications", "core"],
 }
 PROJECT_APPS = set(MAY_IMPORT)
 

@@ -45,6 +45,7 @@ from guarantees import services as guarantee_services
 from guarantees.models import RenewalRun
 from members.services import invite
 from notifications.models import OutboxMessage
+from registrations import services as registration_services
 from tests.accounts.otp import authenticator_for, backup_codes_for, login_verified_staff
 from tests.factories import (
     ApplicationFactory,
@@ -181,6 +182,13 @@ URLS = {
     "members:accept_link":           get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    token="invitation_token"),
     "members:accept":                get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
 
+    # 利用申込: public. The confirmation link goes on to its page without the token in the
+    # address; that page, with no link in the session, says that the link is not valid.
+    "registrations:apply":           get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "registrations:sent":            get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+    "registrations:confirm_link":    get(GO,    GO,    GO,    GO,    GO,    GO,    GO,    GO,    token="registration_token"),
+    "registrations:confirm":         get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
+
     # Public pages. The verification page and API show what the certificate prints to whoever
     # holds its token or its PDF.
     "applications:help":             get(OK,    OK,    OK,    OK,    OK,    OK,    OK,    OK),
@@ -241,6 +249,9 @@ URLS = {
     "admin:applications_application_handover":         get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_fee_statement_pdf": get(*PROCESS, **ON_GUARANTEE),
     "admin:applications_application_certificate_pdf":  get(*PROCESS, pk="application", certificate_pk="certificate"),
+    # 利用申込 sent to branch 1 (confirmed): its staff and head office decide.
+    "admin:registrations_registration_approve":        get(*PROCESS, pk="registration"),
+    "admin:registrations_registration_refuse":         get(*PROCESS, pk="registration"),
 }
 # fmt: on
 
@@ -313,6 +324,10 @@ ADMIN_MODELS = {
     # 招待: head office invites an obligee's or a company's first 管理者 (re-send and revoke are
     # actions of the list; nothing is edited or deleted).
     ("members", "invitation"):          AdminModel("invitation",          "",      "",      "vac"),
+    # 利用申込: the branch's staff see their branch's and decide (change: 承認, お断り; nothing
+    # is edited, added or deleted); head office every branch's.
+    ("registrations", "registration"):  AdminModel("registration",        "vc",    "vc",    "vc",
+                                                   out_of_reach=("staff_2",)),
     # 通知メール: every branch's customers, so head office only, read-only (再送信 is an action).
     ("notifications", "outboxmessage"): AdminModel("outbox_message",      "",      "",      "v"),
     # タイムスタンプ更新の実行: every branch's certificates, so head office only, read-only.
@@ -493,6 +508,25 @@ def build_world(capture_on_commit) -> SimpleNamespace:
     invitation = invite(
         email="invitee@example.jp", role="viewer", contractor=company_a, invited_by=contractor_a
     )
+    registration = registration_services.registration_submit(
+        data={
+            "company_name": "◇◇土木 株式会社",
+            "company_kana": "ヒシヒシドボク",
+            "corporate_number": "7000012050002",
+            "permit_authority": "minister",
+            "permit_prefecture": "",
+            "permit_kind": "general",
+            "permit_number": 1,
+            "address": "群馬県渋川市",
+            "representative": "菱田 一郎",
+            "branch": branch_1,
+            "applicant_name": "菱田 次郎",
+            "applicant_department": "",
+            "applicant_phone": "0279-22-2111",
+            "applicant_email": "registrant@example.jp",
+        }
+    )
+    registration_services.registration_confirm(token=registration.token)
     attempt = {"username": contractor_a.email, "ip_address": "192.0.2.20", "user_agent": "test"}
     today = timezone.localdate()
     return SimpleNamespace(
@@ -509,6 +543,8 @@ def build_world(capture_on_commit) -> SimpleNamespace:
         contractor_a_colleague=colleague.pk,
         invitation=invitation.pk,
         invitation_token=invitation.token,
+        registration=registration.pk,
+        registration_token=registration.token,
         contractor_a_company=company_a.pk,
         branch_1=branch_1.pk,
         obligee_x=obligee_x.pk,

@@ -31,6 +31,16 @@ def test_public_pages(page: Page, live_server, shibukawa, path):
     assert violations(page) == []
 
 
+def test_the_registration_pages(page: Page, live_server, branch):
+    page.goto("/registrations/")
+    assert violations(page) == [], "利用申込"
+    page.get_by_role("button", name="申し込む").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    assert violations(page) == [], "利用申込 with errors"
+    page.goto("/registrations/confirm/")
+    assert violations(page) == [], "an invalid confirmation link"
+
+
 def test_contractor_pages(page: Page, contractor_user, branch, shibukawa):
     application = make_sent_application(contractor_user, branch=branch, obligee=shibukawa)
     sign_in(page, contractor_user)

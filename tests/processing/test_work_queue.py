@@ -92,7 +92,15 @@ def test_branch_staff_see_their_branchs_queue_and_each_link_lists_it(client, gun
     shown = dict(re.findall(r'data-testid="queue-(\w+)">([\d,]+)件<', html))
     # 審査中: the reviewed one and the five with a guarantee (approved, printed, failed,
     # being issued).
-    assert shown == {"sent": "1", "reviewing": "5", "approved": "1", "handover": "1", "failed": "1"}
+    # 利用申込(審査待ち): none waits in this world.
+    assert shown == {
+        "sent": "1",
+        "reviewing": "5",
+        "approved": "1",
+        "handover": "1",
+        "failed": "1",
+        "registrations": "0",
+    }
     for key, works in [
         ("sent", ["GM送信済"]),
         ("approved", ["GM入金待ち"]),
@@ -120,6 +128,7 @@ def test_head_office_counts_every_branch(client, head_office_staff, queue):
         "approved": "2",
         "handover": "2",
         "failed": "2",
+        "registrations": "0",
     }
 
 
