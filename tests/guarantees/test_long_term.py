@@ -334,3 +334,45 @@ def test_kept_checks_are_named_by_the_trust_data_crl_and_earlier_certificates_in
         republished = trust.fingerprint()
 
     assert len({first, rotated, republished}) == 3
+
+
+def test_the_newest_timestamp_is_judged_now_against_the_tsa_cas_current_crl(
+    own_pki, issued_pdf, settings
+):
+    """The TSA's chain is checked for revocation: once the TSA CA's current CRL lists the TSA's
+    certificate, or when the CRL we hold is past its nextUpdate, the file is not proven now."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    assert check_signature(issued_pdf).valid
+    tsa_ca = x509.load_pem_x509_certificate(settings.TSA_CA_CERT_PATH.read_bytes())
+    tsa_ca_key = serialization.load_pem_private_key(
+        settings.TSA_CA_KEY_PATH.read_bytes(), password=None
+    )
+    tsa = x509.load_pem_x509_certificate(settings.TSA_CERT_PATH.read_bytes())
+    now = datetime.datetime.now(datetime.UTC)
+    revoked = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(tsa_ca.subject)
+        .last_update(now - datetime.timedelta(minutes=1))
+        .next_update(now + datetime.timedelta(days=30))
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(tsa.serial_number)
+            .revocation_date(now - datetime.timedelta(minutes=1))
+            .build()
+        )
+        .sign(tsa_ca_key, hashes.SHA256())
+    )
+    original = settings.TSA_CRL_PATH.read_bytes()
+    settings.TSA_CRL_PATH.write_bytes(revoked.public_bytes(serialization.Encoding.DER))
+    signing.reset_signer()
+    check = check_signature(issued_pdf)
+    assert check.intact and not check.timestamped and not check.valid
+
+    settings.TSA_CRL_PATH.write_bytes(original)
+    signing.reset_signer()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=45), tick=False):
+        assert not check_signature(issued_pdf).valid  # the CRL we hold is stale
+        publish_crls()
+        assert check_signature(issued_pdf).valid
