@@ -101,10 +101,9 @@ def measure_cpu(guarantee_ids: list[int]) -> dict:
     """Alternately: one whole issuance, one bare render + stock pyHanko B-LTA of the same page."""
     from io import BytesIO
 
-    from asn1crypto import crl as asn1_crl
     from django.conf import settings
     from django.utils import timezone
-    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+    from pyhanko.keys import load_private_key_from_pemder
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
     from pyhanko.sign.timestamps import DummyTimeStamper
@@ -112,23 +111,24 @@ def measure_cpu(guarantee_ids: list[int]) -> dict:
     from pyhanko_certvalidator.registry import SimpleCertificateStore
     from weasyprint import HTML
 
-    from guarantees import issuance, rendering, versions
+    from guarantees import issuance, rendering, trust, versions
     from guarantees.models import Guarantee
     from guarantees.snapshot import certificate_snapshot
 
-    signer = signers.SimpleSigner.load(
-        str(settings.SIGNING_KEY_PATH), str(settings.SIGNING_CERT_PATH),
-        ca_chain_files=(str(settings.SIGNING_CA_PATH),),
-    )  # fmt: skip
-    tsa = DummyTimeStamper(
-        tsa_cert=load_cert_from_pemder(str(settings.TSA_CERT_PATH)),
-        tsa_key=load_private_key_from_pemder(str(settings.TSA_KEY_PATH), passphrase=None),
-        certs_to_embed=SimpleCertificateStore.from_certs(
-            [load_cert_from_pemder(str(settings.SIGNING_CA_PATH))]
-        ),
+    company, *intermediates = trust.signing_certs()
+    signer = signers.SimpleSigner(
+        signing_cert=company,
+        signing_key=load_private_key_from_pemder(str(settings.SIGNING_KEY_PATH), passphrase=None),
+        cert_registry=SimpleCertificateStore.from_certs([*intermediates, *trust.trust_roots()]),
     )
-    ca = load_cert_from_pemder(str(settings.SIGNING_CA_PATH))
-    crl = asn1_crl.CertificateList.load(settings.SIGNING_CRL_PATH.read_bytes())
+    tsa = DummyTimeStamper(
+        tsa_cert=trust.tsa_certs()[0],
+        tsa_key=load_private_key_from_pemder(str(settings.TSA_KEY_PATH), passphrase=None),
+        certs_to_embed=SimpleCertificateStore.from_certs(list(trust.tsa_ca_certs())),
+    )
+    ca = trust.trust_roots()[0]
+    crls = list(trust.crls())
+    others = trust.known_certs()
 
     def bare(html: str) -> None:
         # pyHanko's documented B-LTA recipe: validation data embedded, a document timestamp.
@@ -136,7 +136,7 @@ def measure_cpu(guarantee_ids: list[int]) -> dict:
             field_name="Signature", subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256", embed_validation_info=True, use_pades_lta=True,
             validation_context=ValidationContext(
-                trust_roots=[ca], crls=[crl], allow_fetching=False
+                trust_roots=[ca], crls=crls, other_certs=others, allow_fetching=False
             ),
         )  # fmt: skip
         # The same page, stylesheet and fonts (parsed once, as any long-running process would).

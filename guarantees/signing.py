@@ -2,7 +2,7 @@
 uploads.
 
 A certificate is signed with the company's key, its signature timestamped by the TSA, the
-validation data of both chains (certificates and our CA's CRL) stored in the document security
+validation data of both chains (certificates and our CAs' CRLs) stored in the document security
 store, and a document timestamp added over all of it: proof that outlives the signing key
 (SPEC §5). What is embedded and what a check trusts both come from guarantees.trust.
 
@@ -48,6 +48,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.ades import ades_lta_validation
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
@@ -69,11 +70,11 @@ logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_OfflineByDesign(
 SIGNATURE_FIELD = "SuretySignature"
 SIGNATURE_REASON = "保証証書の発行"
 
-# Room for the CMS signature in the PDF, so pyHanko need not make a dry-run signature to size it.
-# Ours takes about 4 KB (ECDSA signer and CA certificates, a timestamp token with the RSA TSA
-# certificate: the validation data goes to the DSS, not into the signature); a real TSA may add
-# its own chain, of a size we cannot know.
-LOCAL_TSA_BYTES_RESERVED = 8192
+# Room for the CMS signature in the PDF (hexadecimal: two characters a byte), so pyHanko need not
+# make a dry-run signature to size it. Ours takes about 5 KB (ECDSA signer with its signing CA and
+# the root, a timestamp token with the RSA TSA certificate and its CA: the validation data goes
+# to the DSS, not into the signature); a real TSA may add its own chain, of a size we cannot know.
+LOCAL_TSA_BYTES_RESERVED = 12288
 REMOTE_TSA_BYTES_RESERVED = 16384
 
 # The validation data goes into the revision of the document timestamp, before it is stamped, so
@@ -205,19 +206,28 @@ def _check_long_term(
     spec = trust.lta_validation_spec()
     if as_issued:
         spec = dataclasses.replace(spec, diff_policy=None)
+    newest = max(stamps, key=lambda s: s.signed_revision)
+    # Judged as of the newest document timestamp, from the validation data the file carries (the
+    # CRLs embedded with that timestamp are fresh then; the current ones would have pyHanko's
+    # time-slide judge a TSA certificate that has since expired at the present time); then that
+    # timestamp's TSA certificate at the present time, against the current CRLs.
+    timing = long_term_timing(newest)
     # The coroutine is made where it runs: never left unawaited if the call fails first.
-    result = _outside_event_loop(lambda: asyncio.run(ades_lta_validation(embedded, spec)))
+    result = _outside_event_loop(
+        lambda: asyncio.run(ades_lta_validation(embedded, spec, timing_info=timing))
+    )
     status = result.api_status
     if status is None:  # not even the signature's integrity could be established
         return SignatureCheck(signed=True, signer=signer)
-    passed = result.ades_subindic == AdESPassed.OK
+    passed = result.ades_subindic == AdESPassed.OK and _outside_event_loop(
+        trust.tsa_valid_now, newest.signer_cert, list(newest.other_embedded_certs)
+    )
     stamp = status.timestamp_validity
     # The chain of document timestamps validated (each covers the one before, back to the
     # signature): pyHanko then names the oldest. Without it the signature is judged "now" only,
     # and a break in the chain is a change to the file.
     chain_sound = result.oldest_evidence_record_timestamp is not None
     timestamped = bool(passed and stamp and stamp.intact and stamp.valid and chain_sound)
-    newest = max(stamps, key=lambda s: s.signed_revision)
     return SignatureCheck(
         signed=True,
         intact=status.intact and status.valid,
@@ -232,6 +242,15 @@ def _check_long_term(
         long_term=True,
         document_timestamps=(tuple(sorted(_stamp_time(s) for s in stamps)) if timestamped else ()),
         proven_until=newest.signer_cert.not_valid_after if timestamped else None,
+    )
+
+
+def long_term_timing(newest: EmbeddedPdfSignature) -> ValidationTimingInfo:
+    """The time a B-LTA file is judged at from the data it carries: its newest document
+    timestamp's (never later than now)."""
+    as_of = min(_stamp_time(newest), datetime.datetime.now(datetime.UTC))
+    return ValidationTimingInfo(
+        validation_time=as_of, best_signature_time=as_of, point_in_time_validation=True
     )
 
 
@@ -347,13 +366,16 @@ async def _renew(pdf: bytes, context: ValidationContext, known: dict) -> Renewal
         known[timestamper] = [path async for path in timestamper.validation_paths(context)]
     paths += known[timestamper]
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    # The certificates of every path. Our CA's current CRL only for a B-T file, whose signer's
-    # chain has none yet (its certificate was just checked valid): a CRL published once the
-    # signing certificate has expired says nothing of it, yet being the newest it would be the
-    # one a validator's time-slide judges the signature by — at a time its certificate had
-    # expired. The TSA's chains are judged without revocation data (trust.TSA_REVOCATION).
+    # The certificates of every path, and the current revocation data of the TSA's chain (the
+    # TSA CA's CRL and the root's ARL): with it a validator judges the newest timestamp, once its
+    # TSA certificate has expired, as of the timestamp added now (trust.TSA_REVOCATION). The
+    # signing CA's CRL only for a B-T file, whose signer's chain has none yet (its certificate was
+    # just checked valid): a CRL of the signer's issuer published once the signing certificate
+    # has expired says nothing of it, yet being the newest it would be the one a validator's
+    # time-slide judges the signature by, at a time its certificate had expired. That is why the
+    # TSA's certificates have an issuing CA of their own.
     DocumentSecurityStore.supply_dss_in_writer(
-        writer, None, paths=paths, crls=() if stamps else list(context.crls)
+        writer, None, paths=paths, crls=list(trust.tsa_crls() if stamps else trust.crls())
     )
     output = await PdfTimeStamper(cast(timestamps.TimeStamper, keeping)).async_timestamp_pdf(
         writer, "sha256", None, bytes_reserved=bytes_reserved, in_place=True
@@ -447,6 +469,9 @@ def _signer() -> tuple[signers.SimpleSigner, timestamps.TimeStamper, int]:
         timestamper = LocalTimeStamper(
             tsa_cert=trust.tsa_certs()[0],
             tsa_key=serialization.load_pem_private_key(_read(settings.TSA_KEY_PATH), password=None),
+            # The token carries the TSA's issuing CA, as a real TSA's does: a validator builds
+            # the chain to the root from the token alone.
+            chain=trust.tsa_ca_certs(),
         )
         bytes_reserved = LOCAL_TSA_BYTES_RESERVED
     # One timestamper for every signature and document timestamp: it keeps its size estimate.
@@ -460,7 +485,13 @@ class LocalTimeStamper(timestamps.DummyTimeStamper):
     this one signs with the key it was given, loaded once.
     """
 
-    def __init__(self, *, tsa_cert: asn1_x509.Certificate, tsa_key: PrivateKeyTypes) -> None:
+    def __init__(
+        self,
+        *,
+        tsa_cert: asn1_x509.Certificate,
+        tsa_key: PrivateKeyTypes,
+        chain: tuple[asn1_x509.Certificate, ...] = (),
+    ) -> None:
         if not isinstance(tsa_key, RSAPrivateKey):
             raise ImproperlyConfigured(
                 f"{settings.TSA_KEY_PATH}: the local time-stamping authority needs an RSA key."
@@ -470,7 +501,11 @@ class LocalTimeStamper(timestamps.DummyTimeStamper):
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        super().__init__(tsa_cert=tsa_cert, tsa_key=asn1_keys.PrivateKeyInfo.load(der))
+        super().__init__(
+            tsa_cert=tsa_cert,
+            tsa_key=asn1_keys.PrivateKeyInfo.load(der),
+            certs_to_embed=SimpleCertificateStore.from_certs(chain),
+        )
         self._rsa_key = tsa_key
         # The same for every token; held parsed from DER, asn1crypto dumps it without encoding
         # the certificate's names again (~4 ms a stamp otherwise).

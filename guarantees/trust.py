@@ -1,5 +1,6 @@
-"""What the company's signatures are judged against: our CA (the only trust root), its CRL, the
-company's signing certificates (the current one and those of keys since rotated) and the TSA's.
+"""What the company's signatures are judged against: our root CA (the only trust root), the CRLs
+of the root and of the two CAs under it (the signing CA's and the TSA CA's), the company's signing
+certificates (the current one and those of keys since rotated) and the TSA's.
 
 Signing (the validation data embedded at B-LTA), the renewal of document timestamps and the
 verification of uploads all take their validation context and policy from here, so that what is
@@ -10,8 +11,10 @@ page must answer in tens of milliseconds) and dropped again by `reset()`, which 
 setting_changed signal calls when a test points the PKI settings elsewhere.
 """
 
+import asyncio
 import functools
 import hashlib
+import logging
 from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
@@ -29,8 +32,9 @@ from pyhanko.sign.validation.policy_decl import (
     RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
     RevocationCheckingPolicy,
@@ -38,32 +42,39 @@ from pyhanko_certvalidator.policy_decl import (
 )
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+logger = logging.getLogger(__name__)
+
 PKI_SETTINGS = {
     "SIGNING_KEY_PATH",
     "SIGNING_CERT_PATH",
     "SIGNING_CA_PATH",
     "SIGNING_CRL_PATH",
+    "ROOT_CRL_PATH",
     "SIGNING_PREVIOUS_CERTS_PATH",
     "TSA_URL",
     "TSA_KEY_PATH",
     "TSA_CERT_PATH",
+    "TSA_CA_CERT_PATH",
+    "TSA_CRL_PATH",
     "SURETY_COMPANY",
 }
 
-# Every certificate our CA issues names a CRL, and the CRL is what the signature carries: the
-# signer's chain is checked against it as of the signing time.
+# Every certificate our CAs issue names a CRL, and the CRLs are what the signature carries: the
+# signer's chain is checked against them as of the signing time.
 SIGNER_REVOCATION = RevocationCheckingPolicy(
     ee_certificate_rule=RevocationCheckingRule.CRL_REQUIRED,
     intermediate_ca_cert_rule=RevocationCheckingRule.CRL_REQUIRED,
 )
-# The TSA's certificates are judged by their validity period and chain only. The newest document
-# timestamp is validated at the present time, and a CRL embedded at issuance stops being "fresh"
-# after a month: requiring it would make every certificate unprovable between two renewals, which
-# is what the renewal's margin on the TSA certificate's expiry is for. (A compromised TSA is
-# answered by a new CA, not by a CRL entry.)
+# The TSA's chain is checked against CRLs too. A file is judged as of its newest document
+# timestamp, with the validation data it carries (the CRLs embedded just before that timestamp
+# are fresh then); pyHanko's time-slide judges the timestamp of a TSA certificate since expired as
+# of the newer timestamp only with revocation data for that certificate, which each renewal embeds
+# (the TSA CA's CRL and the root's ARL of its time: they speak of the TSA's chain only, never of
+# the signer's). The newest timestamp itself is then judged at the present time against the
+# current CRLs of the TSA's chain (tsa_valid_now).
 TSA_REVOCATION = RevocationCheckingPolicy(
-    ee_certificate_rule=RevocationCheckingRule.NO_CHECK,
-    intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK,
+    ee_certificate_rule=RevocationCheckingRule.CRL_REQUIRED,
+    intermediate_ca_cert_rule=RevocationCheckingRule.CRL_REQUIRED,
 )
 
 
@@ -104,7 +115,8 @@ def is_company_cert(cert: asn1_x509.Certificate) -> bool:
 
 @functools.cache
 def tsa_certs() -> tuple[asn1_x509.Certificate, ...]:
-    """The local TSA's certificate when there is one (with a remote TSA the token carries it)."""
+    """The local TSA's certificate when there is one (with a remote TSA the token carries it),
+    then those of its keys since rotated."""
     path = Path(settings.TSA_CERT_PATH)
     if settings.TSA_URL and not path.exists():
         return ()
@@ -112,18 +124,38 @@ def tsa_certs() -> tuple[asn1_x509.Certificate, ...]:
 
 
 @functools.cache
+def tsa_ca_certs() -> tuple[asn1_x509.Certificate, ...]:
+    """The CA that issues the TSA's certificates (a remote TSA's token may carry it instead)."""
+    path = Path(settings.TSA_CA_CERT_PATH)
+    if settings.TSA_URL and not path.exists():
+        return ()
+    return tuple(_load_certs(path))
+
+
+@functools.cache
+def signer_crls() -> tuple[asn1_crl.CertificateList, ...]:
+    """The signing CA's current CRL, as it publishes it (DER or PEM)."""
+    return _load_crls(Path(settings.SIGNING_CRL_PATH))
+
+
+@functools.cache
+def tsa_crls() -> tuple[asn1_crl.CertificateList, ...]:
+    """The current revocation data of the TSA's chain: the TSA CA's CRL and the root's ARL (which
+    also speaks of the signing CA, a CA certificate that stays valid for decades)."""
+    path = Path(settings.TSA_CRL_PATH)
+    own = () if settings.TSA_URL and not path.exists() else _load_crls(path)
+    return (*own, *_load_crls(Path(settings.ROOT_CRL_PATH)))
+
+
 def crls() -> tuple[asn1_crl.CertificateList, ...]:
-    """Our CA's CRL as it publishes it (DER or PEM)."""
-    data = _read(settings.SIGNING_CRL_PATH)
-    if pem.detect(data):
-        return tuple(asn1_crl.CertificateList.load(der) for _, _, der in pem.unarmor(data, True))
-    return (asn1_crl.CertificateList.load(data),)
+    """Every current CRL of our PKI: what a signature carries when it is made."""
+    return (*signer_crls(), *tsa_crls())
 
 
 def known_certs() -> list[asn1_x509.Certificate]:
     """Every certificate of our PKI but the roots: intermediates, the company's (current and
     previous) and the TSA's."""
-    return [*signing_certs(), *previous_signing_certs(), *tsa_certs()]
+    return [*signing_certs(), *previous_signing_certs(), *tsa_certs(), *tsa_ca_certs()]
 
 
 def validation_context() -> ValidationContext:
@@ -161,13 +193,40 @@ def lta_validation_spec() -> PdfSignatureValidationSpec:
     )
 
 
+def tsa_valid_now(tsa_cert: asn1_x509.Certificate, others: list[asn1_x509.Certificate]) -> bool:
+    """Whether a TSA certificate is valid at the present time for time-stamping, its chain
+    checked against the current CRLs of the TSA CA and the root (read from our files, never the
+    network; a CRL past its nextUpdate is no proof). `others`: the certificates a token
+    carries."""
+    context = ValidationContext(
+        trust_roots=list(trust_roots()),
+        crls=list(tsa_crls()),
+        other_certs=[*known_certs(), *others],
+        allow_fetching=False,
+        revinfo_policy=CertRevTrustPolicy(TSA_REVOCATION),
+    )
+    validator = CertificateValidator(tsa_cert, validation_context=context)
+    try:
+        asyncio.run(validator.async_validate_usage(set(), extended_key_usage={"time_stamping"}))
+    except (PathBuildingError, PathValidationError, ValidationError) as exc:
+        logger.info("The newest timestamp's TSA certificate does not hold now: %r", exc)
+        return False
+    return True
+
+
 @functools.cache
 def fingerprint() -> str:
     """A short name for what checks are made against (trust roots, CRL, the company's current and
     previous certificates): a result kept under it is not reused once any of them changes."""
     material = b"".join(
         item.dump()
-        for item in (*trust_roots(), *crls(), *signing_certs(), *previous_signing_certs())
+        for item in (
+            *trust_roots(),
+            *crls(),
+            *signing_certs(),
+            *previous_signing_certs(),
+            *tsa_ca_certs(),
+        )
     )
     return hashlib.sha256(material).hexdigest()[:16]
 
@@ -180,7 +239,9 @@ def reset() -> None:
         previous_signing_certs,
         company_cert_digests,
         tsa_certs,
-        crls,
+        tsa_ca_certs,
+        signer_crls,
+        tsa_crls,
         fingerprint,
     ):
         cached.cache_clear()
@@ -199,6 +260,13 @@ def _load_certs(path: Path) -> list[asn1_x509.Certificate]:
     return certs
 
 
+def _load_crls(path: Path) -> tuple[asn1_crl.CertificateList, ...]:
+    data = _read(path)
+    if pem.detect(data):
+        return tuple(asn1_crl.CertificateList.load(der) for _, _, der in pem.unarmor(data, True))
+    return (asn1_crl.CertificateList.load(data),)
+
+
 def read_pki_file(path: Path) -> bytes:
     return _read(path)
 
@@ -210,5 +278,6 @@ def _read(path: Path) -> bytes:
         raise ImproperlyConfigured(
             f"{path} is missing: run `manage.py make_dev_ca` to create the development signing "
             "certificates, or point SIGNING_KEY_PATH, SIGNING_CERT_PATH, SIGNING_CA_PATH, "
-            "SIGNING_CRL_PATH, TSA_KEY_PATH and TSA_CERT_PATH at the real ones."
+            "SIGNING_CRL_PATH, ROOT_CRL_PATH, TSA_KEY_PATH, TSA_CERT_PATH, TSA_CA_CERT_PATH and "
+            "TSA_CRL_PATH at the real ones."
         ) from None

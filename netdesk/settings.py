@@ -262,24 +262,32 @@ SURETY_COMPANY = {
     "address": env_str("SURETY_COMPANY_ADDRESS", "東京都中央区八丁堀二丁目1番1号"),
 }
 
-# Signing certificates (PAdES B-LTA): the company's key and certificate, the CA that validates them
-# and its CRL (carried in every certificate PDF), the company's earlier signing certificates (after
-# a key rotation: what they signed is still the company's), and the time-stamping authority.
-# TSA_URL empty: stamp in-process with the local TSA key and certificate (development and tests
-# only). `manage.py make_dev_ca` writes all of these, the CA's key included (it issues the CRL and
-# the next signing certificate on `--rotate`); production has no SIGNING_CA_KEY_PATH file.
+# Signing certificates (PAdES B-LTA): the company's key and certificate (with its issuing CA's), the
+# trust roots and the CRLs of each issuer (carried in every certificate PDF), the company's earlier
+# signing certificates (after a key rotation: what they signed is still the company's), and the
+# time-stamping authority with its issuing CA. The signing certificates and the TSA's have CAs of
+# their own under one root, so that the TSA's revocation data, renewed with each document
+# timestamp, never speaks of the signer's chain. TSA_URL empty: stamp in-process with the local
+# TSA key and certificate (development and tests only). `manage.py make_dev_ca` writes all of
+# these, the CAs' keys included (they issue the CRLs, the next signing certificate on `--rotate`
+# and the next TSA certificate on `--rotate-tsa`); production has none of the *_CA_KEY_PATH files.
 PKI_DIR = Path(env_str("PKI_DIR", str(BASE_DIR / "var" / "pki")))
 SIGNING_KEY_PATH = Path(env_str("SIGNING_KEY_PATH", str(PKI_DIR / "signing-key.pem")))
 SIGNING_CERT_PATH = Path(env_str("SIGNING_CERT_PATH", str(PKI_DIR / "signing-cert.pem")))
-SIGNING_CA_PATH = Path(env_str("SIGNING_CA_PATH", str(PKI_DIR / "ca-cert.pem")))
-SIGNING_CA_KEY_PATH = Path(env_str("SIGNING_CA_KEY_PATH", str(PKI_DIR / "ca-key.pem")))
-SIGNING_CRL_PATH = Path(env_str("SIGNING_CRL_PATH", str(PKI_DIR / "ca.crl")))
+SIGNING_CA_PATH = Path(env_str("SIGNING_CA_PATH", str(PKI_DIR / "root-ca-cert.pem")))
+ROOT_CA_KEY_PATH = Path(env_str("ROOT_CA_KEY_PATH", str(PKI_DIR / "root-ca-key.pem")))
+ROOT_CRL_PATH = Path(env_str("ROOT_CRL_PATH", str(PKI_DIR / "root-ca.crl")))
+SIGNING_CA_KEY_PATH = Path(env_str("SIGNING_CA_KEY_PATH", str(PKI_DIR / "signing-ca-key.pem")))
+SIGNING_CRL_PATH = Path(env_str("SIGNING_CRL_PATH", str(PKI_DIR / "signing-ca.crl")))
 SIGNING_PREVIOUS_CERTS_PATH = Path(
     env_str("SIGNING_PREVIOUS_CERTS_PATH", str(PKI_DIR / "previous-signing-certs.pem"))
 )
 TSA_URL = env_str("TSA_URL", "")
 TSA_KEY_PATH = Path(env_str("TSA_KEY_PATH", str(PKI_DIR / "tsa-key.pem")))
 TSA_CERT_PATH = Path(env_str("TSA_CERT_PATH", str(PKI_DIR / "tsa-cert.pem")))
+TSA_CA_CERT_PATH = Path(env_str("TSA_CA_CERT_PATH", str(PKI_DIR / "tsa-ca-cert.pem")))
+TSA_CA_KEY_PATH = Path(env_str("TSA_CA_KEY_PATH", str(PKI_DIR / "tsa-ca-key.pem")))
+TSA_CRL_PATH = Path(env_str("TSA_CRL_PATH", str(PKI_DIR / "tsa-ca.crl")))
 
 # Authentication keys (認証キー): looked up by HMAC-SHA256 with AUTH_KEY_HMAC_SECRET, stored
 # encrypted with Fernet (AUTH_KEY_FERNET_KEYS: comma-separated, the first encrypts, all decrypt, so

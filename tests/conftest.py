@@ -28,20 +28,26 @@ def _tasks_in_process():
 
 @pytest.fixture(scope="session", autouse=True)
 def dev_pki(tmp_path_factory):
-    """A development CA, signing key and TSA key, made once per test session; the PKI settings
+    """A development PKI (root, signing and TSA CAs, signing key and TSA key), made once per test
+    session; the PKI settings
     point at them for the whole session, so no test reads or writes var/pki."""
     pki = tmp_path_factory.mktemp("pki")
     with override_settings(
         PKI_DIR=pki,
         SIGNING_KEY_PATH=pki / "signing-key.pem",
         SIGNING_CERT_PATH=pki / "signing-cert.pem",
-        SIGNING_CA_PATH=pki / "ca-cert.pem",
-        SIGNING_CA_KEY_PATH=pki / "ca-key.pem",
-        SIGNING_CRL_PATH=pki / "ca.crl",
+        SIGNING_CA_PATH=pki / "root-ca-cert.pem",
+        ROOT_CA_KEY_PATH=pki / "root-ca-key.pem",
+        ROOT_CRL_PATH=pki / "root-ca.crl",
+        SIGNING_CA_KEY_PATH=pki / "signing-ca-key.pem",
+        SIGNING_CRL_PATH=pki / "signing-ca.crl",
         SIGNING_PREVIOUS_CERTS_PATH=pki / "previous-signing-certs.pem",
         TSA_URL="",
         TSA_KEY_PATH=pki / "tsa-key.pem",
         TSA_CERT_PATH=pki / "tsa-cert.pem",
+        TSA_CA_CERT_PATH=pki / "tsa-ca-cert.pem",
+        TSA_CA_KEY_PATH=pki / "tsa-ca-key.pem",
+        TSA_CRL_PATH=pki / "tsa-ca.crl",
     ):
         call_command("make_dev_ca", stdout=io.StringIO())
         yield pki

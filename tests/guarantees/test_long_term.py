@@ -37,12 +37,17 @@ pytestmark = pytest.mark.django_db
 PKI_FILES = {
     "SIGNING_KEY_PATH": "signing-key.pem",
     "SIGNING_CERT_PATH": "signing-cert.pem",
-    "SIGNING_CA_PATH": "ca-cert.pem",
-    "SIGNING_CA_KEY_PATH": "ca-key.pem",
-    "SIGNING_CRL_PATH": "ca.crl",
+    "SIGNING_CA_PATH": "root-ca-cert.pem",
+    "ROOT_CA_KEY_PATH": "root-ca-key.pem",
+    "ROOT_CRL_PATH": "root-ca.crl",
+    "SIGNING_CA_KEY_PATH": "signing-ca-key.pem",
+    "SIGNING_CRL_PATH": "signing-ca.crl",
     "SIGNING_PREVIOUS_CERTS_PATH": "previous-signing-certs.pem",
     "TSA_KEY_PATH": "tsa-key.pem",
     "TSA_CERT_PATH": "tsa-cert.pem",
+    "TSA_CA_CERT_PATH": "tsa-ca-cert.pem",
+    "TSA_CA_KEY_PATH": "tsa-ca-key.pem",
+    "TSA_CRL_PATH": "tsa-ca.crl",
 }
 
 
@@ -60,6 +65,13 @@ def own_pki(dev_pki, settings, tmp_path):
 def rotate() -> None:
     call_command("make_dev_ca", "--rotate", verbosity=0, stdout=io.StringIO())
     # A rotation is rolled out by restarting the processes, which read the PKI afresh.
+    signing.reset_signer()
+
+
+def publish_crls() -> None:
+    """The CAs publish their CRLs afresh, as they do before each nextUpdate (the clock was moved
+    past it): a present-time check needs the current ones."""
+    call_command("make_dev_ca", verbosity=0, stdout=io.StringIO())
     signing.reset_signer()
 
 
@@ -150,6 +162,7 @@ def test_it_still_verifies_once_the_signing_certificate_has_expired(
 
     with time_machine.travel(expiry + datetime.timedelta(days=30), tick=False):
         assert timezone.now() > expiry
+        publish_crls()
         judged = judged_everywhere(client, obligee_client, issued, issued_pdf)
         # The guarantee's period is over by then: the clerk sees 期間満了, of a genuine file.
         assert_ours(judged, state="期間満了")
@@ -195,6 +208,7 @@ def test_after_a_rotation_earlier_and_later_certificates_are_both_ours(
 
     # Both, once the old signing certificate has expired (the new one has not).
     with time_machine.travel(old_cert.not_valid_after + datetime.timedelta(days=30), tick=False):
+        publish_crls()
         assert_ours(judged_everywhere(client, obligee_client, issued, issued_pdf), state="期間満了")
         assert check_signature(later_pdf).valid
 
@@ -224,6 +238,7 @@ def test_one_issued_after_a_rotation_verifies_past_both_certificates_expiry(
         pdf = stored.read()
 
     with time_machine.travel(signing_cert_expiry() + datetime.timedelta(days=30), tick=False):
+        publish_crls()
         cache.clear()
         api = client.post("/api/verify/", pdf, content_type="application/pdf").json()
 
@@ -245,6 +260,7 @@ def test_a_copy_with_a_later_document_timestamp_is_still_ours(
     assert check_signature(issued_pdf).valid
 
     with time_machine.travel(signing_cert_expiry() + datetime.timedelta(days=30), tick=False):
+        publish_crls()
         cache.clear()
         later = client.post("/api/verify/", renewed, content_type="application/pdf").json()
     assert later["result"] == "genuine"
@@ -318,3 +334,45 @@ def test_kept_checks_are_named_by_the_trust_data_crl_and_earlier_certificates_in
         republished = trust.fingerprint()
 
     assert len({first, rotated, republished}) == 3
+
+
+def test_the_newest_timestamp_is_judged_now_against_the_tsa_cas_current_crl(
+    own_pki, issued_pdf, settings
+):
+    """The TSA's chain is checked for revocation: once the TSA CA's current CRL lists the TSA's
+    certificate, or when the CRL we hold is past its nextUpdate, the file is not proven now."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    assert check_signature(issued_pdf).valid
+    tsa_ca = x509.load_pem_x509_certificate(settings.TSA_CA_CERT_PATH.read_bytes())
+    tsa_ca_key = serialization.load_pem_private_key(
+        settings.TSA_CA_KEY_PATH.read_bytes(), password=None
+    )
+    tsa = x509.load_pem_x509_certificate(settings.TSA_CERT_PATH.read_bytes())
+    now = datetime.datetime.now(datetime.UTC)
+    revoked = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(tsa_ca.subject)
+        .last_update(now - datetime.timedelta(minutes=1))
+        .next_update(now + datetime.timedelta(days=30))
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(tsa.serial_number)
+            .revocation_date(now - datetime.timedelta(minutes=1))
+            .build()
+        )
+        .sign(tsa_ca_key, hashes.SHA256())
+    )
+    original = settings.TSA_CRL_PATH.read_bytes()
+    settings.TSA_CRL_PATH.write_bytes(revoked.public_bytes(serialization.Encoding.DER))
+    signing.reset_signer()
+    check = check_signature(issued_pdf)
+    assert check.intact and not check.timestamped and not check.valid
+
+    settings.TSA_CRL_PATH.write_bytes(original)
+    signing.reset_signer()
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=45), tick=False):
+        assert not check_signature(issued_pdf).valid  # the CRL we hold is stale
+        publish_crls()
+        assert check_signature(issued_pdf).valid

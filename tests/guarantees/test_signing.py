@@ -81,10 +81,15 @@ def pyhanko_status(pdf: bytes):
 
 
 def lta_validation(pdf: bytes):
-    """pyHanko's own ETSI LTA validation, with our CA as the only trust root and no fetching."""
-    embedded = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
+    """pyHanko's own ETSI LTA validation, with our root CA as the only trust root and no
+    fetching, as of the newest document timestamp (as check_signature runs it)."""
+    reader = PdfFileReader(BytesIO(pdf))
+    embedded = reader.embedded_signatures[0]
+    timing = signing.long_term_timing(reader.embedded_timestamp_signatures[-1])
     spec = trust.lta_validation_spec()
-    return signing._outside_event_loop(lambda: asyncio.run(ades_lta_validation(embedded, spec)))
+    return signing._outside_event_loop(
+        lambda: asyncio.run(ades_lta_validation(embedded, spec, timing_info=timing))
+    )
 
 
 def test_pyhanko_finds_a_trusted_pades_signature_with_a_trusted_timestamp(signed_pdf):
@@ -131,11 +136,19 @@ def test_the_signature_is_followed_by_validation_data_and_a_document_timestamp(s
         asn1_x509.Certificate.load(cert.get_object().data).subject.native["common_name"]
         for cert in dss["/Certs"]
     }
-    assert names == {settings.SURETY_COMPANY["name"], "Net Desk Development TSA"} | (
-        names & {"Net Desk Development CA"}
-    )
-    crls = [crl.get_object().data for crl in dss["/CRLs"]]
-    assert crls == [settings.SIGNING_CRL_PATH.read_bytes()]
+    assert names == {
+        settings.SURETY_COMPANY["name"],
+        "Net Desk Development Signing CA",
+        "Net Desk Development TSA",
+        "Net Desk Development TSA CA",
+    } | (names & {"Net Desk Development Root CA"})
+    # The CRL of each CA: the signing CA's, the TSA CA's and the root's (its ARL).
+    crls = {crl.get_object().data for crl in dss["/CRLs"]}
+    assert crls == {
+        settings.SIGNING_CRL_PATH.read_bytes(),
+        settings.TSA_CRL_PATH.read_bytes(),
+        settings.ROOT_CRL_PATH.read_bytes(),
+    }
 
 
 def test_pyhanko_lta_validation_passes_with_only_our_ca_and_no_network(signed_pdf):
@@ -278,7 +291,9 @@ def test_keys_and_certificates_are_read_once_per_process(certificate_pdf, signed
         sign_pdf(certificate_pdf)
         check_signature(signed_pdf)
 
-    assert first == 6  # signing key and certificate, TSA key and certificate, CA, CRL
+    # Signing key and certificate, TSA key and certificate, TSA CA, root, and the CRLs of the
+    # signing CA, the TSA CA and the root.
+    assert first == 9
     assert read.call_count == first
 
 

@@ -13,7 +13,10 @@ from django.utils import timezone
 from guarantees import rendering, verification
 from guarantees.models import Certificate, Guarantee
 from guarantees.versions import verify_url
+from tests.guarantees import test_long_term
 from tests.guarantees.pdfs import flip_byte_in_signed_range, signed_by_another_ca
+
+own_pki = test_long_term.own_pki
 
 pytestmark = pytest.mark.django_db
 
@@ -134,10 +137,11 @@ def test_the_status_follows_the_guarantee(client, issued, issued_pdf, status, la
     assert shown(upload(client, issued_pdf), "certificate-state") == label
 
 
-def test_the_end_of_the_guarantee_period_makes_it_expired(client, issued, issued_pdf):
+def test_the_end_of_the_guarantee_period_makes_it_expired(own_pki, client, issued, issued_pdf):
     end = datetime.date.fromisoformat(issued.snapshot["guarantee_period"]["end"])
     later = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time(9))
     with time_machine.travel(later.astimezone(), tick=False):
+        test_long_term.publish_crls()  # as the CAs do before each nextUpdate
         assert shown(upload(client, issued_pdf), "certificate-state") == "期間満了"
 
 

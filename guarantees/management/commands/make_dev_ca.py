@@ -1,13 +1,21 @@
-"""A development PKI shaped like a real one: a long-lived CA that publishes a CRL, the company's
-short-lived signing certificate, and a local time-stamping authority of longer life.
+"""A development PKI shaped like a real one: a long-lived root CA that issues only CA certificates
+and publishes an authority revocation list (ARL); under it a signing CA, which issues the
+company's short-lived signing certificates, and a TSA CA, which issues the certificates of a local
+time-stamping authority of longer life; each CA publishes its own CRL.
+
+The TSA has a CA of its own so that its revocation data never speaks of the signer's: the renewal
+of document timestamps (guarantees.renewal) embeds the TSA CA's current CRL, which lets a
+validator judge an expired TSA certificate's timestamp as of the newer one, while a CRL of the
+signer's issuer published after the signing certificate expired would have the signature judged
+at a time its certificate had expired.
 
 Production uses certificates from a real CA and a real TSA (TSA_URL); this command gives
-development and tests the same shapes, issued by one self-signed CA so that pyHanko and poppler
-can validate both chains against it. `--rotate` replaces the signing key and certificate as a
-company does every year or two; the old certificate is kept with the previous ones, so that the
-certificates it signed are still recognised as the company's. `--rotate-tsa` replaces the TSA's
-key and certificate before the old certificate's expiry, so that the renewal of document
-timestamps (guarantees.renewal) has a TSA whose timestamps prove the certificates for longer.
+development and tests the same shapes, so that pyHanko and poppler can validate both chains
+against the one root. `--rotate` replaces the signing key and certificate as a company does every
+year or two; the old certificate is kept with the previous ones, so that the certificates it signed
+are still recognised as the company's. `--rotate-tsa` replaces the TSA's key and certificate before
+the old certificate's expiry, so that the renewal of document timestamps has a TSA whose
+timestamps prove the certificates for longer.
 """
 
 import datetime
@@ -28,7 +36,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-CA_YEARS = 30
+ROOT_YEARS = 30
+# The issuing CAs outlive every certificate they issue (a TSA certificate rotated shortly before
+# its expiry included); a certificate never outlives its issuer.
+ISSUING_CA_YEARS = 25
 # 電子署名法施行規則 allows a signing certificate at most 5 years; 1–3 is usual.
 SIGNING_YEARS = 2
 TSA_YEARS = 10
@@ -40,18 +51,35 @@ CRL_RENEW_DAYS = 7
 # Written by the first run, all together (--force: a new set replaces them all).
 SET = (
     "SIGNING_CA_PATH",
+    "ROOT_CA_KEY_PATH",
+    "ROOT_CRL_PATH",
     "SIGNING_CA_KEY_PATH",
     "SIGNING_CRL_PATH",
     "SIGNING_KEY_PATH",
     "SIGNING_CERT_PATH",
+    "TSA_CA_CERT_PATH",
+    "TSA_CA_KEY_PATH",
+    "TSA_CRL_PATH",
     "TSA_KEY_PATH",
     "TSA_CERT_PATH",
 )
-PRIVATE = {"SIGNING_CA_KEY_PATH", "SIGNING_KEY_PATH", "TSA_KEY_PATH"}
+PRIVATE = {
+    "ROOT_CA_KEY_PATH",
+    "SIGNING_CA_KEY_PATH",
+    "TSA_CA_KEY_PATH",
+    "SIGNING_KEY_PATH",
+    "TSA_KEY_PATH",
+}
+# The files of the earlier layout (one CA issuing both the signing and the TSA certificates),
+# removed when --force replaces it.
+OLD_LAYOUT = ("ca-cert.pem", "ca-key.pem", "ca.crl")
 
 
 class Command(BaseCommand):
-    help = "開発用の認証局(CRLを含む)、電子署名用の証明書と鍵、タイムスタンプ局の証明書と鍵を作成します。"
+    help = (
+        "開発用の認証局(ルート認証局、署名用・タイムスタンプ局用の認証局とそれぞれのCRL)、"
+        "電子署名用の証明書と鍵、タイムスタンプ局の証明書と鍵を作成します。"
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
@@ -79,6 +107,11 @@ class Command(BaseCommand):
                 _write(paths[name], pem, private=name in PRIVATE)
             # A new CA: certificates of the old one are no longer ours to vouch for.
             Path(settings.SIGNING_PREVIOUS_CERTS_PATH).unlink(missing_ok=True)
+            written = set(paths.values())
+            for name in OLD_LAYOUT:
+                old = Path(settings.PKI_DIR) / name
+                if old not in written:
+                    old.unlink(missing_ok=True)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"開発用の証明書を作成しました({paths['SIGNING_CA_PATH'].parent})。"
@@ -86,6 +119,14 @@ class Command(BaseCommand):
             )
             return
         missing = [path for path in paths.values() if not path.exists()]
+        if missing and _old_layout(paths):
+            raise CommandError(
+                f"{paths['SIGNING_CERT_PATH'].parent} の開発用の証明書は以前の形"
+                "(一つの認証局が署名用とタイムスタンプ局の証明書を発行する形)です。"
+                "ルート認証局の下に署名用とタイムスタンプ局用の認証局を置く今の形に作り直すには、"
+                "--force を付けて実行してください(以前の認証局で署名した開発用の証書は"
+                "検証できなくなります)。"
+            )
         if missing:
             raise CommandError(
                 "開発用の証明書の一部がありません("
@@ -93,12 +134,16 @@ class Command(BaseCommand):
                 + ")。--force を付けて一式を作り直してください。"
             )
         now = datetime.datetime.now(datetime.UTC)
-        ca = _CA.load(paths)
+        root = _CA.load(paths["SIGNING_CA_PATH"], paths["ROOT_CA_KEY_PATH"], "root-ca.crl")
+        signing_ca = _CA.load(
+            paths["SIGNING_CERT_PATH"], paths["SIGNING_CA_KEY_PATH"], "signing-ca.crl", index=1
+        )
+        tsa_ca = _CA.load(paths["TSA_CA_CERT_PATH"], paths["TSA_CA_KEY_PATH"], "tsa-ca.crl")
         signing_cert = x509.load_pem_x509_certificate(paths["SIGNING_CERT_PATH"].read_bytes())
         # An expired signing certificate signs nothing more: replacing it is not rewriting a
         # valid file.
         if rotate or signing_cert.not_valid_after_utc <= now:
-            key_pem, cert_pem = ca.signing_pair(settings.SURETY_COMPANY["name"], now=now)
+            key_pem, cert_pem = signing_ca.signing_pair(settings.SURETY_COMPANY["name"], now=now)
             previous = Path(settings.SIGNING_PREVIOUS_CERTS_PATH)
             kept = previous.read_bytes() if previous.exists() else b""
             # Newest first; kept before the new pair is written, so that an interrupted run
@@ -115,7 +160,7 @@ class Command(BaseCommand):
             # A TSA certificate nearing its expiry is replaced by a new one before the timestamps
             # it made stop proving anything: renewals stamp with the new one from then on. The
             # old certificates follow the new one in the file, still known to validation.
-            key_pem, cert_pem = ca.tsa_pair(settings.SURETY_COMPANY["name"], now=now)
+            key_pem, cert_pem = tsa_ca.tsa_pair(settings.SURETY_COMPANY["name"], now=now)
             kept = paths["TSA_CERT_PATH"].read_bytes()
             _write(paths["TSA_CERT_PATH"], cert_pem + kept, private=False)
             _write(paths["TSA_KEY_PATH"], key_pem, private=True)
@@ -125,29 +170,47 @@ class Command(BaseCommand):
                     f"(旧証明書は {paths['TSA_CERT_PATH']} に続けて残しました)。"
                 )
             )
-        crl = x509.load_der_x509_crl(paths["SIGNING_CRL_PATH"].read_bytes())
-        next_update = crl.next_update_utc
-        if next_update is None or next_update - now < datetime.timedelta(days=CRL_RENEW_DAYS):
-            _write(paths["SIGNING_CRL_PATH"], ca.crl(now=now), private=False)
+        published = False
+        for name, ca in (
+            ("ROOT_CRL_PATH", root),
+            ("SIGNING_CRL_PATH", signing_ca),
+            ("TSA_CRL_PATH", tsa_ca),
+        ):
+            crl = x509.load_der_x509_crl(paths[name].read_bytes())
+            next_update = crl.next_update_utc
+            if next_update is None or next_update - now < datetime.timedelta(days=CRL_RENEW_DAYS):
+                _write(paths[name], ca.crl(now=now), private=False)
+                published = True
+        if published:
             self.stdout.write(self.style.SUCCESS("認証局のCRLを発行し直しました。"))
         elif not rotate and not rotate_tsa:
             self.stdout.write(f"開発用の証明書は作成済みです({paths['SIGNING_CA_PATH'].parent})。")
 
 
-class _CA:
-    """The development CA: its certificate and key, issuing certificates and CRLs."""
+def _old_layout(paths: dict[str, Path]) -> bool:
+    """The earlier layout: the signing certificate's file holds no issuing CA (its issuer was the
+    root itself)."""
+    cert_path = paths["SIGNING_CERT_PATH"]
+    return cert_path.exists() and len(x509.load_pem_x509_certificates(cert_path.read_bytes())) == 1
 
-    def __init__(self, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey):
+
+class _CA:
+    """A development CA: its certificate and key, issuing certificates and CRLs; `crl_name`: the
+    name under which it publishes its CRL."""
+
+    def __init__(self, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey, crl_name: str):
         self.cert = cert
         self.key = key
+        self.crl_name = crl_name
 
     @classmethod
-    def load(cls, paths: dict[str, Path]) -> "_CA":
-        key = serialization.load_pem_private_key(
-            paths["SIGNING_CA_KEY_PATH"].read_bytes(), password=None
-        )
+    def load(cls, cert_path: Path, key_path: Path, crl_name: str, *, index: int = 0) -> "_CA":
+        """`index`: the CA's certificate's place in the file (the signing CA's follows the
+        company's certificate)."""
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
         assert isinstance(key, ec.EllipticCurvePrivateKey)
-        return cls(x509.load_pem_x509_certificate(paths["SIGNING_CA_PATH"].read_bytes()), key)
+        cert = x509.load_pem_x509_certificates(cert_path.read_bytes())[index]
+        return cls(cert, key, crl_name)
 
     def issue(
         self,
@@ -162,14 +225,34 @@ class _CA:
             subject=subject,
             public_key=public_key,
             issuer=(self.cert.subject, self.key),
-            not_after=now + datetime.timedelta(days=365 * years),
-            extensions=[*extensions, (_distribution_point(), False)],
+            not_after=min(
+                now + datetime.timedelta(days=365 * years), self.cert.not_valid_after_utc
+            ),
+            extensions=[*extensions, (_distribution_point(self.crl_name), False)],
             now=now,
         )
 
+    def issuing_ca(
+        self, common_name: str, company: str, crl_name: str, *, now: datetime.datetime
+    ) -> "_CA":
+        """A CA under this one that issues end-entity certificates only."""
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = self.issue(
+            subject=_name(common_name, company),
+            public_key=key.public_key(),
+            years=ISSUING_CA_YEARS,
+            extensions=[
+                (x509.BasicConstraints(ca=True, path_length=0), True),
+                (_key_usage(key_cert_sign=True, crl_sign=True), True),
+            ],
+            now=now,
+        )
+        return _CA(cert, key, crl_name)
+
     def signing_pair(self, company: str, *, now: datetime.datetime) -> tuple[bytes, bytes]:
-        """A new signing key and its certificate (PEM): the company seals documents, and
-        non-repudiation is what PAdES validators ask of the signer."""
+        """A new signing key and its certificate (PEM, followed by this CA's certificate): the
+        company seals documents, and non-repudiation is what PAdES validators ask of the
+        signer."""
         key = ec.generate_private_key(ec.SECP256R1())
         cert = self.issue(
             subject=_name(company, company),
@@ -181,7 +264,7 @@ class _CA:
             ],
             now=now,
         )
-        return _key_pem(key), _cert_pem(cert)
+        return _key_pem(key), _cert_pem(cert) + _cert_pem(self.cert)
 
     def tsa_pair(self, company: str, *, now: datetime.datetime) -> tuple[bytes, bytes]:
         """A new key of the local time-stamping authority and its certificate (PEM). RSA:
@@ -218,44 +301,54 @@ class _CA:
 
 
 def dev_pki(company: str) -> dict[str, bytes]:
-    """Files by setting name: the CA's certificate, key and CRL, and two keys with certificates
-    it issued."""
+    """Files by setting name: the root's certificate, key and ARL; the signing CA's key and CRL
+    (its certificate follows the company's); the TSA CA's certificate, key and CRL; and the
+    two keys with certificates they issued."""
     now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = _name("Net Desk Development CA", company)
-    ca = _CA(
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_name = _name("Net Desk Development Root CA", company)
+    root = _CA(
         _certificate(
-            subject=ca_name,
-            public_key=ca_key.public_key(),
-            issuer=(ca_name, ca_key),
-            not_after=now + datetime.timedelta(days=365 * CA_YEARS),
+            subject=root_name,
+            public_key=root_key.public_key(),
+            issuer=(root_name, root_key),
+            not_after=now + datetime.timedelta(days=365 * ROOT_YEARS),
             extensions=[
-                (x509.BasicConstraints(ca=True, path_length=0), True),
+                (x509.BasicConstraints(ca=True, path_length=1), True),
                 (_key_usage(key_cert_sign=True, crl_sign=True), True),
             ],
             now=now,
         ),
-        ca_key,
+        root_key,
+        "root-ca.crl",
     )
-    signing_key, signing_cert = ca.signing_pair(company, now=now)
-
-    tsa_key, tsa_cert = ca.tsa_pair(company, now=now)
+    signing_ca = root.issuing_ca(
+        "Net Desk Development Signing CA", company, "signing-ca.crl", now=now
+    )
+    tsa_ca = root.issuing_ca("Net Desk Development TSA CA", company, "tsa-ca.crl", now=now)
+    signing_key, signing_cert = signing_ca.signing_pair(company, now=now)
+    tsa_key, tsa_cert = tsa_ca.tsa_pair(company, now=now)
     return {
-        "SIGNING_CA_PATH": _cert_pem(ca.cert),
-        "SIGNING_CA_KEY_PATH": _key_pem(ca_key),
-        "SIGNING_CRL_PATH": ca.crl(now=now),
+        "SIGNING_CA_PATH": _cert_pem(root.cert),
+        "ROOT_CA_KEY_PATH": _key_pem(root_key),
+        "ROOT_CRL_PATH": root.crl(now=now),
+        "SIGNING_CA_KEY_PATH": _key_pem(signing_ca.key),
+        "SIGNING_CRL_PATH": signing_ca.crl(now=now),
         "SIGNING_KEY_PATH": signing_key,
         "SIGNING_CERT_PATH": signing_cert,
+        "TSA_CA_CERT_PATH": _cert_pem(tsa_ca.cert),
+        "TSA_CA_KEY_PATH": _key_pem(tsa_ca.key),
+        "TSA_CRL_PATH": tsa_ca.crl(now=now),
         "TSA_KEY_PATH": tsa_key,
         "TSA_CERT_PATH": tsa_cert,
     }
 
 
-def _distribution_point() -> x509.CRLDistributionPoints:
-    """Where the CA says its CRL is published. Validators are never let to fetch it (the CRL is
-    read from SIGNING_CRL_PATH and carried in each certificate PDF), but a certificate that names
+def _distribution_point(crl_name: str) -> x509.CRLDistributionPoints:
+    """Where the issuer says its CRL is published. Validators are never let to fetch it (the CRLs
+    are read from the PKI files and carried in each certificate PDF), but a certificate that names
     a CRL is one whose revocation status a validator must check, which is the point."""
-    url = f"{settings.SITE_URL.rstrip('/')}/pki/ca.crl"
+    url = f"{settings.SITE_URL.rstrip('/')}/pki/{crl_name}"
     return x509.CRLDistributionPoints(
         [
             x509.DistributionPoint(
